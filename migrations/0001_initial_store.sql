@@ -1,0 +1,220 @@
+-- The desktop store. Ids from Meta are TEXT (Instagram ids exceed 2^53); timestamps are
+-- INTEGER Unix milliseconds. Internal ids are INTEGER rowids and never leave this file
+-- except as opaque handles for the window.
+
+-- A business asset: a Facebook Page, an Instagram professional account, or a WhatsApp
+-- phone number.
+CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY,
+    platform      TEXT    NOT NULL CHECK (platform IN ('messenger', 'instagram', 'whatsapp')),
+    asset_id      TEXT    NOT NULL,
+    display_name  TEXT,
+    -- 'unverified': seen in webhooks but not connected with a token (yet);
+    -- 'connected', 'needs_reconnect', 'rate_limited', 'unsubscribed', 'disconnected'.
+    status        TEXT    NOT NULL DEFAULT 'unverified',
+    status_detail TEXT,
+    rate_limited_until INTEGER,
+    created_at    INTEGER NOT NULL,
+    UNIQUE (platform, asset_id)
+);
+
+-- A customer as one platform knows them: PSID, IGSID, WhatsApp BSUID or wa_id.
+CREATE TABLE contacts (
+    id            INTEGER PRIMARY KEY,
+    platform      TEXT    NOT NULL,
+    platform_user_id TEXT NOT NULL,
+    name          TEXT,
+    handle        TEXT,
+    phone         TEXT,
+    avatar_url    TEXT,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (platform, platform_user_id)
+);
+
+CREATE TABLE conversations (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    contact_id      INTEGER NOT NULL REFERENCES contacts(id),
+    platform        TEXT    NOT NULL,
+    -- Denormalized, maintained in the same transaction as messages: the newest visible
+    -- message (by sent_at, then id) and its time, which orders the inbox.
+    last_message_id INTEGER,
+    last_message_at INTEGER,
+    unread_count    INTEGER NOT NULL DEFAULT 0,
+    -- Set by "mark as unread"; cleared by reading.
+    marked_unread   INTEGER NOT NULL DEFAULT 0,
+    -- Newest inbound message time: the start of the platform's reply window.
+    last_inbound_at INTEGER,
+    -- The business has read everything inbound up to here (unread = inbound after it).
+    read_up_to      INTEGER NOT NULL DEFAULT 0,
+    -- Messenger watermarks: the customer received / read our messages up to here.
+    -- Kept so a late-arriving outbound message still gets the right status.
+    delivered_watermark INTEGER NOT NULL DEFAULT 0,
+    read_watermark  INTEGER NOT NULL DEFAULT 0,
+    state           TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+    created_at      INTEGER NOT NULL,
+    UNIQUE (account_id, contact_id)
+);
+-- The inbox order, with and without the common filters; keyset pagination walks these.
+CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+CREATE INDEX conversations_by_platform ON conversations (platform, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+CREATE INDEX conversations_by_account ON conversations (account_id, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+CREATE INDEX conversations_by_state ON conversations (state, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+CREATE INDEX conversations_by_contact ON conversations (contact_id);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    platform        TEXT    NOT NULL,
+    -- mid / wamid: the idempotency key of every event about this message.
+    platform_message_id TEXT NOT NULL,
+    direction       TEXT    NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    kind            TEXT    NOT NULL,
+    -- As first received.
+    original_text   TEXT,
+    -- What is shown and searched: the latest edit, or NULL once unsent.
+    body            TEXT,
+    edit_count      INTEGER NOT NULL DEFAULT 0,
+    deleted_at      INTEGER,
+    sent_at         INTEGER NOT NULL,
+    reply_to_mid    TEXT,
+    reply_to_story_url TEXT,
+    reply_to_story_id TEXT,
+    -- MessageExtras as JSON: kind-specific details (location, contact cards, payloads,
+    -- referral, platform error). NULL when empty.
+    extras          TEXT,
+    -- DeliveryStatus rank: only ever raised, with MAX(), so it never moves backwards.
+    status          INTEGER NOT NULL DEFAULT 0,
+    status_at       INTEGER,
+    failure_code    INTEGER,
+    failure_reason  TEXT,
+    -- 1 while only later events (status, edit, unsend) have been seen and the message
+    -- itself has not arrived: out-of-order delivery must converge to the same state.
+    stub            INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, platform_message_id)
+);
+-- The thread view, newest first; stubs are not shown.
+CREATE INDEX messages_by_thread ON messages (conversation_id, sent_at DESC, id DESC) WHERE stub = 0;
+
+CREATE TABLE attachments (
+    id            INTEGER PRIMARY KEY,
+    message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    kind          TEXT,
+    mime_type     TEXT,
+    url           TEXT,
+    media_id      TEXT,
+    filename      TEXT,
+    size_bytes    INTEGER,
+    sha256        TEXT,
+    title         TEXT,
+    voice         INTEGER NOT NULL DEFAULT 0,
+    animated      INTEGER NOT NULL DEFAULT 0,
+    local_path    TEXT,
+    UNIQUE (message_id, position)
+);
+
+-- Keyed by the platform message id, not messages.id: a reaction may arrive before the
+-- message it is on.
+CREATE TABLE reactions (
+    platform      TEXT    NOT NULL,
+    platform_message_id TEXT NOT NULL,
+    actor         TEXT    NOT NULL CHECK (actor IN ('contact', 'business')),
+    emoji         TEXT,   -- NULL: removed
+    reaction      TEXT,
+    reacted_at    INTEGER NOT NULL,
+    PRIMARY KEY (platform, platform_message_id, actor)
+) WITHOUT ROWID;
+
+-- Outgoing messages, written before any network call (client-generated id).
+CREATE TABLE outbox (
+    client_id       TEXT    PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    kind            TEXT    NOT NULL,
+    body            TEXT,
+    payload         TEXT,
+    state           TEXT    NOT NULL DEFAULT 'queued',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    platform_message_id TEXT,
+    error_code      INTEGER,
+    error_message   TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- History backfill positions, per account and resource (e.g. a conversations edge).
+CREATE TABLE sync_cursors (
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    resource      TEXT    NOT NULL,
+    cursor        TEXT,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, resource)
+);
+
+-- The link to the relay: its URL, this device's id, the last acknowledged sequence.
+-- Never tokens or keys: those live in the OS keyring.
+CREATE TABLE relay_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Every committed write appends what it touched; open windows tail this by seq to learn
+-- about writes from other processes (cahts-cli) as well as their own. Pruned on write.
+CREATE TABLE change_log (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              INTEGER NOT NULL,
+    conversation_id INTEGER,
+    kind            TEXT    NOT NULL
+);
+
+-- Full-text search. External content (content=messages): snippet() needs the text, and
+-- the text is already stored once in messages.body; a trigger keeps the index in the
+-- same transaction as the row. unicode61 with remove_diacritics 2 folds accents
+-- ("cafe" finds "café") in every script the tokenizer knows.
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    body,
+    content = 'messages',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+    WHEN old.body IS NOT new.body BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body)
+        SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;
+    INSERT INTO messages_fts (rowid, body) SELECT new.id, new.body WHERE new.body IS NOT NULL;
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+    name, handle, phone,
+    content = 'contacts',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN
+    INSERT INTO contacts_fts (rowid, name, handle, phone) VALUES (new.id, new.name, new.handle, new.phone);
+END;
+CREATE TRIGGER contacts_fts_update AFTER UPDATE OF name, handle, phone ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, name, handle, phone)
+        VALUES ('delete', old.id, old.name, old.handle, old.phone);
+    INSERT INTO contacts_fts (rowid, name, handle, phone) VALUES (new.id, new.name, new.handle, new.phone);
+END;
+CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, name, handle, phone)
+        VALUES ('delete', old.id, old.name, old.handle, old.phone);
+END;

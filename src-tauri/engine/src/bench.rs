@@ -1,0 +1,197 @@
+//! The store benchmark (`cahts-cli bench`): builds a store of generated messages through
+//! the real apply path, then times the queries the window makes. Prints figures; asserts
+//! nothing (speed is measured, never tested with timers).
+
+use std::time::{Duration, Instant};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::demo::Generator;
+use crate::error::Result;
+use crate::events::Platform;
+use crate::ipc::*;
+use crate::store::{Store, apply, read};
+
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub messages: usize,
+    pub conversations: usize,
+    /// Messages per write transaction.
+    pub batch: usize,
+    /// Timed repetitions of each query kind.
+    pub queries: usize,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub messages: usize,
+    pub conversations: usize,
+    pub events_applied: usize,
+    /// Messages per second through apply (parse excluded, FTS maintained, committed).
+    pub ingest_messages_per_s: f64,
+    pub ingest_seconds: f64,
+    pub search_p50_ms: f64,
+    pub search_p95_ms: f64,
+    pub search_queries: usize,
+    pub list_first_page_p50_ms: f64,
+    pub list_first_page_p95_ms: f64,
+    pub thread_first_page_p50_ms: f64,
+    pub thread_first_page_p95_ms: f64,
+    pub store_bytes: u64,
+    pub bytes_per_message: f64,
+}
+
+/// A search mix as people type: whole common and rare words, prefixes as they type,
+/// two-word queries, folded diacritics, and misses.
+const QUERIES: &[&str] = &[
+    "order", "delivery", "refund", "tomorrow", "gluten", "smörgåsbord", "brulee", "creme", "zurich", "krakow",
+    "del", "res", "tr", "pâtiss", "jalap", "order tomorrow", "size M", "bank transfer", "café au lait",
+    "parcel tracking", "voucher pdf", "nothingmatchesthis", "xylophone", "予約", "مرحبا", "#4821", "Lyon",
+    "open sunday", "birthday gift", "linen dress",
+];
+
+pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Result<BenchReport> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| crate::Error::Io { context: "starting the benchmark runtime".into(), source })?;
+    let now = crate::store::now_ms();
+    let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
+
+    let profiles = generator.profiles();
+    runtime.block_on(store.write(move |tx| apply::apply_events(tx, &profiles)))?;
+
+    let mut ingest = Duration::ZERO;
+    let mut events_applied = 0;
+    let mut done = 0;
+    while done < config.messages {
+        let n = config.batch.min(config.messages - done);
+        let (events, _) = generator.batch(n);
+        events_applied += events.len();
+        let started = Instant::now();
+        runtime.block_on(store.write(move |tx| apply::apply_events(tx, &events)))?;
+        ingest += started.elapsed();
+        done += n;
+        progress(done);
+    }
+    // Fold the WAL into the main file so the size figure is the real footprint.
+    runtime.block_on(store.write(|tx| {
+        tx.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(|source| crate::Error::Sql {
+            context: "checkpointing",
+            source,
+        })
+    }))?;
+    let store_bytes = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
+
+    let mut rng = SmallRng::seed_from_u64(config.seed ^ 0x5eed);
+    // Warm the page cache as a running app would have it.
+    store.read_blocking(|c| read::list_conversations(c, &ListConversationsRequest::default()))?;
+
+    let mut search = Vec::new();
+    for i in 0..config.queries {
+        let query = QUERIES[i % QUERIES.len()].to_owned();
+        search.push(time(|| store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) })).map(|_| ()))?);
+    }
+    let mut list = Vec::new();
+    let mut conversation_ids = Vec::new();
+    for i in 0..config.queries {
+        let filter = match i % 5 {
+            0 | 1 => ConversationFilter::default(),
+            2 => ConversationFilter { unread_only: true, ..Default::default() },
+            3 => ConversationFilter { platform: Some(Platform::ALL[rng.random_range(0..3)]), ..Default::default() },
+            _ => ConversationFilter { state: Some(ConversationState::Open), ..Default::default() },
+        };
+        let req = ListConversationsRequest { filter, cursor: None, limit: Some(50) };
+        let mut page = None;
+        list.push(time(|| {
+            page = Some(store.read_blocking(|c| read::list_conversations(c, &req))?);
+            Ok(())
+        })?);
+        if let Some(page) = page {
+            conversation_ids.extend(page.items.into_iter().map(|c| c.id));
+        }
+    }
+    // Threads of random conversations, not only the busiest ones at the top.
+    let max_id: i64 = store.read_blocking(|c| {
+        c.query_row("SELECT MAX(id) FROM conversations", [], |r| r.get(0))
+            .map_err(|source| crate::Error::Sql { context: "reading conversation ids", source })
+    })?;
+    let mut thread = Vec::new();
+    for i in 0..config.queries {
+        let conversation_id = if i % 2 == 0 && !conversation_ids.is_empty() {
+            conversation_ids[rng.random_range(0..conversation_ids.len())].clone()
+        } else {
+            rng.random_range(1..=max_id.max(1)).to_string()
+        };
+        let req = ThreadRequest { conversation_id, cursor: None, limit: Some(60) };
+        thread.push(time(|| match store.read_blocking(|c| read::thread(c, &req)) {
+            // A conversation id that only ever had stubs is not an error for timing.
+            Ok(_) | Err(crate::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        })?);
+    }
+
+    Ok(BenchReport {
+        messages: config.messages,
+        conversations: config.conversations,
+        events_applied,
+        ingest_messages_per_s: config.messages as f64 / ingest.as_secs_f64().max(1e-9),
+        ingest_seconds: ingest.as_secs_f64(),
+        search_p50_ms: percentile(&mut search, 50.0),
+        search_p95_ms: percentile(&mut search, 95.0),
+        search_queries: search.len(),
+        list_first_page_p50_ms: percentile(&mut list, 50.0),
+        list_first_page_p95_ms: percentile(&mut list, 95.0),
+        thread_first_page_p50_ms: percentile(&mut thread, 50.0),
+        thread_first_page_p95_ms: percentile(&mut thread, 95.0),
+        store_bytes,
+        bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
+    })
+}
+
+fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {
+    let started = Instant::now();
+    f()?;
+    Ok(started.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Nearest-rank percentile of `samples` (ms), rounded to microseconds.
+fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+    let value = samples[rank.clamp(1, samples.len()) - 1];
+    (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let mut s: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&mut s, 50.0), 50.0);
+        assert_eq!(percentile(&mut s, 95.0), 95.0);
+        assert_eq!(percentile(&mut [3.0], 95.0), 3.0);
+    }
+
+    #[test]
+    fn a_small_bench_runs_through_the_real_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("bench.sqlite")).unwrap();
+        let config = BenchConfig { messages: 2_000, conversations: 100, batch: 500, queries: 20, seed: 1 };
+        let report = run(&store, &config, |_| {}).unwrap();
+        assert!(report.events_applied >= 2_000, "every generated message is applied");
+        let stored: i64 = store
+            .read_blocking(|c| Ok(c.query_row("SELECT count(*) FROM messages WHERE stub = 0", [], |r| r.get(0)).unwrap()))
+            .unwrap();
+        assert_eq!(stored, 2_000, "the store holds exactly the generated messages");
+        assert!(report.bytes_per_message > 0.0);
+    }
+}

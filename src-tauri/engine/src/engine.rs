@@ -1,0 +1,257 @@
+//! The facade the window, `cahts-cli` and tests call. One method per thing a user or a
+//! script does; each one is a few lines over the store.
+//!
+//! The engine serves one of two stores: the business's own (`cahts.sqlite` in the data
+//! directory) or the demo store (`demo.sqlite` beside it), which is generated on first
+//! use and never mixed with real data. Changes committed to the active store, by this
+//! process or another one, are published on [`Engine::subscribe`].
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast};
+
+use crate::error::{Error, Result};
+use crate::events::DomainEvent;
+use crate::ipc::*;
+use crate::meta::webhook::{ParsedWebhook, parse_webhook};
+use crate::store::apply::{self, ApplyReport};
+use crate::store::export::{self, ExportDocument, ImportReport};
+use crate::store::{Store, now_ms, read};
+
+pub const STORE_FILE: &str = "cahts.sqlite";
+pub const DEMO_FILE: &str = "demo.sqlite";
+
+/// How often the change feed looks for commits from other processes. Own commits wake it
+/// at once.
+const CHANGE_POLL: Duration = Duration::from_millis(300);
+
+/// Where the engine keeps its files.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Data directory: the store, the demo store, downloaded media.
+    pub data_dir: PathBuf,
+    /// The store file; `data_dir/cahts.sqlite` when absent.
+    pub store_path: Option<PathBuf>,
+}
+
+impl EngineConfig {
+    /// The per-user data directory, shared by the window and `cahts-cli`. `CAHTS_DATA_DIR`
+    /// overrides it (tests, portable installs).
+    pub fn default_data_dir() -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os("CAHTS_DATA_DIR") {
+            return Ok(PathBuf::from(dir));
+        }
+        // Same directory Tauri's app_data_dir() gives for our bundle identifier.
+        directories::BaseDirs::new()
+            .map(|d| d.data_dir().join(crate::APP_IDENTIFIER))
+            .ok_or_else(|| Error::Invalid("cannot find this user's data directory; set CAHTS_DATA_DIR".into()))
+    }
+
+    pub fn in_dir(data_dir: impl Into<PathBuf>) -> EngineConfig {
+        EngineConfig { data_dir: data_dir.into(), store_path: None }
+    }
+}
+
+/// What ingesting one webhook body did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestReport {
+    pub object: String,
+    pub events: usize,
+    pub skipped: Vec<String>,
+    pub applied: ApplyReport,
+}
+
+struct Active {
+    mode: StoreMode,
+    store: Store,
+}
+
+pub struct Engine {
+    config: EngineConfig,
+    active: RwLock<Active>,
+    changes: broadcast::Sender<StoreChanged>,
+    wake_feed: Notify,
+}
+
+impl Engine {
+    /// Opens the business's store (creating and migrating it if needed).
+    pub fn open(config: EngineConfig) -> Result<Arc<Engine>> {
+        let path = config.store_path.clone().unwrap_or_else(|| config.data_dir.join(STORE_FILE));
+        let store = Store::open(&path)?;
+        let (changes, _) = broadcast::channel(256);
+        Ok(Arc::new(Engine {
+            config,
+            active: RwLock::new(Active { mode: StoreMode::Real, store }),
+            changes,
+            wake_feed: Notify::new(),
+        }))
+    }
+
+    /// The active store. A clone: a switch to or from demo mode does not disturb a query
+    /// already running.
+    pub fn store(&self) -> Store {
+        self.active.read().unwrap_or_else(|e| e.into_inner()).store.clone()
+    }
+
+    pub fn mode(&self) -> StoreMode {
+        self.active.read().unwrap_or_else(|e| e.into_inner()).mode
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// Committed changes to the active store.
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreChanged> {
+        self.changes.subscribe()
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let result = self.store().write(f).await;
+        if result.is_ok() {
+            self.wake_feed.notify_one();
+        }
+        result
+    }
+
+    pub async fn apply(&self, events: Vec<DomainEvent>) -> Result<ApplyReport> {
+        self.write(move |tx| apply::apply_events(tx, &events)).await
+    }
+
+    /// Parses a raw Meta webhook body and applies it. A malformed body changes nothing.
+    pub async fn ingest_webhook(&self, body: &[u8]) -> Result<IngestReport> {
+        let ParsedWebhook { object, events, skipped } = parse_webhook(body)?;
+        let count = events.len();
+        let applied = self.apply(events).await?;
+        Ok(IngestReport {
+            object,
+            events: count,
+            skipped: skipped.into_iter().map(|s| format!("{}: {}", s.path, s.reason)).collect(),
+            applied,
+        })
+    }
+
+    pub async fn app_status(&self) -> Result<AppStatus> {
+        let store = self.store();
+        let mode = self.mode();
+        let path = store.path().display().to_string();
+        let empty = store.read(read::is_empty).await?;
+        Ok(AppStatus { mode, empty, store_path: path })
+    }
+
+    pub async fn list_conversations(&self, req: ListConversationsRequest) -> Result<ConversationPage> {
+        self.store().read(move |c| read::list_conversations(c, &req)).await
+    }
+
+    pub async fn get_thread(&self, req: ThreadRequest) -> Result<ThreadPage> {
+        self.store().read(move |c| read::thread(c, &req)).await
+    }
+
+    pub async fn search(&self, req: SearchRequest) -> Result<SearchResults> {
+        self.store().read(move |c| read::search(c, &req)).await
+    }
+
+    pub async fn get_counts(&self) -> Result<Counts> {
+        self.store().read(read::counts).await
+    }
+
+    pub async fn mark_read(&self, req: ConversationRef) -> Result<()> {
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        self.write(move |tx| apply::mark_read(tx, id)).await
+    }
+
+    pub async fn mark_unread(&self, req: ConversationRef) -> Result<()> {
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        self.write(move |tx| apply::mark_unread(tx, id)).await
+    }
+
+    pub async fn set_conversation_state(&self, req: SetStateRequest) -> Result<()> {
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        self.write(move |tx| apply::set_state(tx, id, req.state)).await
+    }
+
+    pub async fn export_json(&self) -> Result<ExportDocument> {
+        self.store().read(export::export).await
+    }
+
+    /// Restores or merges an export, all or nothing.
+    pub async fn import_json(&self, doc: ExportDocument) -> Result<ImportReport> {
+        export::validate(&doc)?;
+        self.write(move |tx| export::import(tx, &doc)).await
+    }
+
+    /// Switches to the demo store, generating it on first use.
+    pub async fn enter_demo(&self) -> Result<AppStatus> {
+        if self.mode() != StoreMode::Demo {
+            let path = self.config.data_dir.join(DEMO_FILE);
+            let store = tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)??;
+            if store.read(read::is_empty).await? {
+                let events = crate::demo::demo_events(now_ms());
+                store.write(move |tx| apply::apply_events(tx, &events)).await?;
+            }
+            self.switch(StoreMode::Demo, store);
+        }
+        self.app_status().await
+    }
+
+    /// Back to the business's own store. The demo store stays on disk for next time.
+    pub async fn exit_demo(&self) -> Result<AppStatus> {
+        if self.mode() == StoreMode::Demo {
+            let path = self.config.store_path.clone().unwrap_or_else(|| self.config.data_dir.join(STORE_FILE));
+            let store = tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)??;
+            self.switch(StoreMode::Real, store);
+        }
+        self.app_status().await
+    }
+
+    fn switch(&self, mode: StoreMode, store: Store) {
+        *self.active.write().unwrap_or_else(|e| e.into_inner()) = Active { mode, store };
+        // No receivers is fine: nobody is watching yet.
+        let _ = self.changes.send(StoreChanged { conversation_ids: Vec::new(), everything: true });
+        self.wake_feed.notify_one();
+    }
+
+    /// Tails the active store's change log and publishes what committed, until the
+    /// engine is dropped. Call once, from inside a tokio runtime.
+    pub fn start_change_feed(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut watched: Option<(PathBuf, i64)> = None;
+            loop {
+                let Some(engine) = weak.upgrade() else { return };
+                let store = engine.store();
+                let cursor = match &watched {
+                    Some((path, seq)) if path == store.path() => Some(*seq),
+                    _ => None,
+                };
+                let polled = match cursor {
+                    // A store we have not watched yet: start from its head.
+                    None => store.read(read::latest_change).await.map(|head| (head, Vec::new(), false)),
+                    Some(seq) => store.read(move |c| read::changes_since(c, seq)).await,
+                };
+                match polled {
+                    Ok((head, ids, everything)) => {
+                        if cursor.is_some() && (everything || !ids.is_empty()) {
+                            let _ = engine.changes.send(StoreChanged {
+                                conversation_ids: ids.iter().map(i64::to_string).collect(),
+                                everything,
+                            });
+                        }
+                        watched = Some((store.path().to_owned(), head));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reading the change log failed; retrying"),
+                }
+                drop(store);
+                tokio::select! {
+                    _ = engine.wake_feed.notified() => {}
+                    _ = tokio::time::sleep(CHANGE_POLL) => {}
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,426 @@
+//! What the window sees: request and response shapes of every command, the change event,
+//! and the error the UI branches on. `ui/src/ipc/bindings.ts` is generated from this file
+//! (see the `bindings` test); nothing here is written twice.
+//!
+//! Conventions: camelCase fields; ids as strings (Meta ids exceed 2^53, and internal ids
+//! stay opaque); timestamps as integer Unix milliseconds; enums as string unions or
+//! `type`-tagged unions.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationState {
+    Open,
+    Done,
+}
+
+impl ConversationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationState::Open => "open",
+            ConversationState::Done => "done",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(ConversationState::Open),
+            "done" => Some(ConversationState::Done),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationFilter {
+    pub platform: Option<Platform>,
+    /// An account id from [`AccountRef::id`].
+    pub account_id: Option<String>,
+    pub unread_only: bool,
+    pub state: Option<ConversationState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListConversationsRequest {
+    pub filter: ConversationFilter,
+    /// `nextCursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+    /// Page size, 1..=200; 50 when absent.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRef {
+    pub id: String,
+    pub platform: Platform,
+    /// Page id, Instagram account id or WhatsApp phone-number id.
+    pub asset_id: String,
+    pub name: Option<String>,
+    /// `unverified`, `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactRef {
+    pub id: String,
+    /// PSID, IGSID, WhatsApp BSUID or number.
+    pub platform_user_id: String,
+    pub name: Option<String>,
+    pub handle: Option<String>,
+    pub phone: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePreview {
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub text: Option<String>,
+    pub deleted: bool,
+    pub status: Option<DeliveryStatus>,
+    pub attachment_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    pub id: String,
+    pub platform: Platform,
+    pub account: AccountRef,
+    pub contact: ContactRef,
+    pub preview: Option<MessagePreview>,
+    pub last_message_at: Option<i64>,
+    pub unread_count: u32,
+    pub marked_unread: bool,
+    /// Newest inbound message: the start of the platform's reply window.
+    pub last_inbound_at: Option<i64>,
+    pub state: ConversationState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPage {
+    pub items: Vec<ConversationSummary>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRequest {
+    pub conversation_id: String,
+    /// `nextCursor` of the previous page (older messages); absent for the newest page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1..=500; 60 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Reaction {
+    pub actor: Actor,
+    pub emoji: String,
+}
+
+/// The message a reply quotes, as far as the store knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Quoted {
+    Message {
+        mid: String,
+        /// Absent when the quoted message is not in the store (older than the history).
+        direction: Option<Direction>,
+        kind: Option<MessageKind>,
+        text: Option<String>,
+        deleted: bool,
+    },
+    Story {
+        url: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub code: Option<i64>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadMessage {
+    pub id: String,
+    /// The platform's message id.
+    pub mid: String,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    /// What to show: the latest edit; absent for unsent messages and media without caption.
+    pub text: Option<String>,
+    pub edited: bool,
+    pub deleted: bool,
+    pub sent_at: i64,
+    /// Outbound only.
+    pub status: Option<DeliveryStatus>,
+    pub failure: Option<Failure>,
+    pub attachments: Vec<Attachment>,
+    pub reactions: Vec<Reaction>,
+    pub quoted: Option<Quoted>,
+    pub extras: MessageExtras,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadPage {
+    pub conversation: ConversationSummary,
+    /// Newest first.
+    pub messages: Vec<ThreadMessage>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchRequest {
+    pub query: String,
+    /// Message hits, 1..=200; 50 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A piece of a snippet; highlighted parts matched the query. Rendered as text, never
+/// as HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SnippetPart {
+    pub text: String,
+    pub highlight: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageHit {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub platform: Platform,
+    pub contact_name: Option<String>,
+    pub direction: Direction,
+    pub sent_at: i64,
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    /// Conversations whose contact name, handle or number matched.
+    pub conversations: Vec<ConversationSummary>,
+    /// Matching messages, newest first.
+    pub messages: Vec<MessageHit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformCount {
+    pub platform: Platform,
+    pub conversations: u32,
+    pub unread: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub conversations: u32,
+    /// Conversations with unread messages or marked unread.
+    pub unread: u32,
+    pub open: u32,
+    pub done: u32,
+    pub by_platform: Vec<PlatformCount>,
+    pub messages: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationRef {
+    pub conversation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetStateRequest {
+    pub conversation_id: String,
+    pub state: ConversationState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreMode {
+    /// The business's own store.
+    Real,
+    /// Generated demo conversations in a separate file; nothing real is touched.
+    Demo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub mode: StoreMode,
+    /// No conversations yet: the window shows the first-run screen.
+    pub empty: bool,
+    pub store_path: String,
+}
+
+/// Payload of the `store://changed` event: committed changes, from this process or
+/// another one (cahts-cli) writing the same store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreChanged {
+    /// Conversations whose list entry or thread may have changed.
+    pub conversation_ids: Vec<String>,
+    /// Too much changed to list (bulk import, store switched): reload everything.
+    pub everything: bool,
+}
+
+pub const STORE_CHANGED_EVENT: &str = "store://changed";
+
+/// What kind of failure reached the window; the UI branches on this, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub enum ErrorCode {
+    /// The request itself is wrong (bad cursor, unknown conversation id).
+    Validation,
+    NotFound,
+    /// The store file cannot be opened or is newer than this build.
+    StoreUnavailable,
+    Internal,
+}
+
+/// The error every command returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{message}")]
+pub struct UiError {
+    pub code: ErrorCode,
+    /// Written for the business owner.
+    pub message: String,
+    /// The next step, when there is one.
+    pub action: Option<String>,
+}
+
+impl From<crate::Error> for UiError {
+    fn from(e: crate::Error) -> Self {
+        use crate::Error as E;
+        match &e {
+            E::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
+            E::NotFound { .. } => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the inbox.".into()) },
+            E::NewerSchema { .. } => UiError {
+                code: ErrorCode::StoreUnavailable,
+                message: e.to_string(),
+                action: Some("Install the latest CAHTS.".into()),
+            },
+            E::Open { .. } | E::Migration { .. } | E::StoreClosed => UiError {
+                code: ErrorCode::StoreUnavailable,
+                message: "CAHTS cannot open its message store.".into(),
+                action: Some("Restart CAHTS; if this keeps happening, check that the disk is not full.".into()),
+            },
+            _ => {
+                // Internal details are logged, not shown: they may name files or ids.
+                tracing::error!(error = %e, "command failed");
+                UiError {
+                    code: ErrorCode::Internal,
+                    message: "Something went wrong inside CAHTS.".into(),
+                    action: Some("Try again; the details are in the log.".into()),
+                }
+            }
+        }
+    }
+}
+
+/// Every command the window can call: `name(request) -> response`. The shell registers
+/// exactly this list (`with_commands!`), and the TypeScript command map is generated
+/// from it, so a command cannot exist on one side only.
+#[macro_export]
+macro_rules! with_commands {
+    ($callback:ident) => {
+        $callback! {
+            app_status() -> AppStatus;
+            list_conversations(ListConversationsRequest) -> ConversationPage;
+            get_thread(ThreadRequest) -> ThreadPage;
+            search(SearchRequest) -> SearchResults;
+            get_counts() -> Counts;
+            mark_read(ConversationRef) -> ();
+            mark_unread(ConversationRef) -> ();
+            set_conversation_state(SetStateRequest) -> ();
+            enter_demo() -> AppStatus;
+            exit_demo() -> AppStatus;
+        }
+    };
+}
+
+/// The TypeScript file: every type above plus the command map.
+pub fn typescript_bindings() -> String {
+    use crate::events::{AttachmentKind, ContactCard, Location, PlatformError, Referral};
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from src-tauri/engine/src/ipc.rs by the `bindings` test. Do not edit.\n\
+         // Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine bindings\n\n",
+    );
+    macro_rules! decl {
+        ($($t:ty),* $(,)?) => {
+            $( out.push_str("export "); out.push_str(&<$t as TS>::decl(&cfg)); out.push_str("\n\n"); )*
+        };
+    }
+    decl!(
+        Platform, Direction, MessageKind, AttachmentKind, DeliveryStatus, Actor, Attachment, Location,
+        ContactCard, Referral, PlatformError, MessageExtras, ConversationState, ConversationFilter,
+        ListConversationsRequest, AccountRef, ContactRef, MessagePreview, ConversationSummary,
+        ConversationPage, ThreadRequest, Reaction, Quoted, Failure, ThreadMessage, ThreadPage,
+        SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
+        SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
+    );
+    macro_rules! command_map {
+        ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{
+            out.push_str("/** Every command: its request (passed as `request`) and its response. */\nexport interface Commands {\n");
+            $(
+                let request = { let _r: Option<String> = None; $( let _r = Some(<$req as TS>::name(&cfg)); )? _r };
+                out.push_str(&format!(
+                    "  {}: {{ request: {}; response: {} }};\n",
+                    stringify!($name),
+                    request.unwrap_or_else(|| "undefined".into()),
+                    <$res as TS>::name(&cfg).replace("null", "void"),
+                ));
+            )*
+            out.push_str("}\n");
+        }};
+    }
+    with_commands!(command_map);
+    out.push_str(&format!("\nexport const STORE_CHANGED_EVENT = {STORE_CHANGED_EVENT:?};\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when ui/src/ipc/bindings.ts does not match the Rust types. CI runs this.
+    #[test]
+    fn bindings() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/ipc/bindings.ts");
+        let generated = typescript_bindings();
+        if std::env::var_os("CAHTS_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+            return;
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == generated,
+            "ui/src/ipc/bindings.ts is stale; regenerate with: CAHTS_BLESS=1 cargo test -p cahts-engine bindings"
+        );
+    }
+}

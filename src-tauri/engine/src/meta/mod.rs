@@ -1,0 +1,3 @@
+//! Meta's wire formats: how Messenger, Instagram and WhatsApp describe what happened.
+
+pub mod webhook;

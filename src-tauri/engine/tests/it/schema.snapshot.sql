@@ -1,0 +1,260 @@
+-- index conversations_by_account
+CREATE INDEX conversations_by_account ON conversations (account_id, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+
+-- index conversations_by_activity
+CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+
+-- index conversations_by_contact
+CREATE INDEX conversations_by_contact ON conversations (contact_id);
+
+-- index conversations_by_platform
+CREATE INDEX conversations_by_platform ON conversations (platform, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+
+-- index conversations_by_state
+CREATE INDEX conversations_by_state ON conversations (state, last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL;
+
+-- index messages_by_thread
+CREATE INDEX messages_by_thread ON messages (conversation_id, sent_at DESC, id DESC) WHERE stub = 0;
+
+-- table accounts
+CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY,
+    platform      TEXT    NOT NULL CHECK (platform IN ('messenger', 'instagram', 'whatsapp')),
+    asset_id      TEXT    NOT NULL,
+    display_name  TEXT,
+    -- 'unverified': seen in webhooks but not connected with a token (yet);
+    -- 'connected', 'needs_reconnect', 'rate_limited', 'unsubscribed', 'disconnected'.
+    status        TEXT    NOT NULL DEFAULT 'unverified',
+    status_detail TEXT,
+    rate_limited_until INTEGER,
+    created_at    INTEGER NOT NULL,
+    UNIQUE (platform, asset_id)
+);
+
+-- table attachments
+CREATE TABLE attachments (
+    id            INTEGER PRIMARY KEY,
+    message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    kind          TEXT,
+    mime_type     TEXT,
+    url           TEXT,
+    media_id      TEXT,
+    filename      TEXT,
+    size_bytes    INTEGER,
+    sha256        TEXT,
+    title         TEXT,
+    voice         INTEGER NOT NULL DEFAULT 0,
+    animated      INTEGER NOT NULL DEFAULT 0,
+    local_path    TEXT,
+    UNIQUE (message_id, position)
+);
+
+-- table change_log
+CREATE TABLE change_log (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              INTEGER NOT NULL,
+    conversation_id INTEGER,
+    kind            TEXT    NOT NULL
+);
+
+-- table contacts
+CREATE TABLE contacts (
+    id            INTEGER PRIMARY KEY,
+    platform      TEXT    NOT NULL,
+    platform_user_id TEXT NOT NULL,
+    name          TEXT,
+    handle        TEXT,
+    phone         TEXT,
+    avatar_url    TEXT,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (platform, platform_user_id)
+);
+
+-- table contacts_fts
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+    name, handle, phone,
+    content = 'contacts',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- table contacts_fts_config
+CREATE TABLE 'contacts_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table contacts_fts_data
+CREATE TABLE 'contacts_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table contacts_fts_docsize
+CREATE TABLE 'contacts_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table contacts_fts_idx
+CREATE TABLE 'contacts_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table conversations
+CREATE TABLE conversations (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    contact_id      INTEGER NOT NULL REFERENCES contacts(id),
+    platform        TEXT    NOT NULL,
+    -- Denormalized, maintained in the same transaction as messages: the newest visible
+    -- message (by sent_at, then id) and its time, which orders the inbox.
+    last_message_id INTEGER,
+    last_message_at INTEGER,
+    unread_count    INTEGER NOT NULL DEFAULT 0,
+    -- Set by "mark as unread"; cleared by reading.
+    marked_unread   INTEGER NOT NULL DEFAULT 0,
+    -- Newest inbound message time: the start of the platform's reply window.
+    last_inbound_at INTEGER,
+    -- The business has read everything inbound up to here (unread = inbound after it).
+    read_up_to      INTEGER NOT NULL DEFAULT 0,
+    -- Messenger watermarks: the customer received / read our messages up to here.
+    -- Kept so a late-arriving outbound message still gets the right status.
+    delivered_watermark INTEGER NOT NULL DEFAULT 0,
+    read_watermark  INTEGER NOT NULL DEFAULT 0,
+    state           TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+    created_at      INTEGER NOT NULL,
+    UNIQUE (account_id, contact_id)
+);
+
+-- table messages
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    platform        TEXT    NOT NULL,
+    -- mid / wamid: the idempotency key of every event about this message.
+    platform_message_id TEXT NOT NULL,
+    direction       TEXT    NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    kind            TEXT    NOT NULL,
+    -- As first received.
+    original_text   TEXT,
+    -- What is shown and searched: the latest edit, or NULL once unsent.
+    body            TEXT,
+    edit_count      INTEGER NOT NULL DEFAULT 0,
+    deleted_at      INTEGER,
+    sent_at         INTEGER NOT NULL,
+    reply_to_mid    TEXT,
+    reply_to_story_url TEXT,
+    reply_to_story_id TEXT,
+    -- MessageExtras as JSON: kind-specific details (location, contact cards, payloads,
+    -- referral, platform error). NULL when empty.
+    extras          TEXT,
+    -- DeliveryStatus rank: only ever raised, with MAX(), so it never moves backwards.
+    status          INTEGER NOT NULL DEFAULT 0,
+    status_at       INTEGER,
+    failure_code    INTEGER,
+    failure_reason  TEXT,
+    -- 1 while only later events (status, edit, unsend) have been seen and the message
+    -- itself has not arrived: out-of-order delivery must converge to the same state.
+    stub            INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, platform_message_id)
+);
+
+-- table messages_fts
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    body,
+    content = 'messages',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- table messages_fts_config
+CREATE TABLE 'messages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table messages_fts_data
+CREATE TABLE 'messages_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table messages_fts_docsize
+CREATE TABLE 'messages_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table messages_fts_idx
+CREATE TABLE 'messages_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table outbox
+CREATE TABLE outbox (
+    client_id       TEXT    PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    kind            TEXT    NOT NULL,
+    body            TEXT,
+    payload         TEXT,
+    state           TEXT    NOT NULL DEFAULT 'queued',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    platform_message_id TEXT,
+    error_code      INTEGER,
+    error_message   TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- table reactions
+CREATE TABLE reactions (
+    platform      TEXT    NOT NULL,
+    platform_message_id TEXT NOT NULL,
+    actor         TEXT    NOT NULL CHECK (actor IN ('contact', 'business')),
+    emoji         TEXT,   -- NULL: removed
+    reaction      TEXT,
+    reacted_at    INTEGER NOT NULL,
+    PRIMARY KEY (platform, platform_message_id, actor)
+) WITHOUT ROWID;
+
+-- table relay_state
+CREATE TABLE relay_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- table settings
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- table sync_cursors
+CREATE TABLE sync_cursors (
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    resource      TEXT    NOT NULL,
+    cursor        TEXT,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, resource)
+);
+
+-- trigger contacts_fts_delete
+CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, name, handle, phone)
+        VALUES ('delete', old.id, old.name, old.handle, old.phone);
+END;
+
+-- trigger contacts_fts_insert
+CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN
+    INSERT INTO contacts_fts (rowid, name, handle, phone) VALUES (new.id, new.name, new.handle, new.phone);
+END;
+
+-- trigger contacts_fts_update
+CREATE TRIGGER contacts_fts_update AFTER UPDATE OF name, handle, phone ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, name, handle, phone)
+        VALUES ('delete', old.id, old.name, old.handle, old.phone);
+    INSERT INTO contacts_fts (rowid, name, handle, phone) VALUES (new.id, new.name, new.handle, new.phone);
+END;
+
+-- trigger messages_fts_delete
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+
+-- trigger messages_fts_insert
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.body IS NOT NULL BEGIN
+    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+END;
+
+-- trigger messages_fts_update
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+    WHEN old.body IS NOT new.body BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body)
+        SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;
+    INSERT INTO messages_fts (rowid, body) SELECT new.id, new.body WHERE new.body IS NOT NULL;
+END;
