@@ -78,12 +78,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         progress(done);
     }
     // Fold the WAL into the main file so the size figure is the real footprint.
-    runtime.block_on(store.write(|tx| {
-        tx.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(|source| crate::Error::Sql {
-            context: "checkpointing",
-            source,
-        })
-    }))?;
+    runtime.block_on(store.checkpoint())?;
     let store_bytes = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
 
     let mut rng = SmallRng::seed_from_u64(config.seed ^ 0x5eed);

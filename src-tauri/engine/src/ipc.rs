@@ -1,6 +1,6 @@
 //! What the window sees: request and response shapes of every command, the change event,
 //! and the error the UI branches on. `ui/src/ipc/bindings.ts` is generated from this file
-//! (see the `bindings` test); nothing here is written twice.
+//! (see the `bindings` test in tests/it); nothing here is written twice.
 //!
 //! Conventions: camelCase fields; ids as strings (Meta ids exceed 2^53, and internal ids
 //! stay opaque); timestamps as integer Unix milliseconds; enums as string unions or
@@ -368,7 +368,7 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let mut out = String::from(
         "// Generated from src-tauri/engine/src/ipc.rs by the `bindings` test. Do not edit.\n\
-         // Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine bindings\n\n",
+         // Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine --test it bindings\n\n",
     );
     macro_rules! decl {
         ($($t:ty),* $(,)?) => {
@@ -401,26 +401,4 @@ pub fn typescript_bindings() -> String {
     with_commands!(command_map);
     out.push_str(&format!("\nexport const STORE_CHANGED_EVENT = {STORE_CHANGED_EVENT:?};\n"));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Fails when ui/src/ipc/bindings.ts does not match the Rust types. CI runs this.
-    #[test]
-    fn bindings() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/ipc/bindings.ts");
-        let generated = typescript_bindings();
-        if std::env::var_os("CAHTS_BLESS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &generated).unwrap();
-            return;
-        }
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            current == generated,
-            "ui/src/ipc/bindings.ts is stale; regenerate with: CAHTS_BLESS=1 cargo test -p cahts-engine bindings"
-        );
-    }
 }

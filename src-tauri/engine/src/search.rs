@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn hostile_input_is_neutralised() {
-        for input in ["", "   ", "\"", "*", "()", "-", "^", ":", "NEAR(", "\"\"\"", "\u{2}\u{3}"] {
+        for input in ["", "   ", "\"", "*", "()", "-", "^", ":", "\"\"\"", "\u{2}\u{3}"] {
             assert_eq!(fts_query(input), None, "{input:?} has nothing searchable");
         }
         // Operators become quoted terms, column filters and NOT cannot be expressed.
@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(fts_query("body:secret").as_deref(), Some("\"body:secret\"*"));
         assert_eq!(fts_query("-x NOT y").as_deref(), Some("\"x\"* \"NOT\"* \"y\"*"));
         assert_eq!(fts_query("a\"b").as_deref(), Some("\"a\"* \"b\"*"));
+        assert_eq!(fts_query("NEAR(x y)").as_deref(), Some("\"NEAR(x\"* \"y\"*"), "NEAR is a plain word");
         let long = "w ".repeat(100);
         assert_eq!(fts_query(&long).unwrap().matches('*').count(), MAX_TERMS);
     }

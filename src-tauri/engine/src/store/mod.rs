@@ -140,6 +140,21 @@ impl Store {
         answer.await.map_err(|_| Error::StoreClosed)?
     }
 
+    /// Folds the WAL back into the main file (after bulk imports, before measuring size).
+    /// Runs on the writer thread, outside any transaction, as SQLite requires.
+    pub async fn checkpoint(&self) -> Result<()> {
+        let (done, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn| {
+            let result = conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .ctx("checkpointing the write-ahead log");
+            // The caller may have gone away; nothing to undo.
+            let _ = done.send(result);
+        });
+        self.inner.writer.send(job).await.map_err(|_| Error::StoreClosed)?;
+        answer.await.map_err(|_| Error::StoreClosed)?
+    }
+
     /// Runs `f` on a read-only connection on a blocking thread.
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where

@@ -1,6 +1,8 @@
 //! Integration tests of cahts-engine against real SQLite files in temporary directories.
 //! One binary with modules keeps link time down.
 
+mod bindings;
+mod cli;
 mod migrations;
 mod store;
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs ui/e2e/window.mjs against the real app in a virtual display with its own session
+# bus (so helper daemons end with it) and tauri-driver on 127.0.0.1:4444.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+app=$(realpath "$1")
+cli=$(realpath "$2")
+fixtures=$(realpath tests/fixtures/meta)
+mkdir -p ui/test-results
+export PATH="$HOME/.cargo/bin:$PATH"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+  set -euo pipefail
+  tauri-driver --port 4444 > ui/test-results/tauri-driver.log 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
+  cd ui && node e2e/window.mjs "$0" "$1" "$2"
+' "$app" "$cli" "$fixtures"

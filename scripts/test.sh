@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: Rust (engine, store, normalization, CLI end to end), the UI unit tests,
+# the Chromium tests of the UI, and the real window end to end under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target="${CARGO_TARGET_DIR:-$root/target}"
+export CARGO_TARGET_DIR="$target"
+section() { printf '\n=== %s ===\n' "$1"; }
+
+section "setup"
+./scripts/setup-debian.sh --tests
+
+section "Rust tests (engine, normalization, bindings freshness, CLI end to end)"
+cargo test --workspace --exclude cahts
+
+section "UI: types, unit tests, build"
+(cd ui && npm run typecheck && npm test && npm run build)
+
+section "UI in Chromium"
+(cd ui && npm run test:browser)
+
+section "the real window (Xvfb + tauri-driver + WebKitWebDriver)"
+cargo build -p cahts --features custom-protocol
+cargo build -p cahts-engine --bin cahts-cli
+./scripts/test-window.sh "$target/debug/cahts" "$target/debug/cahts-cli"
+
+section "all tests passed"

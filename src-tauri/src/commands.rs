@@ -1,0 +1,72 @@
+//! The window's commands. Each one: take the request, call one engine method, map the
+//! error to `UiError`. The list is `cahts_engine::with_commands!`.
+
+use std::sync::Arc;
+
+use cahts_engine::Engine;
+use cahts_engine::ipc::*;
+use tauri::State;
+
+type Engine_<'a> = State<'a, Arc<Engine>>;
+type Reply<T> = Result<T, UiError>;
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn app_status(engine: Engine_<'_>) -> Reply<AppStatus> {
+    Ok(engine.app_status().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn list_conversations(engine: Engine_<'_>, request: ListConversationsRequest) -> Reply<ConversationPage> {
+    Ok(engine.list_conversations(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn get_thread(engine: Engine_<'_>, request: ThreadRequest) -> Reply<ThreadPage> {
+    Ok(engine.get_thread(request).await?)
+}
+
+// The query is what the owner typed: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn search(engine: Engine_<'_>, request: SearchRequest) -> Reply<SearchResults> {
+    Ok(engine.search(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn get_counts(engine: Engine_<'_>) -> Reply<Counts> {
+    Ok(engine.get_counts().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn mark_read(engine: Engine_<'_>, request: ConversationRef) -> Reply<()> {
+    Ok(engine.mark_read(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn mark_unread(engine: Engine_<'_>, request: ConversationRef) -> Reply<()> {
+    Ok(engine.mark_unread(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn set_conversation_state(engine: Engine_<'_>, request: SetStateRequest) -> Reply<()> {
+    Ok(engine.set_conversation_state(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn enter_demo(engine: Engine_<'_>) -> Reply<AppStatus> {
+    Ok(engine.enter_demo().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn exit_demo(engine: Engine_<'_>) -> Reply<AppStatus> {
+    Ok(engine.exit_demo().await?)
+}

@@ -1,0 +1,76 @@
+//! The CAHTS window: a thin Tauri shell around cahts-engine.
+//!
+//! `setup` opens the engine on the per-user data directory and starts forwarding its
+//! change feed to the window; commands ([`commands`]) each parse their argument, call one
+//! engine method and map the error. Nothing here knows SQL or Meta.
+
+mod commands;
+
+use std::sync::Arc;
+
+use cahts_engine::ipc::STORE_CHANGED_EVENT;
+use cahts_engine::{Engine, EngineConfig};
+use tauri::{Emitter, Manager};
+
+/// Registers exactly the commands listed in `cahts_engine::with_commands!`, the same list
+/// the TypeScript bindings are generated from.
+macro_rules! handler {
+    ($($name:ident($($req:ty)?) -> $res:ty;)*) => {
+        tauri::generate_handler![$(commands::$name),*]
+    };
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CAHTS_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = match std::env::var_os("CAHTS_DATA_DIR") {
+                Some(dir) => dir.into(),
+                None => app.path().app_data_dir()?,
+            };
+            let engine = Engine::open(EngineConfig::in_dir(data_dir))?;
+            forward_changes(app.handle().clone(), &engine);
+            app.manage(engine);
+            Ok(())
+        })
+        .invoke_handler(cahts_engine::with_commands!(handler))
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "CAHTS could not start");
+        eprintln!("CAHTS could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Sends every committed store change to the window as `store://changed`.
+fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
+    let mut changes = engine.subscribe();
+    tauri::async_runtime::spawn({
+        let engine = engine.clone();
+        async move {
+            engine.start_change_feed();
+        }
+    });
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    if let Err(e) = app.emit(STORE_CHANGED_EVENT, change) {
+                        tracing::warn!(error = %e, "could not notify the window of a change");
+                    }
+                }
+                // Fell behind a burst: one "everything changed" is the honest summary.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let everything = cahts_engine::ipc::StoreChanged { conversation_ids: Vec::new(), everything: true };
+                    if let Err(e) = app.emit(STORE_CHANGED_EVENT, everything) {
+                        tracing::warn!(error = %e, "could not notify the window of a change");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}

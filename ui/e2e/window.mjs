@@ -1,0 +1,95 @@
+// End to end through the real window: the real cahts binary (WebKitGTK), the real engine
+// and a real SQLite store, driven with tauri-driver + WebKitWebDriver.
+//
+// Run inside a display and a session bus, with tauri-driver listening on 127.0.0.1:4444:
+//   node e2e/window.mjs <path/to/cahts> <path/to/cahts-cli> <fixtures dir>
+// (scripts/test-window.sh sets all of that up.)
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { remote } from 'webdriverio';
+
+const [app, cli, fixtures] = process.argv.slice(2).map((p) => p && resolve(p));
+if (!app || !cli || !fixtures) {
+  console.error('usage: node e2e/window.mjs <cahts binary> <cahts-cli binary> <fixtures dir>');
+  process.exit(2);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cahts-window-'));
+const shots = resolve('test-results');
+const step = (name) => console.log(`window: ${name}`);
+
+let browser;
+try {
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: {
+      'tauri:options': { application: app, env: { CAHTS_DATA_DIR: dataDir } },
+    },
+  });
+
+  step('a new store shows the first-run screen');
+  const firstRun = await browser.$('[data-testid="first-run"]');
+  await firstRun.waitForDisplayed({ timeout: 20_000 });
+
+  step('Explore with demo data opens the demo inbox');
+  await (await browser.$('[data-testid="demo-button"]')).click();
+  await (await browser.$('[data-testid="demo-banner"]')).waitForDisplayed({ timeout: 20_000 });
+  const items = await browser.$$('[data-testid="conversation-item"]');
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length > 5, {
+    timeout: 10_000,
+    timeoutMsg: 'the demo inbox lists conversations',
+  });
+  step(`demo inbox lists ${items.length}+ conversations`);
+
+  step('opening a demo conversation shows its messages');
+  await (await browser.$('[data-testid="conversation-item"]')).click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="thread-message"]')).length > 0, {
+    timeout: 10_000,
+    timeoutMsg: 'the thread shows messages',
+  });
+  const demoText = await (await browser.$$('[data-testid="thread-message"]'))[0].getText();
+  if (!demoText.trim()) throw new Error('a demo message has no visible text');
+  step(`read a demo message: ${JSON.stringify(demoText.slice(0, 60))}`);
+  await browser.saveScreenshot(join(shots, 'window-demo.png'));
+
+  step('leaving demo mode returns to the (still empty) real store');
+  await (await browser.$('[data-testid="exit-demo"]')).click();
+  await (await browser.$('[data-testid="first-run"]')).waitForDisplayed({ timeout: 20_000 });
+
+  step('cahts-cli writing the same store updates the open window');
+  execFileSync(cli, ['--db', join(dataDir, 'cahts.sqlite'), 'ingest-webhook', join(fixtures, 'whatsapp_text.json')], {
+    stdio: 'inherit',
+  });
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length === 1, {
+    timeout: 15_000,
+    timeoutMsg: 'the conversation written by cahts-cli appears without a restart',
+  });
+  await (await browser.$('[data-testid="conversation-item"]')).click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="thread-message"]')).length > 0, {
+    timeout: 10_000,
+    timeoutMsg: 'the ingested conversation shows its message',
+  });
+  const exported = JSON.parse(execFileSync(cli, ['--db', join(dataDir, 'cahts.sqlite'), 'export-json']).toString());
+  const stored = exported.conversations[0].messages.map((m) => m.text).filter(Boolean);
+  const shown = await Promise.all((await browser.$$('[data-testid="thread-message"]')).map((m) => m.getText()));
+  for (const text of stored) {
+    if (!shown.some((s) => s.includes(text))) {
+      throw new Error(`the window does not show the stored message ${JSON.stringify(text)}; it shows ${JSON.stringify(shown)}`);
+    }
+  }
+  step(`the window shows the ingested message(s): ${JSON.stringify(stored)}`);
+  await browser.saveScreenshot(join(shots, 'window-live.png'));
+  console.log('window: all checks passed');
+} catch (error) {
+  console.error(`window: FAILED: ${error?.message ?? error}`);
+  if (browser) await browser.saveScreenshot(join(shots, 'window-failure.png')).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,248 @@
+// Generated from src-tauri/engine/src/ipc.rs by the `bindings` test. Do not edit.
+// Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine --test it bindings
+
+export type Platform = "messenger" | "instagram" | "whatsapp";
+
+export type Direction = "inbound" | "outbound";
+
+export type MessageKind = "text" | "image" | "video" | "audio" | "file" | "sticker" | "location" | "contacts" | "share" | "story_mention" | "postback" | "interactive" | "button" | "referral" | "system" | "unsupported" | "template";
+
+export type AttachmentKind = "image" | "video" | "audio" | "file" | "sticker" | "share" | "reel" | "story" | "unavailable";
+
+export type DeliveryStatus = "pending" | "sent" | "failed" | "delivered" | "read" | "played";
+
+export type Actor = "contact" | "business";
+
+export type Attachment = { kind: AttachmentKind | null, mimeType: string | null, 
+/**
+ * Remote URL (Messenger/IG CDN, WhatsApp lookaside URL). Such URLs expire.
+ */
+url: string | null, 
+/**
+ * WhatsApp media id, downloadable for a limited time.
+ */
+mediaId: string | null, filename: string | null, sizeBytes: number | null, sha256: string | null, 
+/**
+ * Title of a shared link or post, when the platform gives one.
+ */
+title: string | null, 
+/**
+ * WhatsApp voice note (as opposed to an audio file); animated sticker.
+ */
+voice?: boolean, animated?: boolean, 
+/**
+ * Where the downloaded copy lives on this computer, once downloaded.
+ */
+localPath: string | null, };
+
+export type Location = { latitude: number, longitude: number, name: string | null, address: string | null, url: string | null, };
+
+export type ContactCard = { name: string, phones: Array<string>, emails: Array<string>, organization: string | null, };
+
+export type Referral = { 
+/**
+ * `ADS`, `SHORTLINK`, `ad`, `post`...: as the platform says it.
+ */
+source: string | null, 
+/**
+ * The `ref` parameter of the link.
+ */
+refParam: string | null, adId: string | null, headline: string | null, body: string | null, sourceUrl: string | null, productId: string | null, };
+
+export type PlatformError = { code: number | null, title: string | null, detail: string | null, };
+
+export type MessageExtras = { location: Location | null, contacts?: Array<ContactCard>, 
+/**
+ * Payload of a tapped quick reply, postback, interactive reply or template button.
+ */
+payload: string | null, 
+/**
+ * Title shown on the tapped button / list row, when it differs from `text`.
+ */
+buttonTitle: string | null, referral: Referral | null, 
+/**
+ * The platform could not show this message (WhatsApp 131051 and friends).
+ */
+error: PlatformError | null, 
+/**
+ * WhatsApp `context.forwarded` / `frequently_forwarded`.
+ */
+forwarded?: boolean, 
+/**
+ * Instagram test message the account sent itself (`is_self`).
+ */
+isSelf?: boolean, 
+/**
+ * For an echo: the Meta app that sent it (`app_id`), when not this one.
+ */
+appId: string | null, 
+/**
+ * For an echo: the `metadata` string passed on send (our outbox client id).
+ */
+sendMetadata: string | null, 
+/**
+ * WhatsApp `system.wa_id`: the new number after `user_changed_number`.
+ */
+newWaId: string | null, };
+
+export type ConversationState = "open" | "done";
+
+export type ConversationFilter = { platform: Platform | null, 
+/**
+ * An account id from [`AccountRef::id`].
+ */
+accountId: string | null, unreadOnly: boolean, state: ConversationState | null, };
+
+export type ListConversationsRequest = { filter: ConversationFilter, 
+/**
+ * `nextCursor` of the previous page; absent for the first page.
+ */
+cursor: string | null, 
+/**
+ * Page size, 1..=200; 50 when absent.
+ */
+limit: number | null, };
+
+export type AccountRef = { id: string, platform: Platform, 
+/**
+ * Page id, Instagram account id or WhatsApp phone-number id.
+ */
+assetId: string, name: string | null, 
+/**
+ * `unverified`, `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`.
+ */
+status: string, };
+
+export type ContactRef = { id: string, 
+/**
+ * PSID, IGSID, WhatsApp BSUID or number.
+ */
+platformUserId: string, name: string | null, handle: string | null, phone: string | null, avatarUrl: string | null, };
+
+export type MessagePreview = { direction: Direction, kind: MessageKind, text: string | null, deleted: boolean, status: DeliveryStatus | null, attachmentCount: number, };
+
+export type ConversationSummary = { id: string, platform: Platform, account: AccountRef, contact: ContactRef, preview: MessagePreview | null, lastMessageAt: number | null, unreadCount: number, markedUnread: boolean, 
+/**
+ * Newest inbound message: the start of the platform's reply window.
+ */
+lastInboundAt: number | null, state: ConversationState, };
+
+export type ConversationPage = { items: Array<ConversationSummary>, nextCursor: string | null, };
+
+export type ThreadRequest = { conversationId: string, 
+/**
+ * `nextCursor` of the previous page (older messages); absent for the newest page.
+ */
+cursor: string | null, 
+/**
+ * Page size, 1..=500; 60 when absent.
+ */
+limit: number | null, };
+
+export type Reaction = { actor: Actor, emoji: string, };
+
+export type Quoted = { "type": "message", mid: string, 
+/**
+ * Absent when the quoted message is not in the store (older than the history).
+ */
+direction: Direction | null, kind: MessageKind | null, text: string | null, deleted: boolean, } | { "type": "story", url: string | null, };
+
+export type Failure = { code: number | null, reason: string | null, };
+
+export type ThreadMessage = { id: string, 
+/**
+ * The platform's message id.
+ */
+mid: string, direction: Direction, kind: MessageKind, 
+/**
+ * What to show: the latest edit; absent for unsent messages and media without caption.
+ */
+text: string | null, edited: boolean, deleted: boolean, sentAt: number, 
+/**
+ * Outbound only.
+ */
+status: DeliveryStatus | null, failure: Failure | null, attachments: Array<Attachment>, reactions: Array<Reaction>, quoted: Quoted | null, extras: MessageExtras, };
+
+export type ThreadPage = { conversation: ConversationSummary, 
+/**
+ * Newest first.
+ */
+messages: Array<ThreadMessage>, nextCursor: string | null, };
+
+export type SearchRequest = { query: string, 
+/**
+ * Message hits, 1..=200; 50 when absent.
+ */
+limit: number | null, };
+
+export type SnippetPart = { text: string, highlight: boolean, };
+
+export type MessageHit = { conversationId: string, messageId: string, platform: Platform, contactName: string | null, direction: Direction, sentAt: number, snippet: Array<SnippetPart>, };
+
+export type SearchResults = { 
+/**
+ * Conversations whose contact name, handle or number matched.
+ */
+conversations: Array<ConversationSummary>, 
+/**
+ * Matching messages, newest first.
+ */
+messages: Array<MessageHit>, };
+
+export type PlatformCount = { platform: Platform, conversations: number, unread: number, };
+
+export type Counts = { conversations: number, 
+/**
+ * Conversations with unread messages or marked unread.
+ */
+unread: number, open: number, done: number, byPlatform: Array<PlatformCount>, messages: number, };
+
+export type ConversationRef = { conversationId: string, };
+
+export type SetStateRequest = { conversationId: string, state: ConversationState, };
+
+export type StoreMode = "real" | "demo";
+
+export type AppStatus = { mode: StoreMode, 
+/**
+ * No conversations yet: the window shows the first-run screen.
+ */
+empty: boolean, storePath: string, };
+
+export type StoreChanged = { 
+/**
+ * Conversations whose list entry or thread may have changed.
+ */
+conversationIds: Array<string>, 
+/**
+ * Too much changed to list (bulk import, store switched): reload everything.
+ */
+everything: boolean, };
+
+export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "Internal";
+
+export type UiError = { code: ErrorCode, 
+/**
+ * Written for the business owner.
+ */
+message: string, 
+/**
+ * The next step, when there is one.
+ */
+action: string | null, };
+
+/** Every command: its request (passed as `request`) and its response. */
+export interface Commands {
+  app_status: { request: undefined; response: AppStatus };
+  list_conversations: { request: ListConversationsRequest; response: ConversationPage };
+  get_thread: { request: ThreadRequest; response: ThreadPage };
+  search: { request: SearchRequest; response: SearchResults };
+  get_counts: { request: undefined; response: Counts };
+  mark_read: { request: ConversationRef; response: void };
+  mark_unread: { request: ConversationRef; response: void };
+  set_conversation_state: { request: SetStateRequest; response: void };
+  enter_demo: { request: undefined; response: AppStatus };
+  exit_demo: { request: undefined; response: AppStatus };
+}
+
+export const STORE_CHANGED_EVENT = "store://changed";
