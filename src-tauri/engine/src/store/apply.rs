@@ -13,7 +13,14 @@
 //!   and only when the message row is new.
 //!
 //! Conversation summaries (last message, unread count, reply window) are folded per
-//! batch in memory and written once per conversation, which keeps bulk ingest fast.
+//! batch in memory and written once per conversation, and the search index receives the
+//! batch's new text in one statement at the end (see the migration for why); both keep
+//! bulk ingest fast.
+//!
+//! Search index invariant: every message row is in `messages_fts` with its current
+//! `body` (NULL included) unless it is in this batch's `unindexed` set. Before a row's body changes, it is
+//! removed from the index (with the exact text it was indexed with) and added to the set;
+//! at the end of the batch every row in the set is indexed with its final body.
 
 use std::collections::{HashMap, HashSet};
 
@@ -53,7 +60,8 @@ struct SummaryDelta {
 
 /// Applies `events` inside `tx`. The caller commits.
 pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent]) -> Result<ApplyReport> {
-    let mut applier = Applier { tx, accounts: HashMap::new(), contacts: HashMap::new(), conversations: HashMap::new(), deltas: HashMap::new(), touched: HashSet::new(), report: ApplyReport::default(), now: now_ms() };
+    let hot = HotStatements::prepare(tx)?;
+    let mut applier = Applier { tx, hot, accounts: HashMap::new(), contacts: HashMap::new(), conversations: HashMap::new(), deltas: HashMap::new(), touched: HashSet::new(), unindexed: HashSet::new(), report: ApplyReport::default(), now: now_ms() };
     for event in events {
         applier.apply(event)?;
     }
@@ -62,11 +70,16 @@ pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent]) -> Result<Appl
 
 struct Applier<'t, 'c> {
     tx: &'t Transaction<'c>,
+    /// The per-message statements, prepared once per batch: looking a statement up in
+    /// the connection's cache hashes its whole SQL text, which showed in profiles.
+    hot: HotStatements<'t>,
     accounts: HashMap<(Platform, String), i64>,
     contacts: HashMap<(Platform, String), i64>,
     conversations: HashMap<(i64, i64), ConversationRow>,
     deltas: HashMap<i64, SummaryDelta>,
     touched: HashSet<i64>,
+    /// Rows whose body is not in the search index yet (new, or about to change).
+    unindexed: HashSet<i64>,
     report: ApplyReport,
     now: i64,
 }
@@ -117,6 +130,29 @@ impl Applier<'_, '_> {
         } else {
             self.touched.insert(conversation_id);
         }
+    }
+
+    /// The row for a platform message id, if any: (id, is stub, body).
+    fn existing(&mut self, platform: Platform, mid: &str) -> Result<Option<(i64, bool, Option<String>)>> {
+        self.hot
+            .existing
+            .query_row(params![platform.as_str(), mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .ctx("looking up a message")
+    }
+
+    /// Takes a row out of the search index before its body changes; the end of the batch
+    /// indexes it again with whatever its body then is.
+    fn unindex(&mut self, id: i64, indexed_body: Option<&str>) -> Result<()> {
+        // Every row is in the index, also with a NULL body (an empty document): FTS5's
+        // external-content bookkeeping counts rows.
+        if self.unindexed.insert(id) {
+            self.tx
+                .prepare_cached("INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)")
+                .and_then(|mut s| s.execute(params![id, indexed_body]))
+                .ctx("updating the search index")?;
+        }
+        Ok(())
     }
 
     fn account(&mut self, platform: Platform, asset_id: &str) -> Result<i64> {
@@ -218,39 +254,7 @@ impl Applier<'_, '_> {
                 source,
             })?)
         };
-        let inserted: Option<i64> = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
-                     original_text, body, sent_at, reply_to_mid, reply_to_story_url, reply_to_story_id,
-                     extras, status, status_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (platform, platform_message_id) DO UPDATE SET
-                     conversation_id = excluded.conversation_id,
-                     direction = excluded.direction,
-                     kind = excluded.kind,
-                     original_text = excluded.original_text,
-                     body = CASE WHEN messages.deleted_at IS NOT NULL THEN NULL
-                                 WHEN messages.edit_count > 0 THEN messages.body
-                                 ELSE excluded.body END,
-                     sent_at = excluded.sent_at,
-                     reply_to_mid = excluded.reply_to_mid,
-                     reply_to_story_url = excluded.reply_to_story_url,
-                     reply_to_story_id = excluded.reply_to_story_id,
-                     extras = excluded.extras,
-                     status_at = CASE WHEN excluded.status > messages.status THEN excluded.status_at
-                                      WHEN excluded.status < messages.status THEN messages.status_at
-                                      ELSE MIN(COALESCE(messages.status_at, excluded.status_at), excluded.status_at) END,
-                     failure_code = CASE WHEN excluded.status > messages.status THEN NULL ELSE messages.failure_code END,
-                     failure_reason = CASE WHEN excluded.status > messages.status THEN NULL ELSE messages.failure_reason END,
-                     status = MAX(messages.status, excluded.status),
-                     stub = 0
-                 WHERE messages.stub = 1
-                 RETURNING id",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![
+        let values = params![
                         conversation.id,
                         m.key.platform.as_str(),
                         m.mid,
@@ -264,19 +268,34 @@ impl Applier<'_, '_> {
                         extras,
                         status.rank(),
                         status_at,
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .ctx("storing a message")?;
+                    ];
+        // The common case is a new message: insert first; only a conflict (a redelivery,
+        // or a placeholder from earlier events) needs a lookup.
+        let mut inserted: Option<i64> =
+            self.hot.insert_message.query_row(values, |r| r.get(0)).optional().ctx("storing a message")?;
+        if inserted.is_none() {
+            match self.existing(m.key.platform, &m.mid)? {
+                Some((id, true, body)) => {
+                    self.unindex(id, body.as_deref())?;
+                    inserted = self
+                        .hot
+                        .complete_placeholder
+                        .query_row(values, |r| r.get(0))
+                        .optional()
+                        .ctx("completing a message")?;
+                }
+                _ => {}
+            }
+        }
+
         let Some(message_id) = inserted else {
             self.report.duplicates += 1;
             return Ok(());
         };
         self.report.messages_added += 1;
+        self.unindexed.insert(message_id);
         for (position, a) in m.attachments.iter().enumerate() {
-            insert_attachment(self.tx, message_id, position, a)?;
+            execute_attachment(&mut self.hot.attachment, message_id, position, a)?;
         }
         self.touched.insert(conversation.id);
         let delta = self.deltas.entry(conversation.id).or_default();
@@ -315,6 +334,7 @@ impl Applier<'_, '_> {
 
     fn edited(&mut self, key: &ConversationKey, mid: &str, text: &str, edit_count: u32, at: i64) -> Result<()> {
         let conversation = self.conversation(key)?;
+        self.before_text_change(key.platform, mid)?;
         let changed = self
             .tx
             .prepare_cached(
@@ -324,16 +344,30 @@ impl Applier<'_, '_> {
                  ON CONFLICT (platform, platform_message_id) DO UPDATE SET
                      body = CASE WHEN messages.deleted_at IS NULL THEN excluded.body END,
                      edit_count = excluded.edit_count
-                 WHERE excluded.edit_count > messages.edit_count",
+                 WHERE excluded.edit_count > messages.edit_count
+                 RETURNING id",
             )
-            .and_then(|mut s| s.execute(params![conversation.id, key.platform.as_str(), mid, text, edit_count, at]))
+            .and_then(|mut s| {
+                s.query_row(params![conversation.id, key.platform.as_str(), mid, text, edit_count, at], |r| r.get(0))
+                    .optional()
+            })
             .ctx("recording an edit")?;
+        let changed = self.track_new_text(changed);
         self.count(changed, conversation.id);
+        Ok(())
+    }
+
+    /// Un-indexes an existing row whose text may change; a new stub is indexed at the end.
+    fn before_text_change(&mut self, platform: Platform, mid: &str) -> Result<()> {
+        if let Some((id, _, body)) = self.existing(platform, mid)? {
+            self.unindex(id, body.as_deref())?;
+        }
         Ok(())
     }
 
     fn deleted(&mut self, key: &ConversationKey, mid: &str, at: i64) -> Result<()> {
         let conversation = self.conversation(key)?;
+        self.before_text_change(key.platform, mid)?;
         let changed = self
             .tx
             .prepare_cached(
@@ -343,12 +377,25 @@ impl Applier<'_, '_> {
                  ON CONFLICT (platform, platform_message_id) DO UPDATE SET
                      deleted_at = MIN(COALESCE(messages.deleted_at, excluded.deleted_at), excluded.deleted_at),
                      body = NULL
-                 WHERE messages.deleted_at IS NULL OR excluded.deleted_at < messages.deleted_at",
+                 WHERE messages.deleted_at IS NULL OR excluded.deleted_at < messages.deleted_at
+                 RETURNING id",
             )
-            .and_then(|mut s| s.execute(params![conversation.id, key.platform.as_str(), mid, at]))
+            .and_then(|mut s| s.query_row(params![conversation.id, key.platform.as_str(), mid, at], |r| r.get(0)).optional())
             .ctx("recording an unsend")?;
+        let changed = self.track_new_text(changed);
         self.count(changed, conversation.id);
         Ok(())
+    }
+
+    /// Marks a row written by an edit or unsend for indexing; returns rows changed.
+    fn track_new_text(&mut self, row: Option<i64>) -> usize {
+        match row {
+            Some(id) => {
+                self.unindexed.insert(id);
+                1
+            }
+            None => 0,
+        }
     }
 
     fn status(
@@ -360,31 +407,16 @@ impl Applier<'_, '_> {
         error: Option<&PlatformError>,
     ) -> Result<()> {
         let conversation = self.conversation(key)?;
+        let is_new = self.existing(key.platform, mid)?.is_none();
         let (code, reason) = match (status, error) {
             (DeliveryStatus::Failed, Some(e)) => (e.code, failure_reason(e)),
             (DeliveryStatus::Failed, None) => (None, Some("The platform reported the message as failed".to_owned())),
             _ => (None, None),
         };
-        let changed = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
-                     sent_at, status, status_at, failure_code, failure_reason, stub)
-                 VALUES (?1, ?2, ?3, 'outbound', 'text', ?4, ?5, ?4, ?6, ?7, 1)
-                 ON CONFLICT (platform, platform_message_id) DO UPDATE SET
-                     -- Failure details belong to a failed status only: a later `delivered`
-                     -- clears them, whichever arrived first.
-                     status = excluded.status,
-                     status_at = excluded.status_at,
-                     failure_code = excluded.failure_code,
-                     failure_reason = excluded.failure_reason
-                 -- A higher status wins; on equal status the earliest report wins, so
-                 -- arrival order does not matter.
-                 WHERE excluded.status > messages.status
-                    OR (excluded.status = messages.status AND excluded.status_at < COALESCE(messages.status_at, excluded.status_at + 1))",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
+        let changed: Option<i64> = self
+            .hot
+            .status
+            .query_row(params![
                     conversation.id,
                     key.platform.as_str(),
                     mid,
@@ -392,10 +424,14 @@ impl Applier<'_, '_> {
                     status.rank(),
                     code,
                     reason,
-                ])
-            })
+                ], |r| r.get(0))
+            .optional()
             .ctx("recording a delivery status")?;
-        self.count(changed, conversation.id);
+        // A new placeholder row joins the search index (as an empty document) at the end.
+        if let (true, Some(id)) = (is_new, changed) {
+            self.unindexed.insert(id);
+        }
+        self.count(changed.map_or(0, |_| 1), conversation.id);
         Ok(())
     }
 
@@ -460,6 +496,18 @@ impl Applier<'_, '_> {
                 })
                 .ctx("updating a conversation summary")?;
         }
+        if !self.unindexed.is_empty() {
+            let ids = serde_json::to_string(&self.unindexed.iter().collect::<Vec<_>>()).map_err(|source| {
+                crate::Error::Json { context: "listing rows to index".into(), source }
+            })?;
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO messages_fts (rowid, body)
+                     SELECT id, body FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
+                )
+                .and_then(|mut s| s.execute([ids]))
+                .ctx("indexing the batch for search")?;
+        }
         let mut touched: Vec<i64> = self.touched.into_iter().collect();
         touched.sort_unstable();
         log_changes(self.tx, &touched, "messages", self.now)?;
@@ -468,30 +516,107 @@ impl Applier<'_, '_> {
     }
 }
 
+/// Statements run once or more per message, prepared once per batch.
+struct HotStatements<'t> {
+    existing: rusqlite::CachedStatement<'t>,
+    insert_message: rusqlite::CachedStatement<'t>,
+    complete_placeholder: rusqlite::CachedStatement<'t>,
+    status: rusqlite::CachedStatement<'t>,
+    attachment: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> HotStatements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> Result<Self> {
+        Ok(HotStatements {
+            existing: tx
+                .prepare_cached("SELECT id, stub, body FROM messages WHERE platform = ?1 AND platform_message_id = ?2")
+                .ctx("preparing the message lookup")?,
+            insert_message: tx.prepare_cached(INSERT_MESSAGE).ctx("preparing the message insert")?,
+            complete_placeholder: tx.prepare_cached(COMPLETE_PLACEHOLDER).ctx("preparing the placeholder update")?,
+            status: tx.prepare_cached(UPSERT_STATUS).ctx("preparing the status update")?,
+            attachment: tx.prepare_cached(INSERT_ATTACHMENT).ctx("preparing the attachment insert")?,
+        })
+    }
+}
+
+const INSERT_MESSAGE: &str = "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
+                     original_text, body, sent_at, reply_to_mid, reply_to_story_url, reply_to_story_id,
+                     extras, status, status_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (platform, platform_message_id) DO NOTHING
+                 RETURNING id";
+
+/// A message whose placeholder (from a status, edit or unsend that came first) exists:
+/// fill in what the message says, keep what the later events said.
+const COMPLETE_PLACEHOLDER: &str = "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
+                     original_text, body, sent_at, reply_to_mid, reply_to_story_url, reply_to_story_id,
+                     extras, status, status_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (platform, platform_message_id) DO UPDATE SET
+                     conversation_id = excluded.conversation_id,
+                     direction = excluded.direction,
+                     kind = excluded.kind,
+                     original_text = excluded.original_text,
+                     body = CASE WHEN messages.deleted_at IS NOT NULL THEN NULL
+                                 WHEN messages.edit_count > 0 THEN messages.body
+                                 ELSE excluded.body END,
+                     sent_at = excluded.sent_at,
+                     reply_to_mid = excluded.reply_to_mid,
+                     reply_to_story_url = excluded.reply_to_story_url,
+                     reply_to_story_id = excluded.reply_to_story_id,
+                     extras = excluded.extras,
+                     status_at = CASE WHEN excluded.status > messages.status THEN excluded.status_at
+                                      WHEN excluded.status < messages.status THEN messages.status_at
+                                      ELSE MIN(COALESCE(messages.status_at, excluded.status_at), excluded.status_at) END,
+                     failure_code = CASE WHEN excluded.status > messages.status THEN NULL ELSE messages.failure_code END,
+                     failure_reason = CASE WHEN excluded.status > messages.status THEN NULL ELSE messages.failure_reason END,
+                     status = MAX(messages.status, excluded.status),
+                     stub = 0
+                 WHERE messages.stub = 1
+                 RETURNING id";
+
+const UPSERT_STATUS: &str = "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
+                     sent_at, status, status_at, failure_code, failure_reason, stub)
+                 VALUES (?1, ?2, ?3, 'outbound', 'text', ?4, ?5, ?4, ?6, ?7, 1)
+                 ON CONFLICT (platform, platform_message_id) DO UPDATE SET
+                     -- Failure details belong to a failed status only: a later `delivered`
+                     -- clears them, whichever arrived first.
+                     status = excluded.status,
+                     status_at = excluded.status_at,
+                     failure_code = excluded.failure_code,
+                     failure_reason = excluded.failure_reason
+                 -- A higher status wins; on equal status the earliest report wins, so
+                 -- arrival order does not matter.
+                 WHERE excluded.status > messages.status
+                    OR (excluded.status = messages.status AND excluded.status_at < COALESCE(messages.status_at, excluded.status_at + 1))
+                 RETURNING id";
+
+const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (message_id, position, kind, mime_type, url, media_id, filename, size_bytes,
+         sha256, title, voice, animated, local_path)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+     ON CONFLICT (message_id, position) DO NOTHING";
+
 pub(crate) fn insert_attachment(tx: &Transaction<'_>, message_id: i64, position: usize, a: &Attachment) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO attachments (message_id, position, kind, mime_type, url, media_id, filename, size_bytes,
-             sha256, title, voice, animated, local_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (message_id, position) DO NOTHING",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            message_id,
-            position as i64,
-            a.kind.map(|k| k.as_str()),
-            a.mime_type,
-            a.url,
-            a.media_id,
-            a.filename,
-            a.size_bytes,
-            a.sha256,
-            a.title,
-            a.voice,
-            a.animated,
-            a.local_path,
-        ])
-    })
+    let mut stmt = tx.prepare_cached(INSERT_ATTACHMENT).ctx("preparing the attachment insert")?;
+    execute_attachment(&mut stmt, message_id, position, a)
+}
+
+fn execute_attachment(stmt: &mut rusqlite::Statement<'_>, message_id: i64, position: usize, a: &Attachment) -> Result<()> {
+    stmt.execute(params![
+        message_id,
+        position as i64,
+        a.kind.map(|k| k.as_str()),
+        a.mime_type,
+        a.url,
+        a.media_id,
+        a.filename,
+        a.size_bytes,
+        a.sha256,
+        a.title,
+        a.voice,
+        a.animated,
+        a.local_path,
+    ])
     .ctx("storing an attachment")?;
     Ok(())
 }

@@ -387,6 +387,10 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport
         .ctx("importing a reaction")?;
         report.reactions += 1;
     }
+    // Imported rows may add or change text anywhere: rebuild the search index from the
+    // messages table (linear, and exact whatever was there before).
+    tx.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')", [])
+        .ctx("rebuilding the search index after import")?;
     log_everything(tx, "import", now)?;
     Ok(report)
 }

@@ -60,10 +60,16 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
         // In WAL, NORMAL is durable against application crashes and loses at most the
         // last transactions on power loss; FULL would fsync every commit.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoint after ~64 MiB of WAL rather than SQLite's 4 MiB: every batch dirties
+        // index pages spread over the file, and checkpointing each batch copied and
+        // fsynced the same pages again and again (the largest cost of bulk ingest at a
+        // million messages, measured with cahts-cli bench).
+        conn.pragma_update(None, "wal_autocheckpoint", 16_000)?;
         // Keep the WAL from growing without bound during big imports.
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        conn.pragma_update(None, "journal_size_limit", 128 * 1024 * 1024)?;
     }
     // 16 MiB page cache per connection (negative = KiB): list and thread pages stay hot.
+    // (A 128 MiB writer cache measured no faster ingest at a million messages.)
     conn.pragma_update(None, "cache_size", -16_000)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())

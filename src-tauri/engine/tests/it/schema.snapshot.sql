@@ -242,19 +242,6 @@ CREATE TRIGGER contacts_fts_update AFTER UPDATE OF name, handle, phone ON contac
 END;
 
 -- trigger messages_fts_delete
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.body IS NOT NULL BEGIN
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
-END;
-
--- trigger messages_fts_insert
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.body IS NOT NULL BEGIN
-    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
-END;
-
--- trigger messages_fts_update
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
-    WHEN old.body IS NOT new.body BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, body)
-        SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;
-    INSERT INTO messages_fts (rowid, body) SELECT new.id, new.body WHERE new.body IS NOT NULL;
 END;

@@ -76,6 +76,18 @@ fn tricky_events() -> Vec<DomainEvent> {
     ]
 }
 
+/// FTS5's own check that the search index matches the messages table exactly.
+async fn assert_search_index_consistent(engine: &cahts_engine::Engine) {
+    engine
+        .store()
+        .write(|tx| {
+            tx.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)", [])
+                .map_err(|source| cahts_engine::Error::Sql { context: "fts integrity-check", source })
+        })
+        .await
+        .expect("the search index matches the stored text");
+}
+
 fn apply_and_export(events: Vec<DomainEvent>, batches: usize) -> ExportDocument {
     let rt = runtime();
     let (_dir, engine) = engine();
@@ -84,6 +96,7 @@ fn apply_and_export(events: Vec<DomainEvent>, batches: usize) -> ExportDocument 
         for chunk in events.chunks(size) {
             engine.apply(chunk.to_vec()).await.unwrap();
         }
+        assert_search_index_consistent(&engine).await;
         engine.export_json().await.unwrap()
     })
 }
@@ -103,6 +116,7 @@ fn applying_the_same_batch_twice_changes_nothing() {
         assert_eq!(second.conversations_touched, Vec::<i64>::new(), "a replayed batch touches nothing");
         assert_eq!(engine.export_json().await.unwrap(), before, "the store is unchanged by a replay");
         assert_eq!(engine.get_counts().await.unwrap(), counts_before, "unread counts are unchanged by a replay");
+        assert_search_index_consistent(&engine).await;
     });
 }
 
@@ -343,6 +357,7 @@ fn export_import_round_trip_and_merge() {
         // Importing again merges to the same thing.
         target.import_json(doc.clone()).await.unwrap();
         assert_eq!(target.export_json().await.unwrap(), doc, "importing twice changes nothing");
+        assert_search_index_consistent(&target).await;
         // A bad document changes nothing.
         let mut bad = doc.clone();
         bad.conversations[0].messages[0].direction = "sideways".into();
@@ -423,3 +438,4 @@ fn demo_mode_uses_a_separate_store() {
         assert!(dir.path().join("demo.sqlite").exists());
     });
 }
+
