@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
-build_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+# fonts-noto-color-emoji: customers write in emoji; without it they render as boxes.
+build_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev fonts-noto-color-emoji
   libsoup-3.0-dev libxdo-dev build-essential pkg-config libssl-dev file curl)
 # xauth: xvfb-run needs it and xvfb only recommends it. chromium: the UI browser tests.
 test_packages=(xvfb xauth imagemagick dbus dbus-x11 gnome-keyring libsecret-tools

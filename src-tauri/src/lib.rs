@@ -58,6 +58,7 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
         loop {
             match changes.recv().await {
                 Ok(change) => {
+                    tracing::debug!(conversations = change.conversation_ids.len(), everything = change.everything, "store changed");
                     if let Err(e) = app.emit(STORE_CHANGED_EVENT, change) {
                         tracing::warn!(error = %e, "could not notify the window of a change");
                     }

@@ -1,13 +1,14 @@
 // End to end through the real window: the real cahts binary (WebKitGTK), the real engine
 // and a real SQLite store, driven with tauri-driver + WebKitWebDriver.
 //
-// Run inside a display and a session bus, with tauri-driver listening on 127.0.0.1:4444:
+// Run inside a display and a session bus, with tauri-driver listening on 127.0.0.1:4444
+// and CAHTS_DATA_DIR naming an empty directory in tauri-driver's environment (the app
+// inherits it; tauri-driver ignores `tauri:options.env`):
 //   node e2e/window.mjs <path/to/cahts> <path/to/cahts-cli> <fixtures dir>
 // (scripts/test-window.sh sets all of that up.)
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { remote } from 'webdriverio';
 
@@ -17,7 +18,11 @@ if (!app || !cli || !fixtures) {
   process.exit(2);
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cahts-window-'));
+const dataDir = process.env.CAHTS_DATA_DIR;
+if (!dataDir || readdirSync(dataDir).length > 0) {
+  console.error('window: CAHTS_DATA_DIR must name an empty directory (the app under test uses it)');
+  process.exit(2);
+}
 const shots = resolve('test-results');
 const step = (name) => console.log(`window: ${name}`);
 
@@ -28,7 +33,7 @@ try {
     port: 4444,
     logLevel: 'warn',
     capabilities: {
-      'tauri:options': { application: app, env: { CAHTS_DATA_DIR: dataDir } },
+      'tauri:options': { application: app },
     },
   });
 
@@ -76,7 +81,8 @@ try {
   });
   const exported = JSON.parse(execFileSync(cli, ['--db', join(dataDir, 'cahts.sqlite'), 'export-json']).toString());
   const stored = exported.conversations[0].messages.map((m) => m.text).filter(Boolean);
-  const shown = await Promise.all((await browser.$$('[data-testid="thread-message"]')).map((m) => m.getText()));
+  const shown = [];
+  for (const message of await browser.$$('[data-testid="thread-message"]')) shown.push(await message.getText());
   for (const text of stored) {
     if (!shown.some((s) => s.includes(text))) {
       throw new Error(`the window does not show the stored message ${JSON.stringify(text)}; it shows ${JSON.stringify(shown)}`);
@@ -91,5 +97,4 @@ try {
   process.exitCode = 1;
 } finally {
   if (browser) await browser.deleteSession().catch(() => {});
-  rmSync(dataDir, { recursive: true, force: true });
 }

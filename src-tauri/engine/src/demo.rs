@@ -326,7 +326,64 @@ pub fn demo_events(now: i64) -> Vec<DomainEvent> {
     }
     let (batch, _) = generator.batch(MESSAGES - CONVERSATIONS);
     events.extend(batch);
+    // The generator's random steps can overshoot the end; anchor the newest event a
+    // minute ago so reply windows and "today" look as they would in a real inbox.
+    let newest = events.iter().filter_map(event_time).max().unwrap_or(now);
+    shift_times(&mut events, (now - 60_000) - newest);
     events
+}
+
+/// Like a real inbox: most conversations read, a few with one or two unread messages,
+/// some older ones marked done.
+pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
+    use crate::error::SqlContext;
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM conversations ORDER BY id")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .ctx("listing demo conversations")?;
+    for id in ids {
+        // Every fifth conversation has its last two inbound messages unread, every
+        // seventh its last one; the rest are read.
+        let unread = if id % 5 == 0 { 2 } else if id % 7 == 0 { 1 } else { 0 };
+        tx.execute(
+            "UPDATE conversations SET read_up_to = COALESCE((
+                 SELECT sent_at FROM messages WHERE conversation_id = ?1 AND direction = 'inbound' AND stub = 0
+                 ORDER BY sent_at DESC LIMIT 1 OFFSET ?2), 0)
+             WHERE id = ?1",
+            rusqlite::params![id, unread],
+        )
+        .ctx("arranging the demo inbox")?;
+        crate::store::apply::refresh_summary(tx, id)?;
+    }
+    tx.execute("UPDATE conversations SET state = 'done' WHERE unread_count = 0 AND id % 4 = 3", [])
+        .ctx("arranging the demo inbox")?;
+    Ok(())
+}
+
+fn event_time(event: &DomainEvent) -> Option<i64> {
+    match event {
+        DomainEvent::Message(m) => Some(m.sent_at),
+        DomainEvent::Edited { at, .. }
+        | DomainEvent::Deleted { at, .. }
+        | DomainEvent::Reaction { at, .. }
+        | DomainEvent::Status { at, .. } => Some(*at),
+        DomainEvent::Watermark { watermark, .. } => Some(*watermark),
+        DomainEvent::Contact { .. } | DomainEvent::Account { .. } => None,
+    }
+}
+
+fn shift_times(events: &mut [DomainEvent], delta: i64) {
+    for event in events {
+        match event {
+            DomainEvent::Message(m) => m.sent_at += delta,
+            DomainEvent::Edited { at, .. }
+            | DomainEvent::Deleted { at, .. }
+            | DomainEvent::Reaction { at, .. }
+            | DomainEvent::Status { at, .. } => *at += delta,
+            DomainEvent::Watermark { watermark, .. } => *watermark += delta,
+            DomainEvent::Contact { .. } | DomainEvent::Account { .. } => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +395,13 @@ mod tests {
         let a = Generator::new(1, 10, 100, 0, 1_000_000).batch(50).0;
         let b = Generator::new(1, 10, 100, 0, 1_000_000).batch(50).0;
         assert_eq!(a, b, "the same seed must give the same events");
+    }
+
+    #[test]
+    fn demo_events_end_just_before_now() {
+        let now = 1_764_000_000_000;
+        let newest = demo_events(now).iter().filter_map(event_time).max().unwrap();
+        assert_eq!(newest, now - 60_000, "the newest demo event is a minute old, never in the future");
     }
 
     #[test]

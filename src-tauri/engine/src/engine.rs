@@ -192,7 +192,12 @@ impl Engine {
             let store = tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)??;
             if store.read(read::is_empty).await? {
                 let events = crate::demo::demo_events(now_ms());
-                store.write(move |tx| apply::apply_events(tx, &events)).await?;
+                store
+                    .write(move |tx| {
+                        apply::apply_events(tx, &events)?;
+                        crate::demo::finish_demo_store(tx)
+                    })
+                    .await?;
             }
             self.switch(StoreMode::Demo, store);
         }
@@ -236,6 +241,7 @@ impl Engine {
                 };
                 match polled {
                     Ok((head, ids, everything)) => {
+                        tracing::trace!(?cursor, head, changed = ids.len(), everything, "change feed polled");
                         if cursor.is_some() && (everything || !ids.is_empty()) {
                             let _ = engine.changes.send(StoreChanged {
                                 conversation_ids: ids.iter().map(i64::to_string).collect(),

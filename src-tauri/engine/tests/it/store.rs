@@ -432,10 +432,36 @@ fn demo_mode_uses_a_separate_store() {
         assert_eq!(demo.mode, StoreMode::Demo);
         assert!(!demo.empty, "the demo store has conversations");
         assert!(demo.store_path.ends_with("demo.sqlite"));
-        assert!(engine.get_counts().await.unwrap().conversations >= 30);
+        let counts = engine.get_counts().await.unwrap();
+        assert!(counts.conversations >= 30);
+        assert!(counts.unread > 0 && counts.unread < counts.conversations / 2, "a few unread, most read: {counts:?}");
+        assert!(counts.done > 0, "some conversations are done: {counts:?}");
         let back = engine.exit_demo().await.unwrap();
         assert!(back.empty && back.mode == StoreMode::Real, "the real store never received demo data");
         assert!(dir.path().join("demo.sqlite").exists());
     });
 }
 
+
+#[test]
+fn changes_are_reported_after_leaving_demo_mode() {
+    let rt = runtime();
+    let (dir, engine) = engine();
+    let fb = key(Platform::Messenger, "7000000000000043");
+    rt.block_on(async {
+        engine.start_change_feed();
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        engine.enter_demo().await.unwrap();
+        engine.exit_demo().await.unwrap();
+        let mut changes = engine.subscribe();
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        while changes.try_recv().is_ok() {}
+        let other = cahts_engine::Engine::open(cahts_engine::EngineConfig::in_dir(dir.path())).unwrap();
+        other.apply(vec![text(&fb, "m_y", Direction::Inbound, "after the demo", NOW)]).await.unwrap();
+        let change = tokio::time::timeout(std::time::Duration::from_secs(5), changes.recv())
+            .await
+            .expect("a change arrives after leaving demo mode")
+            .unwrap();
+        assert!(!change.conversation_ids.is_empty() || change.everything, "{change:?}");
+    });
+}

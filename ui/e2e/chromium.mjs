@@ -1,0 +1,417 @@
+// Chromium test of the window's content: builds the UI, serves it with `vite preview`,
+// injects Tauri's IPC mock backed by an in-memory engine (e2e/fake-backend.ts), and walks
+// the main flow. Screenshots land in ui/test-results/. Exits non-zero on any failure.
+//
+//   npm run test:browser            (CHROMIUM=/path/to/chromium to override the binary)
+
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const uiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const resultsDir = path.join(uiDir, "test-results");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const VIEWPORT = { width: 1280, height: 800 };
+
+let passed = 0;
+let failed = 0;
+
+class AssertionFailed extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new AssertionFailed(message);
+}
+
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`  ✗ ${name}\n      ${e instanceof AssertionFailed ? e.message : (e?.stack ?? e)}`);
+    // Later steps build on earlier ones: stop at the first failure.
+    throw e;
+  }
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`vite preview did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+async function bundleMock() {
+  const out = await build({
+    configFile: false,
+    root: uiDir,
+    logLevel: "warn",
+    build: {
+      write: false,
+      minify: false,
+      emptyOutDir: false,
+      lib: { entry: path.join(uiDir, "e2e/mock-init.ts"), formats: ["iife"], name: "CahtsMock" },
+    },
+  });
+  const outputs = Array.isArray(out) ? out : [out];
+  const chunk = outputs.flatMap((o) => o.output).find((o) => o.type === "chunk");
+  if (!chunk) throw new Error("bundling e2e/mock-init.ts produced no script");
+  return chunk.code;
+}
+
+// ---------- page helpers ----------
+
+const tid = (id) => `[data-testid="${id}"]`;
+const row = (id) => `${tid("conversation-item")}[data-conversation-id="${id}"]`;
+
+async function listIds(page) {
+  // Rows are virtualized: sort by position, not DOM order.
+  return page.$$eval(tid("conversation-item"), (els) =>
+    els
+      .map((el) => ({ id: el.getAttribute("data-conversation-id"), top: el.getBoundingClientRect().top }))
+      .sort((a, b) => a.top - b.top)
+      .map((r) => r.id),
+  );
+}
+
+async function calls(page, cmd) {
+  return page.evaluate((c) => window.__cahtsFake.calls.filter((x) => x.cmd === c), cmd);
+}
+
+async function waitUntil(page, fn, arg, message, timeout = 5000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch {
+    throw new AssertionFailed(message);
+  }
+}
+
+async function shot(page, name) {
+  // Let hover/tooltip and image decoding settle so the picture shows the final frame.
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: path.join(resultsDir, name) });
+}
+
+// ---------- the flow ----------
+
+async function run(page) {
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`console.error: ${m.text()}`);
+  });
+
+  await step("empty real store shows the first-run screen", async () => {
+    await page.goto(page.baseUrl);
+    await page.waitForSelector(tid("first-run"), { timeout: 10_000 });
+    const text = await page.textContent(tid("first-run"));
+    for (const words of ["Deploy your relay", "Pair this computer", "Connect your accounts", "Explore with demo data"]) {
+      assert(text.includes(words), `first-run screen should mention "${words}"`);
+    }
+    assert((await page.$(tid("demo-banner"))) === null, "no demo banner in the real store");
+    await shot(page, "first-run.png");
+  });
+
+  await step("'Explore with demo data' enters demo mode: banner and list", async () => {
+    await page.click(tid("demo-button"));
+    await page.waitForSelector(tid("demo-banner"));
+    await page.waitForSelector(tid("conversation-list"));
+    assert((await calls(page, "enter_demo")).length === 1, "enter_demo should be called exactly once");
+    const banner = await page.textContent(tid("demo-banner"));
+    assert(banner.includes("nothing here is real"), `banner should say the data is not real, got "${banner}"`);
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length >= 7, tid("conversation-item"), "inbox should list the 7 open demo conversations");
+    const ids = await listIds(page);
+    assert(
+      JSON.stringify(ids.slice(0, 3)) === JSON.stringify(["c-unknown", "c-oliver", "c-amelia"]),
+      `list should be newest first, got ${ids.slice(0, 3).join(", ")}`,
+    );
+    assert(!ids.includes("c-lena"), "a done conversation must not be in the inbox");
+    await shot(page, "inbox.png");
+  });
+
+  await step("opening an unread conversation shows its thread and marks it read", async () => {
+    assert((await page.$(`${row("c-noah")} .badge`)) !== null, "Noah's row should show an unread badge before opening");
+    await page.click(row("c-noah"));
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-noah"] ${tid("thread-message")}`);
+    const directions = await page.$$eval(`${tid("thread")} ${tid("thread-message")}`, (els) => els.map((e) => e.getAttribute("data-direction")));
+    assert(
+      JSON.stringify(directions) === JSON.stringify(["inbound", "outbound", "inbound", "inbound"]),
+      `thread should be oldest first with directions in/out/in/in, got ${directions.join(",")}`,
+    );
+    const header = await page.textContent(tid("thread-header"));
+    assert(header.includes("Noah Kim") && header.includes("@noah.kim"), `header should name the contact and handle, got "${header}"`);
+    assert(/Reply window: 2[12] h left/.test(header), `Instagram message 2 h old should leave ~22 h, got "${header}"`);
+    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_read" && c.request?.conversationId === "c-noah"), null, "mark_read should be called for c-noah");
+    await waitUntil(page, (sel) => !document.querySelector(sel), `${row("c-noah")} .badge`, "Noah's unread badge should disappear after opening");
+    const story = await page.textContent(`${tid("thread")} .quote--story`);
+    assert(story.includes("Replied to your story"), "a story reply shows 'Replied to your story'");
+  });
+
+  await step("a failed WhatsApp message shows why on hover", async () => {
+    await page.click(row("c-amelia"));
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-amelia"] ${tid("message-failed")}`);
+    const header = await page.textContent(tid("thread-header"));
+    assert(header.includes("Closed — WhatsApp template only"), `WhatsApp 26 h after the last inbound is template-only, got "${header}"`);
+    assert((await calls(page, "mark_read")).every((c) => c.request.conversationId !== "c-amelia"), "a read conversation is not marked read again");
+    const quote = await page.textContent(`${tid("thread")} .quote`);
+    assert(quote.includes("Something like this, but more pink?"), "the quoted reply shows the quoted text");
+    assert((await page.$(`${tid("thread")} .voice`)) !== null, "the voice note is drawn as a voice pill");
+    assert((await page.textContent(`${tid("thread")} .file-card`)).includes("Invoice-2291.pdf"), "the file card names the file");
+    assert((await page.textContent(`${tid("thread")} .file-card`)).includes("178 KB"), "the file card gives a human size");
+    assert((await page.$$(`${tid("thread")} ${tid("reaction")}`)).length === 1, "one reaction chip");
+    await page.hover(tid("message-failed"));
+    await page.waitForSelector(".tooltip");
+    const tip = await page.textContent(".tooltip");
+    assert(tip.includes("131047") && tip.includes("24 hours"), `failure tooltip should give reason and code, got "${tip}"`);
+    await shot(page, "thread.png");
+    await page.mouse.move(5, 5);
+  });
+
+  await step("scrolling up loads older messages and keeps the reading position", async () => {
+    await page.click(row("c-sofia"));
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-sofia"] ${tid("thread-message")}`);
+    const first = await page.$$eval(`${tid("thread")} ${tid("thread-message")}`, (els) => els.length);
+    assert(first === 50, `first page should hold 50 messages, got ${first}`);
+    const atBottom = await page.$eval(`${tid("thread")} .messages`, (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
+    assert(atBottom, "a thread opens scrolled to the newest message");
+    await page.$eval(`${tid("thread")} .messages`, (el) => {
+      el.scrollTop = 0;
+    });
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 83, `${tid("thread")} ${tid("thread-message")}`, "older page should bring the thread to 83 messages");
+    const top = await page.$eval(`${tid("thread")} .messages`, (el) => el.scrollTop);
+    assert(top > 200, `after prepending, the view should stay on the same messages (scrollTop ${top})`);
+    const calls2 = (await calls(page, "get_thread")).filter((c) => c.request.conversationId === "c-sofia");
+    assert(calls2.some((c) => c.request.cursor !== null), "the older page is fetched with the cursor");
+    const kinds = await page.textContent(tid("thread"));
+    assert(kinds.includes("Came from an ad: Spring bouquets") && kinds.includes("Tapped: See prices") && kinds.includes("edited"), "referral, postback and edited label are shown");
+  });
+
+  await step("the Unread filter narrows the list", async () => {
+    const before = (await listIds(page)).length;
+    await page.click(tid("filter-unread"));
+    await waitUntil(page, (sel) => !document.querySelector(sel), row("c-sofia"), "read conversations should leave the Unread view");
+    const ids = (await listIds(page)).sort();
+    assert(
+      JSON.stringify(ids) === JSON.stringify(["c-oliver", "c-stranger", "c-unknown"]),
+      `Unread should hold the two unread and the marked-unread conversation, got ${ids.join(", ")}`,
+    );
+    assert(ids.length < before, "Unread lists fewer conversations than Inbox");
+    const req = (await calls(page, "list_conversations")).at(-1).request;
+    assert(req.filter.unreadOnly === true, "list_conversations is asked for unread only");
+  });
+
+  await step("the Done view pages through a long list", async () => {
+    await page.click(tid("filter-done"));
+    await page.waitForSelector(row("c-lena"));
+    for (let i = 0; i < 20 && !(await page.$(row("c-past-55"))); i++) {
+      await page.$eval(tid("conversation-list"), (el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      await page.waitForTimeout(100);
+    }
+    assert((await page.$(row("c-past-55"))) !== null, "scrolling to the end loads the last done conversation (second page)");
+    const pages = (await calls(page, "list_conversations")).filter((c) => c.request.filter.state === "done");
+    assert(pages.some((c) => c.request.cursor !== null), "the second page is asked for with a cursor");
+    const rendered = (await listIds(page)).length;
+    assert(rendered < 57, `the list is virtualized: ${rendered} rows in the DOM for 57 conversations`);
+  });
+
+  await step("search finds messages and highlights the match", async () => {
+    await page.click(tid("filter-inbox"));
+    await page.waitForSelector(row("c-noah"));
+    await page.keyboard.press("Control+K");
+    assert(await page.$eval(tid("search-input"), (el) => el === document.activeElement), "Ctrl+K focuses the search field");
+    await page.keyboard.type("delivery");
+    await page.waitForSelector(`${tid("search-results")} ${tid("search-hit")}`);
+    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "search" && c.request.query === "delivery"), null, "search should be asked for the whole word");
+    const searches = await calls(page, "search");
+    assert(searches.length <= 2, `typing is debounced: ${searches.length} search calls for 8 keystrokes`);
+    const hits = await page.$$(tid("search-hit"));
+    assert(hits.length >= 5, `"delivery" appears in at least 5 messages, got ${hits.length}`);
+    const marks = await page.$$eval(`${tid("search-results")} mark`, (els) => els.map((e) => e.textContent.toLowerCase()));
+    assert(marks.length >= hits.length && marks.every((m) => m === "delivery"), `each hit highlights "delivery", got ${marks.join("|")}`);
+    await shot(page, "search.png");
+    await page.click(`${tid("search-hit")}[data-conversation-id="c-oliver"]`);
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-oliver"] ${tid("thread-message")}`);
+    assert((await page.$(`${tid("thread")} .msg--highlight`)) !== null, "the found message is highlighted in the thread");
+  });
+
+  await step("keyboard: Escape clears search, j/k move the selection", async () => {
+    await page.focus(tid("search-input"));
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(tid("conversation-list"));
+    assert((await page.inputValue(tid("search-input"))) === "", "Escape clears the search");
+    const ids = await listIds(page);
+    const at = ids.indexOf("c-oliver");
+    await page.keyboard.press("j");
+    await page.waitForSelector(`${row(ids[at + 1])}[aria-selected="true"]`);
+    await page.keyboard.press("k");
+    await page.waitForSelector(`${row("c-oliver")}[aria-selected="true"]`);
+    await page.keyboard.press("ArrowDown");
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="${ids[at + 1]}"]`);
+  });
+
+  await step("store://changed makes the list refetch and show the new conversation", async () => {
+    // Quiet first, so no refetch started by an earlier step can pick the new row up.
+    await waitUntil(page, () => window.__cahtsFake.inFlight() === 0, null, "the window should settle before the change");
+    await page.waitForTimeout(100);
+    const unreadBefore = Number(await page.textContent(`${tid("filter-unread")} .nav-item__count`));
+    const id = await page.evaluate(() => window.__cahtsFake.receiveNewConversation());
+    await page.waitForTimeout(400);
+    assert(!(await listIds(page)).includes(id), "without a change event the list does not know yet");
+    await page.evaluate((cid) => window.__cahtsFake.emitStoreChanged({ conversationIds: [cid], everything: false }), id);
+    await waitUntil(page, (sel) => document.querySelector(sel)?.closest(".list__slot")?.style.transform === "translateY(0px)", row(id), "the new conversation should appear at the top of the list");
+    await waitUntil(
+      page,
+      ([sel, n]) => Number(document.querySelector(sel)?.textContent) === n + 1,
+      [`${tid("filter-unread")} .nav-item__count`, unreadBefore],
+      "the sidebar's unread count should go up by one",
+    );
+  });
+
+  await step("Mark unread and Done from the thread header", async () => {
+    await page.click(row("c-mia"));
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-mia"] ${tid("thread-header")}`);
+    const header = await page.textContent(tid("thread-header"));
+    assert(/Outside 24 h — human agent reply until \w+/.test(header), `Instagram after 28 h allows a human agent reply, got "${header}"`);
+    await page.click(tid("mark-unread"));
+    await page.waitForSelector(`${row("c-mia")}[data-unread]`);
+    assert((await calls(page, "mark_unread")).some((c) => c.request.conversationId === "c-mia"), "mark_unread is called");
+    await page.click(tid("toggle-done"));
+    await waitUntil(page, (sel) => !document.querySelector(sel), row("c-mia"), "a done conversation leaves the inbox");
+    const set = (await calls(page, "set_conversation_state")).at(-1)?.request;
+    assert(set?.conversationId === "c-mia" && set.state === "done", "set_conversation_state(done) is called");
+    const open = await page.getAttribute(tid("thread"), "data-conversation-id");
+    assert(open && open !== "c-mia", "the next conversation opens after Done");
+  });
+
+  await step("a failing command shows the engine's message, its next step, and Retry", async () => {
+    const error = { code: "StoreUnavailable", message: "Your inbox file could not be opened.", action: "Close other copies of CAHTS and try again." };
+    // Twice: the window retries a failed read once before showing the error. Only the
+    // Instagram list fails, so a refetch still in flight from the last step cannot eat it.
+    await page.evaluate(
+      (e) => window.__cahtsFake.failNext("list_conversations", e, 2, (r) => r?.filter?.platform === "instagram"),
+      error,
+    );
+    await page.click(tid("platform-filter-instagram"));
+    await page.waitForSelector(tid("error-state"));
+    const text = await page.textContent(tid("error-state"));
+    assert(text.includes(error.message) && text.includes(error.action), `error state shows message and action, got "${text}"`);
+    await page.click(tid("retry"));
+    await page.waitForSelector(row("c-noah"));
+    const ids = await listIds(page);
+    assert(ids.every((i) => ["c-noah"].includes(i)), `Instagram filter keeps only Instagram rows, got ${ids.join(", ")}`);
+    await page.click(tid("platform-filter-instagram"));
+    await page.waitForSelector(row("c-amelia"));
+  });
+
+  await step("dark colour scheme", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.click(row("c-amelia"));
+    await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-amelia"] ${tid("thread-message")}`);
+    const bg = await page.$eval("body", (el) => getComputedStyle(el).backgroundColor);
+    assert(bg !== "rgb(255, 255, 255)", `dark scheme should not keep a white background, got ${bg}`);
+    await shot(page, "dark.png");
+    await page.emulateMedia({ colorScheme: "light" });
+  });
+
+  await step("Exit demo returns to the first-run screen", async () => {
+    await page.click(tid("exit-demo"));
+    await page.waitForSelector(tid("first-run"));
+    assert((await page.$(tid("demo-banner"))) === null, "no banner after leaving the demo");
+    assert((await calls(page, "exit_demo")).length === 1, "exit_demo is called once");
+  });
+
+  await step("no errors in the page console", async () => {
+    assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
+  });
+}
+
+// ---------- setup and teardown ----------
+
+async function main() {
+  await mkdir(resultsDir, { recursive: true });
+  console.log("building the UI…");
+  await build({ root: uiDir, logLevel: "warn" });
+  const mockScript = await bundleMock();
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}/`;
+  // Started from node_modules/.bin directly: killing an npx wrapper would leave vite running.
+  const preview = spawn(path.join(uiDir, "node_modules/.bin/vite"), ["preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd: uiDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let previewLog = "";
+  preview.stdout.on("data", (d) => (previewLog += d));
+  preview.stderr.on("data", (d) => (previewLog += d));
+
+  const profile = await mkdtemp(path.join(os.tmpdir(), "cahts-chromium-"));
+  let context;
+  try {
+    await waitForHttp(baseUrl, preview);
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      viewport: VIEWPORT,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    await context.addInitScript({ content: mockScript });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.baseUrl = baseUrl;
+    page.setDefaultTimeout(8000);
+    console.log(`testing ${baseUrl}`);
+    await run(page);
+  } catch (e) {
+    if (!(e instanceof AssertionFailed) && passed + failed === 0) {
+      failed += 1;
+      console.log(`setup failed: ${e?.stack ?? e}\n${previewLog}`);
+    }
+  } finally {
+    await context?.close().catch(() => {});
+    preview.kill("SIGTERM");
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  }
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,223 @@
+/**
+ * An in-memory stand-in for the engine behind the Tauri commands, for the Chromium
+ * test only. It follows the contract in bindings.ts: keyset-style opaque cursors,
+ * newest-first thread pages, UiError rejections, the real/demo store switch.
+ */
+import type {
+  AppStatus,
+  Commands,
+  ConversationFilter,
+  ConversationSummary,
+  MessagePreview,
+  SnippetPart,
+  StoreMode,
+  ThreadMessage,
+  UiError,
+} from "../src/ipc/bindings";
+import { demoConversations, type FakeConversation } from "./fixtures";
+
+type Handlers = { [K in keyof Commands]: (request: Commands[K]["request"]) => Commands[K]["response"] };
+
+export type Call = { cmd: string; request: unknown };
+
+function summary(c: FakeConversation): ConversationSummary {
+  const last = c.messages[c.messages.length - 1];
+  const lastInbound = [...c.messages].reverse().find((m) => m.direction === "inbound" && m.kind !== "system");
+  const preview: MessagePreview | null = last
+    ? {
+        direction: last.direction,
+        kind: last.kind,
+        text: last.kind === "file" ? (last.attachments[0]?.filename ?? last.text) : last.text,
+        deleted: last.deleted,
+        status: last.status,
+        attachmentCount: last.attachments.length,
+      }
+    : null;
+  return {
+    id: c.id,
+    platform: c.platform,
+    account: c.account,
+    contact: c.contact,
+    preview,
+    lastMessageAt: last?.sentAt ?? null,
+    unreadCount: c.unreadCount,
+    markedUnread: c.markedUnread,
+    lastInboundAt: lastInbound?.sentAt ?? null,
+    state: c.state,
+  };
+}
+
+function matches(c: FakeConversation, f: ConversationFilter): boolean {
+  return (
+    (f.platform === null || c.platform === f.platform) &&
+    (f.accountId === null || c.account.id === f.accountId) &&
+    (!f.unreadOnly || c.unreadCount > 0 || c.markedUnread) &&
+    (f.state === null || c.state === f.state)
+  );
+}
+
+function bad(message: string): UiError {
+  return { code: "Validation", message, action: null };
+}
+
+function decodeCursor(cursor: string | null): number {
+  if (cursor === null) return 0;
+  const m = /^o(\d+)$/.exec(cursor);
+  if (!m) throw bad("That page of results is no longer valid.");
+  return Number(m[1]);
+}
+
+function page<T>(all: T[], cursor: string | null, limit: number): { items: T[]; nextCursor: string | null } {
+  const start = decodeCursor(cursor);
+  const items = all.slice(start, start + limit);
+  return { items, nextCursor: start + limit < all.length ? `o${start + limit}` : null };
+}
+
+/** Parts around each case-insensitive match, trimmed to a window around the first. */
+export function snippet(text: string, query: string): SnippetPart[] {
+  const lower = text.toLowerCase();
+  const q = query.toLowerCase();
+  const first = lower.indexOf(q);
+  let start = Math.max(0, first - 32);
+  const end = Math.min(text.length, first + q.length + 64);
+  if (start > 0) start = text.indexOf(" ", start) + 1 || start;
+  const parts: SnippetPart[] = [];
+  if (start > 0) parts.push({ text: "…", highlight: false });
+  let i = start;
+  while (i < end) {
+    const at = lower.indexOf(q, i);
+    if (at === -1 || at >= end) {
+      parts.push({ text: text.slice(i, end), highlight: false });
+      break;
+    }
+    if (at > i) parts.push({ text: text.slice(i, at), highlight: false });
+    parts.push({ text: text.slice(at, at + q.length), highlight: true });
+    i = at + q.length;
+  }
+  if (end < text.length) parts.push({ text: "…", highlight: false });
+  return parts;
+}
+
+export function createFakeBackend(now: number) {
+  const stores: Record<StoreMode, FakeConversation[]> = { real: [], demo: [] };
+  let mode: StoreMode = "real";
+  const calls: Call[] = [];
+  const failures = new Map<string, { error: UiError; left: number; match: (request: unknown) => boolean }>();
+
+  const store = () => stores[mode];
+  const find = (id: string) => {
+    const c = store().find((x) => x.id === id);
+    if (!c) throw { code: "NotFound", message: "This conversation is no longer in your inbox.", action: null } satisfies UiError;
+    return c;
+  };
+  const status = (): AppStatus => ({ mode, empty: store().length === 0, storePath: `/home/owner/.local/share/cahts/${mode}.sqlite` });
+  const byRecency = (a: FakeConversation, b: FakeConversation) =>
+    (summary(b).lastMessageAt ?? 0) - (summary(a).lastMessageAt ?? 0) || a.id.localeCompare(b.id);
+
+  const handlers: Handlers = {
+    app_status: () => status(),
+    list_conversations: ({ filter, cursor, limit }) => {
+      const all = store().filter((c) => matches(c, filter)).sort(byRecency).map(summary);
+      return page(all, cursor, limit ?? 50);
+    },
+    get_thread: ({ conversationId, cursor, limit }) => {
+      const c = find(conversationId);
+      const newestFirst = [...c.messages].sort((a, b) => b.sentAt - a.sentAt);
+      const p = page(newestFirst, cursor, limit ?? 60);
+      return { conversation: summary(c), messages: p.items, nextCursor: p.nextCursor };
+    },
+    search: ({ query, limit }) => {
+      const q = query.trim().toLowerCase();
+      if (!q) throw bad("Type something to search for.");
+      const people = store()
+        .filter((c) => [c.contact.name, c.contact.handle, c.contact.phone].some((s) => s?.toLowerCase().includes(q)))
+        .sort(byRecency)
+        .map(summary);
+      const hits = store()
+        .flatMap((c) =>
+          c.messages
+            .filter((m): m is ThreadMessage & { text: string } => !m.deleted && !!m.text?.toLowerCase().includes(q))
+            .map((m) => ({
+              conversationId: c.id,
+              messageId: m.id,
+              platform: c.platform,
+              contactName: c.contact.name ?? c.contact.handle ?? c.contact.phone,
+              direction: m.direction,
+              sentAt: m.sentAt,
+              snippet: snippet(m.text, q),
+            })),
+        )
+        .sort((a, b) => b.sentAt - a.sentAt)
+        .slice(0, limit ?? 50);
+      return { conversations: people, messages: hits };
+    },
+    get_counts: () => {
+      const all = store();
+      const unread = (c: FakeConversation) => c.unreadCount > 0 || c.markedUnread;
+      return {
+        conversations: all.length,
+        unread: all.filter(unread).length,
+        open: all.filter((c) => c.state === "open").length,
+        done: all.filter((c) => c.state === "done").length,
+        byPlatform: (["messenger", "instagram", "whatsapp"] as const).map((platform) => {
+          const mine = all.filter((c) => c.platform === platform);
+          return { platform, conversations: mine.length, unread: mine.filter(unread).length };
+        }),
+        messages: all.reduce((n, c) => n + c.messages.length, 0),
+      };
+    },
+    mark_read: ({ conversationId }) => {
+      const c = find(conversationId);
+      c.unreadCount = 0;
+      c.markedUnread = false;
+    },
+    mark_unread: ({ conversationId }) => {
+      find(conversationId).markedUnread = true;
+    },
+    set_conversation_state: ({ conversationId, state }) => {
+      find(conversationId).state = state;
+    },
+    enter_demo: () => {
+      mode = "demo";
+      // Generated fresh each time, as the engine regenerates its demo file.
+      stores.demo = demoConversations(now);
+      return status();
+    },
+    exit_demo: () => {
+      mode = "real";
+      return status();
+    },
+  };
+
+  return {
+    calls,
+    /**
+     * The next `times` calls of `cmd` (those `match` accepts) reject with `error`. The
+     * window retries a failed read once, so showing an error takes two.
+     */
+    failNext(cmd: keyof Commands, error: UiError, times = 1, match: (request: unknown) => boolean = () => true) {
+      failures.set(cmd, { error, left: times, match });
+    },
+    /** A conversation arrives (as from the relay), without telling the window. */
+    insert(c: FakeConversation) {
+      store().push(c);
+    },
+    handle(cmd: string, args: unknown): unknown {
+      // The mock boundary: arguments arrive untyped, exactly as over IPC.
+      const request = (args as any)?.request;
+      calls.push({ cmd, request: request === undefined ? undefined : structuredClone(request) });
+      const failure = failures.get(cmd);
+      if (failure?.match(request)) {
+        if (--failure.left <= 0) failures.delete(cmd);
+        throw failure.error;
+      }
+      if (!(cmd in handlers)) throw `Command ${cmd} not found`;
+      const handler = handlers[cmd as keyof Commands] as (r: unknown) => unknown;
+      const result = handler(request);
+      // Results cross a process boundary in the real app: never share objects.
+      return result === undefined ? null : structuredClone(result);
+    },
+  };
+}
+
+export type FakeBackend = ReturnType<typeof createFakeBackend>;

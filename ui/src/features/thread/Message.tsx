@@ -1,0 +1,112 @@
+/** One message: quote, bubble, reactions and the small line with time and status. */
+import { memo } from "react";
+import type { Quoted, Reaction, ThreadMessage } from "../../ipc/bindings";
+import { formatClock, formatFull } from "../../lib/time";
+import { Icon } from "../../ui/Icon";
+import { isCard, isVisualMedia } from "./Attachments";
+import type { GroupPosition } from "./layout";
+import { MessageContent } from "./MessageContent";
+import { StatusIcon } from "./StatusIcon";
+
+function QuoteBlock({ quoted, contactName }: { quoted: Quoted; contactName: string }) {
+  if (quoted.type === "story") {
+    return (
+      <div className="quote quote--story">
+        <Icon name="story" size={13} />
+        Replied to your story
+      </div>
+    );
+  }
+  const who = quoted.direction === "outbound" ? "You" : quoted.direction === "inbound" ? contactName : null;
+  const text = quoted.deleted ? "This message was unsent" : quoted.text ?? (quoted.kind && quoted.kind !== "text" ? "Attachment" : null);
+  return (
+    <div className="quote">
+      {who ? <span className="quote__who">{who}</span> : null}
+      <span className="quote__text">{text ?? "Original message not available"}</span>
+    </div>
+  );
+}
+
+function Reactions({ reactions }: { reactions: Reaction[] }) {
+  // Same emoji from both sides shows once with a count.
+  const byEmoji = new Map<string, { count: number; mine: boolean }>();
+  for (const r of reactions) {
+    const e = byEmoji.get(r.emoji) ?? { count: 0, mine: false };
+    byEmoji.set(r.emoji, { count: e.count + 1, mine: e.mine || r.actor === "business" });
+  }
+  return (
+    <div className="reactions">
+      {[...byEmoji].map(([emoji, { count, mine }]) => (
+        <span key={emoji} className={mine ? "reaction reaction--mine" : "reaction"} title={mine ? "Your reaction" : "Customer's reaction"} data-testid="reaction">
+          {emoji}
+          {count > 1 ? <span className="reaction__count">{count}</span> : null}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** Bubbles that are not a plain coloured block: media, taps, notices, unsent. */
+function bubbleVariant(m: ThreadMessage): string {
+  if (m.deleted) return "bubble--deleted";
+  if (m.kind === "unsupported") return "bubble--notice";
+  if (m.kind === "postback" || m.kind === "button" || m.kind === "interactive") return "bubble--chip";
+  if (m.kind === "location" || m.kind === "contacts") return "bubble--cards";
+  const bare = !m.text && !m.quoted && m.attachments.length > 0 && m.kind !== "story_mention";
+  if (bare && m.attachments.every(isVisualMedia)) return "bubble--media";
+  if (bare && m.attachments.every(isCard)) return "bubble--cards";
+  if (m.kind === "referral" && !m.text && !m.quoted) return "bubble--cards";
+  return "";
+}
+
+type Props = {
+  message: ThreadMessage;
+  position: GroupPosition;
+  showMeta: boolean;
+  contactName: string;
+  highlighted: boolean;
+};
+
+export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted }: Props) {
+  const common = {
+    "data-testid": "thread-message",
+    "data-direction": m.direction,
+    "data-message-id": m.id,
+    "data-kind": m.kind,
+    id: `msg-${m.id}`,
+  };
+  if (m.kind === "system") {
+    return (
+      <div className="notice" {...common}>
+        <span title={formatFull(m.sentAt)}>{m.text ?? "Conversation updated"}</span>
+      </div>
+    );
+  }
+  const failed = m.direction === "outbound" && m.status === "failed";
+  return (
+    <div
+      className={`msg msg--${m.direction} msg--${position}${failed ? " msg--failed" : ""}${highlighted ? " msg--highlight" : ""}`}
+      {...common}
+    >
+      <div className="msg__stack">
+        {m.extras.forwarded ? (
+          <span className="msg__forwarded">
+            <Icon name="forward" size={12} /> Forwarded
+          </span>
+        ) : null}
+        <div className={`bubble ${bubbleVariant(m)}`} title={formatFull(m.sentAt)}>
+          {m.quoted ? <QuoteBlock quoted={m.quoted} contactName={contactName} /> : null}
+          <MessageContent message={m} />
+        </div>
+        {m.reactions.length > 0 ? <Reactions reactions={m.reactions} /> : null}
+        {showMeta ? (
+          <div className="msg__meta">
+            {m.edited && !m.deleted ? <span className="msg__edited">edited</span> : null}
+            <time dateTime={new Date(m.sentAt).toISOString()}>{formatClock(m.sentAt)}</time>
+            {m.direction === "outbound" && m.status ? <StatusIcon status={m.status} failure={m.failure} /> : null}
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+});
