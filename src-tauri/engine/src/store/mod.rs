@@ -97,7 +97,8 @@ impl Store {
             )
             .map_err(open_err)?;
             configure(&conn, false).map_err(open_err)?;
-            reader_return.send(conn).expect("the pool channel holds READERS connections");
+            // The channel's capacity is exactly READERS, so this cannot be full.
+            reader_return.send(conn).map_err(|_| Error::StoreClosed)?;
         }
 
         let (tx, mut rx) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
