@@ -488,7 +488,11 @@ impl Applier<'_, '_> {
                              THEN ?2 ELSE last_message_at END,
                          unread_count = unread_count + ?5,
                          last_inbound_at = CASE WHEN ?6 IS NOT NULL AND (last_inbound_at IS NULL OR ?6 > last_inbound_at)
-                             THEN ?6 ELSE last_inbound_at END
+                             THEN ?6 ELSE last_inbound_at END,
+                         -- The customer wrote again: a done conversation needs attention.
+                         -- History older than what was there (backfill) does not reopen.
+                         state = CASE WHEN ?6 IS NOT NULL AND ?6 > COALESCE(last_message_at, 0)
+                             THEN 'open' ELSE state END
                      WHERE id = ?1",
                 )
                 .and_then(|mut s| {

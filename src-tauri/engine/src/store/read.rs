@@ -103,9 +103,11 @@ pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest) -> 
         sql.push_str(" AND c.account_id = ?");
         args.push(Value::Integer(parse_id("account", account)?));
     }
-    if let Some(state) = f.state {
-        sql.push_str(" AND c.state = ?");
-        args.push(Value::Text(state.as_str().into()));
+    match f.state {
+        // Spelled like the partial index's condition so the planner can use it.
+        Some(ConversationState::Done) => sql.push_str(" AND c.state = 'done'"),
+        Some(ConversationState::Open) => sql.push_str(" AND c.state = 'open'"),
+        None => {}
     }
     if f.unread_only {
         sql.push_str(" AND (c.unread_count > 0 OR c.marked_unread = 1)");

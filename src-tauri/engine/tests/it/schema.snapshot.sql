@@ -1,7 +1,3 @@
--- index conversations_by_account
-CREATE INDEX conversations_by_account ON conversations (account_id, last_message_at DESC, id DESC)
-    WHERE last_message_id IS NOT NULL;
-
 -- index conversations_by_activity
 CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL;
@@ -13,9 +9,9 @@ CREATE INDEX conversations_by_contact ON conversations (contact_id);
 CREATE INDEX conversations_by_platform ON conversations (platform, last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL;
 
--- index conversations_by_state
-CREATE INDEX conversations_by_state ON conversations (state, last_message_at DESC, id DESC)
-    WHERE last_message_id IS NOT NULL;
+-- index conversations_done
+CREATE INDEX conversations_done ON conversations (last_message_at DESC, id DESC)
+    WHERE last_message_id IS NOT NULL AND state = 'done';
 
 -- index messages_by_thread
 CREATE INDEX messages_by_thread ON messages (conversation_id, sent_at DESC, id DESC) WHERE stub = 0;

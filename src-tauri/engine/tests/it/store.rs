@@ -240,6 +240,30 @@ fn read_unread_and_done_change_the_lists() {
             .await
             .unwrap();
         assert!(open.items.iter().all(|c| c.id != target), "a done conversation leaves the open filter");
+        let done = |engine: std::sync::Arc<cahts_engine::Engine>| async move {
+            engine
+                .list_conversations(ListConversationsRequest {
+                    filter: ConversationFilter { state: Some(ConversationState::Done), ..Default::default() },
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .items
+        };
+        assert_eq!(done(engine.clone()).await.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), vec![target.clone()]);
+        let summary = done(engine.clone()).await.remove(0);
+        let key = ConversationKey {
+            platform: summary.platform,
+            account_id: summary.account.asset_id.clone(),
+            contact_id: summary.contact.platform_user_id.clone(),
+        };
+        // History older than the conversation's last message does not reopen it...
+        engine.apply(vec![text(&key, "late-old", Direction::Inbound, "an old message", NOW - 1_000)]).await.unwrap();
+        assert_eq!(done(engine.clone()).await.len(), 1, "backfilled history leaves a done conversation done");
+        // ...but the customer writing again does.
+        engine.apply(vec![text(&key, "late-new", Direction::Inbound, "one more question", NOW + 100_000)]).await.unwrap();
+        assert!(done(engine.clone()).await.is_empty(), "a new inbound message reopens a done conversation");
+
         let missing = engine.mark_read(ConversationRef { conversation_id: "999999".into() }).await.err().unwrap();
         assert_eq!(UiError::from(missing).code, ErrorCode::NotFound);
     });
