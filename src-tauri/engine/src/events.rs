@@ -375,6 +375,9 @@ pub enum Actor {
 }
 
 /// One thing that happened, ready for the store.
+// Message is by far the most common variant: boxing it would add an allocation to the
+// common case to shrink the rare ones. Events live only for the length of a batch.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DomainEvent {

@@ -274,17 +274,15 @@ impl Applier<'_, '_> {
         let mut inserted: Option<i64> =
             self.hot.insert_message.query_row(values, |r| r.get(0)).optional().ctx("storing a message")?;
         if inserted.is_none() {
-            match self.existing(m.key.platform, &m.mid)? {
-                Some((id, true, body)) => {
-                    self.unindex(id, body.as_deref())?;
-                    inserted = self
-                        .hot
-                        .complete_placeholder
-                        .query_row(values, |r| r.get(0))
-                        .optional()
-                        .ctx("completing a message")?;
-                }
-                _ => {}
+            // A redelivery (complete row) stays as it is; a placeholder gets completed.
+            if let Some((id, true, body)) = self.existing(m.key.platform, &m.mid)? {
+                self.unindex(id, body.as_deref())?;
+                inserted = self
+                    .hot
+                    .complete_placeholder
+                    .query_row(values, |r| r.get(0))
+                    .optional()
+                    .ctx("completing a message")?;
             }
         }
 
