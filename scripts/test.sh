@@ -12,7 +12,7 @@ section "setup"
 ./scripts/setup-debian.sh --tests
 
 section "Rust tests (engine, normalization, bindings freshness, CLI end to end)"
-cargo test --workspace --exclude cahts
+./scripts/with-keyring.sh cargo test --workspace --exclude cahts
 
 section "UI: types, unit tests, build"
 (cd ui && npm run typecheck && npm test && npm run build)

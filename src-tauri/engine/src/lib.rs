@@ -9,6 +9,7 @@
 //! - [`demo`]: realistic generated conversations (demo mode and benchmarks).
 //! - [`bench`]: the store benchmark behind `cahts-cli bench`.
 //! - [`ipc`]: the shapes the window sees; TypeScript is generated from them.
+//! - [`secrets`]: the secret store (OS keyring or passphrase-encrypted vault file) and `Secret<T>`.
 //! - [`engine`]: the facade the shell, `cahts-cli` and tests call.
 //!
 //! The engine knows nothing of windows or Tauri; it reports changes on a channel.
@@ -21,6 +22,7 @@ pub mod events;
 pub mod ipc;
 pub mod meta;
 pub mod search;
+pub mod secrets;
 pub mod store;
 
 pub use engine::{Engine, EngineConfig, IngestReport};

@@ -4,6 +4,7 @@
 mod bindings;
 mod cli;
 mod migrations;
+mod secrets;
 mod store;
 
 use std::sync::Arc;
