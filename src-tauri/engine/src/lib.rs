@@ -21,6 +21,7 @@ pub mod error;
 pub mod events;
 pub mod ipc;
 pub mod meta;
+pub mod relay_link;
 pub mod search;
 pub mod secrets;
 pub mod store;

@@ -10,11 +10,13 @@ use cahts_engine::bench::{self, BenchConfig};
 use cahts_engine::ipc::SearchRequest;
 use cahts_engine::meta::webhook::parse_webhook;
 use cahts_engine::store::export::ExportDocument;
+use cahts_engine::relay_link;
+use cahts_engine::secrets::SecretStore;
 use cahts_engine::{Engine, EngineConfig};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cahts-cli", version, about = "CAHTS without the window: ingest, export, import, search, stats, bench")]
+#[command(name = "cahts-cli", version, about = "CAHTS without the window: pair and sync with a relay, ingest, export, import, search, stats, bench")]
 struct Cli {
     /// The store file. Default: the app's store in this user's data directory
     /// (CAHTS_DATA_DIR overrides the directory).
@@ -26,6 +28,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Pairs this store with a relay, using a code printed by `cahts-relay pair`.
+    /// The device key and token go to the OS keyring (or the CAHTS_VAULT file).
+    Pair {
+        /// The relay's address, e.g. https://relay.example.com
+        #[arg(long)]
+        relay: String,
+        #[arg(long)]
+        code: String,
+        /// How the relay lists this device (default: this computer's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Receives events from the paired relay and applies them; runs until stopped.
+    Sync {
+        /// Must match the paired relay (a safety check for scripts).
+        #[arg(long)]
+        relay: Option<String>,
+        /// Return once everything waiting on the relay has been applied.
+        #[arg(long)]
+        until_idle: bool,
+    },
     /// Applies raw Meta webhook bodies (as POSTed by Meta) to the store. `-` reads stdin.
     /// All files are parsed first: if one is malformed, nothing is applied.
     IngestWebhook {
@@ -85,6 +108,32 @@ fn main() -> ExitCode {
     }
 }
 
+fn default_device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "this computer".into());
+    format!("cahts-cli on {host}")
+}
+
+/// Ctrl-C or SIGTERM: stop between frames (an applied frame is always acked or resent).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _unused = tokio::signal::ctrl_c().await;
+}
+
 fn open(db: Option<PathBuf>) -> anyhow::Result<std::sync::Arc<Engine>> {
     let data_dir = match &db {
         Some(path) => path.parent().map(PathBuf::from).unwrap_or_default(),
@@ -98,6 +147,45 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let out = &mut std::io::stdout().lock();
     match cli.command {
+        Command::Pair { relay, code, name } => {
+            let engine = open(cli.db)?;
+            let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+            let name = name.unwrap_or_else(default_device_name);
+            let pairing = runtime.block_on(relay_link::pair(&engine.store(), secrets, &relay, &code, &name))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"relay": pairing.relay_url, "deviceId": pairing.device_id, "tenant": pairing.tenant})
+            )?;
+        }
+        Command::Sync { relay, until_idle } => {
+            let engine = open(cli.db)?;
+            let store = engine.store();
+            let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+            let report = runtime.block_on(async {
+                let pairing = relay_link::pairing(&store).await?.ok_or(relay_link::LinkError::NotPaired)?;
+                if let Some(relay) = relay {
+                    if relay.trim().trim_end_matches('/') != pairing.relay_url {
+                        bail!("this store is paired with {}, not {relay}", pairing.relay_url);
+                    }
+                }
+                let options = relay_link::SyncOptions {
+                    until_idle,
+                    max_attempts: until_idle.then_some(5),
+                    ..Default::default()
+                };
+                let (status, mut watch) = tokio::sync::watch::channel(relay_link::LinkStatus::NotPaired);
+                tokio::spawn(async move {
+                    while watch.changed().await.is_ok() {
+                        let status = watch.borrow_and_update().clone();
+                        tracing::info!(?status, "relay link");
+                    }
+                });
+                let report = relay_link::run(store, secrets, options, status, shutdown_signal()).await?;
+                anyhow::Ok(report)
+            })?;
+            writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        }
         Command::IngestWebhook { files } => {
             let mut bodies = Vec::new();
             for file in &files {

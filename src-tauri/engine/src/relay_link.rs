@@ -1,0 +1,529 @@
+//! The desktop's link to its relay: pairing, then a websocket that delivers sealed events.
+//!
+//! Each frame of events is opened, parsed and applied in one store transaction that also
+//! records the highest sequence number applied; only after that commit is the frame acked.
+//! So a crash at any point either loses the whole frame's effects (and the relay sends it
+//! again) or keeps them (and `Hello.resume_after` tells the relay to drop them): nothing is
+//! lost, and duplicates are absorbed by the store's idempotent apply.
+//!
+//! Not secret, kept in `relay_state`: the relay's URL, device id, tenant, last applied
+//! sequence number. Secret, kept in the [`SecretStore`]: the device's private key and its
+//! bearer token, under names that carry this store's id so two stores never share them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cahts_protocol::wire::{
+    ClientMessage, ErrorCode, OAuthOutcome, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload, ServerMessage,
+};
+use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
+use futures_util::{SinkExt, StreamExt};
+use rand::Rng as _;
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use ts_rs::TS;
+
+use crate::meta::webhook::parse_webhook;
+use crate::secrets::{Secret, SecretError, SecretStore};
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("this computer is not paired with a relay; pair it first (Settings → Relay, or `cahts-cli pair`)")]
+    NotPaired,
+    #[error("relay address '{0}' is not an http:// or https:// URL")]
+    BadUrl(String),
+    #[error("the relay refused the pairing code: {0}")]
+    PairingRefused(String),
+    #[error("the relay refused this device: {0}. Pair it again with a new code")]
+    Unauthorized(String),
+    #[error("another CAHTS on this computer is syncing with the relay as the same device; close it first")]
+    Replaced,
+    #[error("the relay speaks another protocol version: {0}")]
+    Version(String),
+    #[error("cannot reach the relay: {0}")]
+    Network(String),
+    #[error("the relay sent something unexpected: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+type Result<T, E = LinkError> = std::result::Result<T, E>;
+
+/// What the window shows about the link.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "camelCase")]
+#[ts(export_to = "bindings.ts")]
+pub enum LinkStatus {
+    NotPaired,
+    Connecting { relay: String },
+    /// Connected; `pending` events were waiting when the connection opened.
+    Syncing { relay: String, pending: u64 },
+    Live { relay: String },
+    /// Disconnected; the next attempt is in `retryInMs`.
+    #[serde(rename_all = "camelCase")]
+    Offline { relay: String, error: String, retry_in_ms: u64 },
+    /// Stopped until the user acts (revoked, or another copy syncing).
+    NeedsAttention { relay: String, error: String },
+}
+
+/// Where this store is paired (from `relay_state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pairing {
+    pub relay_url: String,
+    pub device_id: String,
+    pub tenant: String,
+}
+
+fn state_get(conn: &rusqlite::Connection, key: &str) -> crate::Result<Option<String>> {
+    use crate::error::SqlContext as _;
+    conn.query_row("SELECT value FROM relay_state WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .ctx("reading the relay state")
+}
+
+fn state_set(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> crate::Result<()> {
+    use crate::error::SqlContext as _;
+    tx.execute(
+        "INSERT INTO relay_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .ctx("saving the relay state")?;
+    Ok(())
+}
+
+/// This store's id: names its secrets, so stores in different data directories never
+/// share a device identity.
+async fn store_id(store: &Store) -> Result<String> {
+    if let Some(id) = store.read(|c| state_get(c, "store_id")).await? {
+        return Ok(id);
+    }
+    let fresh = format!("{:016x}", rand::rng().random::<u64>());
+    Ok(store
+        .write(move |tx| {
+            // Another writer may have set it meanwhile: keep the first.
+            use crate::error::SqlContext as _;
+            tx.execute("INSERT OR IGNORE INTO relay_state (key, value) VALUES ('store_id', ?1)", [&fresh])
+                .ctx("saving the store id")?;
+            Ok(state_get(tx, "store_id")?.unwrap_or(fresh))
+        })
+        .await?)
+}
+
+fn key_name(store_id: &str) -> String {
+    format!("relay-device-key/{store_id}")
+}
+
+fn token_name(store_id: &str) -> String {
+    format!("relay-device-token/{store_id}")
+}
+
+fn normalize_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 10 {
+        return Err(LinkError::BadUrl(url.to_string()));
+    }
+    Ok(url.to_string())
+}
+
+pub async fn pairing(store: &Store) -> Result<Option<Pairing>> {
+    Ok(store
+        .read(|c| {
+            Ok(match (state_get(c, "relay.url")?, state_get(c, "relay.device_id")?, state_get(c, "relay.tenant")?) {
+                (Some(relay_url), Some(device_id), Some(tenant)) => Some(Pairing { relay_url, device_id, tenant }),
+                _ => None,
+            })
+        })
+        .await?)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, SecretError> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| LinkError::Protocol(format!("secret store task failed: {e}")))?
+        .map_err(LinkError::from)
+}
+
+/// Pairs this store with a relay using a code from `cahts-relay pair`.
+pub async fn pair(store: &Store, secrets: Arc<SecretStore>, relay_url: &str, code: &str, device_name: &str) -> Result<Pairing> {
+    let relay_url = normalize_url(relay_url)?;
+    let device = DeviceSecret::generate(&mut rand_core::OsRng);
+    let request = PairRequest { code: code.trim().to_string(), public_key: device.public_key().to_base64(), name: device_name.to_string() };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| LinkError::Network(e.to_string()))?;
+    let response = client
+        .post(format!("{relay_url}/pair"))
+        .json(&request)
+        .send()
+        .await
+        .map_err(|e| LinkError::Network(e.without_url().to_string()))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| LinkError::Network(e.to_string()))?;
+    if !status.is_success() {
+        let message = serde_json::from_slice::<cahts_protocol::wire::HttpError>(&body)
+            .map(|e| e.error.message)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(LinkError::PairingRefused(message));
+    }
+    let paired: PairResponse =
+        serde_json::from_slice(&body).map_err(|e| LinkError::Protocol(format!("pairing answer: {e}")))?;
+    let id = store_id(store).await?;
+    let key = Secret::new(b64::encode(*device.to_bytes()));
+    let token = Secret::new(paired.device_token.clone());
+    let names = (key_name(&id), token_name(&id));
+    blocking(move || {
+        secrets.set(&names.0, &key)?;
+        secrets.set(&names.1, &token)
+    })
+    .await?;
+    let pairing = Pairing { relay_url: relay_url.clone(), device_id: paired.device_id.clone(), tenant: paired.tenant.clone() };
+    let saved = pairing.clone();
+    store
+        .write(move |tx| {
+            state_set(tx, "relay.url", &saved.relay_url)?;
+            state_set(tx, "relay.device_id", &saved.device_id)?;
+            state_set(tx, "relay.tenant", &saved.tenant)?;
+            // A new device identity starts its sequence numbers afresh.
+            state_set(tx, "relay.applied_seq", "0")
+        })
+        .await?;
+    tracing::info!(relay = %relay_url, device_id = %paired.device_id, tenant = %paired.tenant, "paired with the relay");
+    Ok(pairing)
+}
+
+/// How [`run`] behaves.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Return once everything queued at connection time is applied.
+    pub until_idle: bool,
+    /// First reconnect delay; doubles up to `max_backoff`, with full jitter.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// With `until_idle`: give up after this many failed connection attempts in a row.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { until_idle: false, min_backoff: Duration::from_millis(500), max_backoff: Duration::from_secs(60), max_attempts: None }
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// Sealed events received and applied (or skipped as unreadable).
+    pub events: u64,
+    pub messages_added: u64,
+    pub applied_seq: u64,
+    /// Events that could not be opened or parsed: logged, counted, acked.
+    pub unreadable: u64,
+    /// OAuth results received and kept in the secret store.
+    pub oauth_results: u64,
+    pub connections: u64,
+}
+
+/// A connection ended: retry it, or stop.
+enum Ended {
+    Retry(String),
+    Idle,
+    Stop(LinkError),
+}
+
+/// Runs the link until `shutdown` resolves (or, with `until_idle`, the backlog is applied).
+pub async fn run(
+    store: Store,
+    secrets: Arc<SecretStore>,
+    options: SyncOptions,
+    status: watch::Sender<LinkStatus>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<SyncReport> {
+    let Some(pairing) = pairing(&store).await? else {
+        status.send_replace(LinkStatus::NotPaired);
+        return Err(LinkError::NotPaired);
+    };
+    let id = store_id(&store).await?;
+    let names = (key_name(&id), token_name(&id));
+    let reader = secrets.clone();
+    let (key, token) = blocking(move || Ok((reader.get(&names.0)?, reader.get(&names.1)?))).await?;
+    let (Some(key), Some(token)) = (key, token) else {
+        status.send_replace(LinkStatus::NotPaired);
+        return Err(LinkError::NotPaired);
+    };
+    let key_bytes: [u8; 32] = b64::decode(key.expose())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| LinkError::Protocol("the stored device key is damaged; pair again".into()))?;
+    let device = Arc::new(DeviceSecret::from_bytes(key_bytes));
+    let relay = pairing.relay_url.clone();
+    let mut report = SyncReport::default();
+    let mut failures: u32 = 0;
+    tokio::pin!(shutdown);
+    loop {
+        status.send_replace(LinkStatus::Connecting { relay: relay.clone() });
+        let session = connect_once(&store, &secrets, &id, &pairing, &token, device.clone(), &options, &status, &mut report);
+        let ended = tokio::select! {
+            _ = &mut shutdown => return Ok(report),
+            ended = session => ended,
+        };
+        match ended {
+            Ended::Idle => return Ok(report),
+            Ended::Stop(error) => {
+                status.send_replace(LinkStatus::NeedsAttention { relay: relay.clone(), error: error.to_string() });
+                return Err(error);
+            }
+            Ended::Retry(error) => {
+                failures = failures.saturating_add(1);
+                if options.max_attempts.is_some_and(|max| failures >= max) {
+                    status.send_replace(LinkStatus::Offline { relay: relay.clone(), error: error.clone(), retry_in_ms: 0 });
+                    return Err(LinkError::Network(error));
+                }
+                // Full jitter: many desktops reconnecting after a relay restart spread out.
+                let ceiling = options.min_backoff.saturating_mul(1 << failures.min(16)).min(options.max_backoff);
+                let delay = Duration::from_millis(rand::rng().random_range(options.min_backoff.as_millis() as u64..=ceiling.as_millis().max(1) as u64));
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "relay link down");
+                status.send_replace(LinkStatus::Offline { relay: relay.clone(), error, retry_in_ms: delay.as_millis() as u64 });
+                tokio::select! {
+                    _ = &mut shutdown => return Ok(report),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+        if report.connections > 0 && matches!(*status.borrow(), LinkStatus::Live { .. }) {
+            failures = 0;
+        }
+    }
+}
+
+fn ws_url(relay: &str) -> String {
+    if let Some(rest) = relay.strip_prefix("https://") {
+        format!("wss://{rest}/ws")
+    } else {
+        format!("ws://{}/ws", relay.trim_start_matches("http://"))
+    }
+}
+
+/// Silence longer than this means the connection is dead (the relay pings every 30 s).
+const READ_TIMEOUT: Duration = Duration::from_secs(75);
+
+#[allow(clippy::too_many_arguments)]
+async fn connect_once(
+    store: &Store,
+    secrets: &Arc<SecretStore>,
+    store_id: &str,
+    pairing: &Pairing,
+    token: &Secret<String>,
+    device: Arc<DeviceSecret>,
+    options: &SyncOptions,
+    status: &watch::Sender<LinkStatus>,
+    report: &mut SyncReport,
+) -> Ended {
+    let relay = pairing.relay_url.clone();
+    let mut request = match ws_url(&relay).into_client_request() {
+        Ok(request) => request,
+        Err(e) => return Ended::Stop(LinkError::BadUrl(format!("{relay}: {e}"))),
+    };
+    let bearer = match format!("Bearer {}", token.expose()).parse() {
+        Ok(value) => value,
+        Err(_) => return Ended::Stop(LinkError::Protocol("the stored device token is damaged; pair again".into())),
+    };
+    request.headers_mut().insert("authorization", bearer);
+    let socket = match tokio::time::timeout(Duration::from_secs(20), tokio_tungstenite::connect_async(request)).await {
+        Err(_) => return Ended::Retry("connection timed out".into()),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) if response.status() == 401 => {
+            let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default().to_string();
+            let message = serde_json::from_str::<cahts_protocol::wire::HttpError>(&body)
+                .map(|e| e.error.message)
+                .unwrap_or_else(|_| "unknown or revoked device".into());
+            return Ended::Stop(LinkError::Unauthorized(message));
+        }
+        Ok(Err(e)) => return Ended::Retry(e.to_string()),
+        Ok(Ok((socket, _))) => socket,
+    };
+    report.connections += 1;
+    let (mut tx, mut rx) = socket.split();
+    let applied = match store.read(|c| state_get(c, "relay.applied_seq")).await {
+        Ok(v) => v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0),
+        Err(e) => return Ended::Stop(e.into()),
+    };
+    let hello = serde_json::to_string(&ClientMessage::Hello { version: PROTOCOL_VERSION, resume_after: applied }).expect("hello serializes");
+    if let Err(e) = tx.send(Message::text(hello)).await {
+        return Ended::Retry(e.to_string());
+    }
+    let mut applied_seq = applied;
+    loop {
+        let frame = match tokio::time::timeout(READ_TIMEOUT, rx.next()).await {
+            Err(_) => return Ended::Retry("the relay went silent".into()),
+            Ok(None) => return Ended::Retry("the relay closed the connection".into()),
+            Ok(Some(Err(e))) => return Ended::Retry(e.to_string()),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let text = match frame {
+            Message::Text(text) => text,
+            Message::Close(_) => return Ended::Retry("the relay closed the connection".into()),
+            _ => continue,
+        };
+        let message: ServerMessage = match serde_json::from_str(text.as_str()) {
+            Ok(message) => message,
+            Err(e) => return Ended::Retry(format!("unreadable message from the relay: {e}")),
+        };
+        match message {
+            ServerMessage::Welcome { backlog, .. } => {
+                status.send_replace(LinkStatus::Syncing { relay: relay.clone(), pending: backlog });
+            }
+            ServerMessage::Events { events } => {
+                let Some(last) = events.last().map(|e| e.seq) else { continue };
+                if last <= applied_seq {
+                    // Already applied (a resend after a lost ack): just ack again.
+                } else {
+                    let device = device.clone();
+                    let opened = tokio::task::spawn_blocking(move || open_frame(&device, events, applied_seq)).await;
+                    let frame = match opened {
+                        Ok(frame) => frame,
+                        Err(e) => return Ended::Stop(LinkError::Protocol(format!("opening events failed: {e}"))),
+                    };
+                    let FrameContent { events: domain_events, count, unreadable, mut oauth } = frame;
+                    let oauth_count = oauth.len() as u64;
+                    // Tokens reach the secret store before the frame is acked.
+                    let tokens: Vec<(String, Secret<String>)> = oauth
+                        .iter_mut()
+                        .filter_map(|o| o.token.take().map(|t| (oauth_token_name(store_id, &o.state), t)))
+                        .collect();
+                    if !tokens.is_empty() {
+                        let secrets = secrets.clone();
+                        let saved = blocking(move || tokens.iter().try_for_each(|(name, token)| secrets.set(name, token))).await;
+                        if let Err(e) = saved {
+                            return Ended::Stop(e);
+                        }
+                    }
+                    let applied_report = store
+                        .write(move |tx| {
+                            let report = crate::store::apply::apply_events(tx, &domain_events)?;
+                            for received in &oauth {
+                                state_set(tx, &format!("oauth.{}", received.state), &received.outcome)?;
+                            }
+                            state_set(tx, "relay.applied_seq", &last.to_string())?;
+                            Ok(report)
+                        })
+                        .await;
+                    let applied_report = match applied_report {
+                        Ok(r) => r,
+                        Err(e) => return Ended::Stop(e.into()),
+                    };
+                    report.events += count;
+                    report.unreadable += unreadable;
+                    report.oauth_results += oauth_count;
+                    report.messages_added += applied_report.messages_added as u64;
+                    applied_seq = last;
+                    report.applied_seq = last;
+                }
+                let ack = serde_json::to_string(&ClientMessage::Ack { seq: last }).expect("ack serializes");
+                if let Err(e) = tx.send(Message::text(ack)).await {
+                    return Ended::Retry(e.to_string());
+                }
+            }
+            ServerMessage::CaughtUp { seq } => {
+                status.send_replace(LinkStatus::Live { relay: relay.clone() });
+                if options.until_idle && applied_seq >= seq {
+                    let _unused = tx.send(Message::Close(None)).await;
+                    return Ended::Idle;
+                }
+            }
+            ServerMessage::Gap { dropped, reason } => {
+                tracing::warn!(dropped, %reason, "the relay dropped events before this device could receive them");
+            }
+            ServerMessage::OAuthReady { .. } => {}
+            ServerMessage::Error { code, message } => {
+                return match code {
+                    ErrorCode::Unauthorized => Ended::Stop(LinkError::Unauthorized(message)),
+                    ErrorCode::Replaced => Ended::Stop(LinkError::Replaced),
+                    ErrorCode::UnsupportedVersion => Ended::Stop(LinkError::Version(message)),
+                    ErrorCode::ShuttingDown | ErrorCode::BadMessage => Ended::Retry(message),
+                };
+            }
+        }
+    }
+}
+
+struct OAuthReceived {
+    state: String,
+    /// `facebook`, `instagram`, or `error: <message>`.
+    outcome: String,
+    token: Option<Secret<String>>,
+}
+
+/// The secret-store name of a user token delivered by an OAuth flow.
+pub fn oauth_token_name(store_id: &str, state: &str) -> String {
+    format!("oauth-token/{store_id}/{state}")
+}
+
+struct FrameContent {
+    events: Vec<crate::DomainEvent>,
+    count: u64,
+    unreadable: u64,
+    /// OAuth results: the token goes to the secret store, the outcome to `relay_state`.
+    oauth: Vec<OAuthReceived>,
+}
+
+/// Opens and parses a frame (CPU work, off the async runtime).
+fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEvent>, applied_seq: u64) -> FrameContent {
+    let mut content = FrameContent { events: Vec::new(), count: 0, unreadable: 0, oauth: Vec::new() };
+    for event in events.into_iter().filter(|e| e.seq > applied_seq) {
+        content.count += 1;
+        let opened = b64::decode(&event.sealed)
+            .map_err(|e| format!("not base64: {e}"))
+            .and_then(|bytes| seal::open(device, &bytes).map_err(|e| e.to_string()))
+            .and_then(|plain| serde_json::from_slice::<SealedPayload>(&plain).map_err(|e| format!("not a payload: {e}")));
+        let payload = match opened {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(seq = event.seq, %error, "a relayed event could not be opened; skipping it");
+                content.unreadable += 1;
+                continue;
+            }
+        };
+        match payload.kind {
+            PayloadKind::Webhook => match parse_webhook(payload.body.get().as_bytes()) {
+                Ok(parsed) => {
+                    for skipped in &parsed.skipped {
+                        tracing::warn!(seq = event.seq, path = %skipped.path, reason = %skipped.reason, "skipped part of a relayed webhook");
+                    }
+                    content.events.extend(parsed.events);
+                }
+                Err(error) => {
+                    tracing::error!(seq = event.seq, %error, "a relayed webhook could not be parsed; skipping it");
+                    content.unreadable += 1;
+                }
+            },
+            PayloadKind::OAuthResult => match serde_json::from_str::<OAuthResult>(payload.body.get()) {
+                Ok(result) => {
+                    let provider = format!("{:?}", result.provider).to_lowercase();
+                    match result.outcome {
+                        OAuthOutcome::Token { access_token, .. } => content.oauth.push(OAuthReceived {
+                            state: result.state,
+                            outcome: provider,
+                            token: Some(Secret::new(access_token)),
+                        }),
+                        OAuthOutcome::Error { message } => {
+                            tracing::warn!(state = %result.state, %message, "OAuth flow failed at Meta");
+                            content.oauth.push(OAuthReceived { state: result.state, outcome: format!("error: {message}"), token: None });
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(seq = event.seq, %error, "an OAuth result could not be read; skipping it");
+                    content.unreadable += 1;
+                }
+            },
+        }
+    }
+    content
+}
