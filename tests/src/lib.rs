@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod meta_sim;
+
 /// The webhook bodies of the fixture corpus (not the expected-output files), sorted.
 pub fn webhook_fixtures() -> anyhow::Result<Vec<PathBuf>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/meta");
@@ -17,3 +19,4 @@ pub fn webhook_fixtures() -> anyhow::Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
+pub mod harness;
