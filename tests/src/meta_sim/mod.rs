@@ -15,9 +15,9 @@ use serde::Serialize;
 use serde_json::ser::Formatter;
 
 pub use webhooks::{
-    Batch, Delivery, GeneratedMessage, Mix, RetryPolicy, SendError, WebhookSender,
-    instagram_batch, instagram_batch_with, messenger_batch, messenger_batch_with,
-    random_challenge, whatsapp_batch, whatsapp_batch_with,
+    Batch, Delivery, GeneratedMessage, Mix, RetryPolicy, SendError, WebhookSender, instagram_batch,
+    instagram_batch_with, messenger_batch, messenger_batch_with, random_challenge, whatsapp_batch,
+    whatsapp_batch_with,
 };
 
 /// A compact `serde_json` formatter that writes JSON the way Meta sends webhook bodies
@@ -118,7 +118,11 @@ mod tests {
             "nested": { "empty": "", "flag": true, "none": null },
         });
         let bytes = to_meta_json(&value);
-        assert!(bytes.iter().all(|b| *b < 0x80), "{}", String::from_utf8_lossy(&bytes));
+        assert!(
+            bytes.iter().all(|b| *b < 0x80),
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
         let back: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(back, value);
         // Plain ASCII is left alone, so the body stays as compact as serde_json's.

@@ -1,0 +1,271 @@
+//! relay-bench: starts a release `cahts-relay` and simulated devices on loopback and prints
+//! one JSON line:
+//!
+//! - `acceptedPerSec`: signed, realistic webhook bodies from concurrent senders, each
+//!   answered 200 only after its events are durably queued (synchronous=FULL);
+//! - `latencyMs`: from the start of a POST to the device's ack of it, at a steady rate;
+//! - `rssMiB`: the relay's resident memory idle, and with 1,000 devices connected.
+//!
+//! Run with `scripts/bench-relay.sh` (builds in release). Sender, devices and relay share
+//! the machine's cores, as they would not in production: the figures are conservative.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use cahts_protocol::wire::{ClientMessage, PairRequest, PairResponse, ServerMessage};
+use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
+use cahts_tests::harness::{Relay, APP_SECRET};
+use cahts_tests::meta_sim::webhooks::{instagram_batch, messenger_batch, whatsapp_batch};
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser)]
+struct Args {
+    /// Webhooks POSTed in the saturation run.
+    #[arg(long, default_value_t = 60_000)]
+    webhooks: usize,
+    /// Concurrent senders (Meta delivers concurrently).
+    #[arg(long, default_value_t = 64)]
+    senders: usize,
+    /// Steady rate for the latency run, webhooks per second.
+    #[arg(long, default_value_t = 1_000)]
+    rate: u64,
+    /// Length of the latency run.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Devices connected for the memory figure.
+    #[arg(long, default_value_t = 1_000)]
+    devices: usize,
+}
+
+fn rss_mib(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no VmRSS")?;
+    Ok(kb / 1024.0)
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn pair(client: &reqwest::Client, relay: &Relay, code: String) -> anyhow::Result<(DeviceSecret, String)> {
+    let secret = DeviceSecret::generate(&mut rand_core::OsRng);
+    let request = PairRequest { code, public_key: secret.public_key().to_base64(), name: "bench".into() };
+    let response: PairResponse =
+        client.post(format!("{}/pair", relay.url())).json(&request).send().await?.error_for_status()?.json().await?;
+    Ok((secret, response.device_token))
+}
+
+async fn connect(relay: &Relay, token: &str) -> anyhow::Result<Socket> {
+    let mut request = format!("ws://127.0.0.1:{}/ws", relay.port).into_client_request()?;
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    socket
+        .send(Message::text(serde_json::to_string(&ClientMessage::Hello { version: PROTOCOL_VERSION, resume_after: 0 })?))
+        .await?;
+    Ok(socket)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Signed bodies of realistic size and mix: Messenger, Instagram and WhatsApp.
+fn bodies(count: usize) -> Vec<(Vec<u8>, String)> {
+    let mut rng = SmallRng::seed_from_u64(7);
+    (0..count)
+        .map(|i| {
+            let batch = match i % 3 {
+                0 => messenger_batch(&mut rng, "104628375019264", 1, 2),
+                1 => instagram_batch(&mut rng, "17841400000000001", 1, 2),
+                _ => whatsapp_batch(&mut rng, "2000000000001", "3000000000001", "15550001111", 1, 2),
+            };
+            let signature = cahts_protocol::signature::sign(APP_SECRET.as_bytes(), &batch.body);
+            (batch.body, signature)
+        })
+        .collect()
+}
+
+async fn post(client: &reqwest::Client, url: &str, body: &[u8], signature: &str) -> anyhow::Result<u16> {
+    Ok(client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature)
+        .body(body.to_vec())
+        .send()
+        .await?
+        .status()
+        .as_u16())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path(), &[("CAHTS_RELAY_MAX_QUEUE_PER_DEVICE", "10000000")])?;
+    let pid = relay.pid().context("relay pid")?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_idle = rss_mib(pid)?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.senders).build()?;
+
+    // One device, offline during the saturation run: every webhook is sealed and queued.
+    let (device, token) = pair(&client, &relay, relay.pairing_code("default")?).await?;
+    let prepared = Arc::new(bodies(3_000));
+    let body_bytes = prepared.iter().map(|(b, _)| b.len()).sum::<usize>() / prepared.len();
+    let url = Arc::new(relay.webhook_url());
+    let next = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.senders {
+        let (client, url, prepared, next, failures) = (client.clone(), url.clone(), prepared.clone(), next.clone(), failures.clone());
+        let total = args.webhooks as u64;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return;
+                }
+                let (body, signature) = &prepared[i as usize % prepared.len()];
+                if !matches!(post(&client, &url, body, signature).await, Ok(200)) {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    let saturation_secs = started.elapsed().as_secs_f64();
+    let failed = failures.load(Ordering::Relaxed);
+    anyhow::ensure!(failed == 0, "{failed} webhooks were not accepted during the saturation run");
+    let accepted_per_sec = args.webhooks as f64 / saturation_secs;
+    let rss_after_saturation = rss_mib(pid)?;
+
+    // Drain the backlog, then measure latency with the device live and acking.
+    let mut socket = connect(&relay, &token).await?;
+    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; (args.rate * args.seconds) as usize]));
+    let latencies: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+    let drained = Arc::new(tokio::sync::Notify::new());
+    let reader = {
+        let (sent_at, latencies, drained) = (sent_at.clone(), latencies.clone(), drained.clone());
+        let expected = args.rate * args.seconds;
+        tokio::spawn(async move {
+            let mut live = 0u64;
+            while let Some(frame) = socket.next().await {
+                let Message::Text(text) = frame? else { continue };
+                match serde_json::from_str::<ServerMessage>(text.as_str())? {
+                    ServerMessage::CaughtUp { .. } => drained.notify_one(),
+                    ServerMessage::Events { events } => {
+                        let last = events.last().map(|e| e.seq).unwrap_or(0);
+                        for event in &events {
+                            let plain = seal::open(&device, &b64::decode(&event.sealed)?)?;
+                            // Live events carry their index as `"bench":N` in the entry.
+                            let text = String::from_utf8_lossy(&plain);
+                            if let Some(rest) = text.split("\"bench\":").nth(1) {
+                                let n: usize = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
+                                if let Some(at) = sent_at.lock().unwrap()[n] {
+                                    latencies.lock().unwrap().push(at.elapsed().as_secs_f64() * 1000.0);
+                                }
+                                live += 1;
+                            }
+                        }
+                        socket.send(Message::text(serde_json::to_string(&ClientMessage::Ack { seq: last })?)).await?;
+                        if live >= expected {
+                            return anyhow::Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            anyhow::Ok(())
+        })
+    };
+    let drain_started = Instant::now();
+    drained.notified().await;
+    let drain_secs = drain_started.elapsed().as_secs_f64();
+
+    let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut posts = Vec::new();
+    for n in 0..(args.rate * args.seconds) as usize {
+        ticker.tick().await;
+        let body = format!(
+            r#"{{"object":"page","entry":[{{"id":"104628375019264","time":1767261600000,"bench":{n},"messaging":[{{"sender":{{"id":"7319245508813207"}},"recipient":{{"id":"104628375019264"}},"timestamp":1767261600000,"message":{{"mid":"m_bench_{n}","text":"Hello, is the blue one still available in size M? Could you ship it to Lyon by Friday?"}}}}]}}]}}"#
+        );
+        let signature = cahts_protocol::signature::sign(APP_SECRET.as_bytes(), body.as_bytes());
+        sent_at.lock().unwrap()[n] = Some(Instant::now());
+        let (client, url) = (client.clone(), url.clone());
+        posts.push(tokio::spawn(async move { post(&client, &url, body.as_bytes(), &signature).await }));
+    }
+    for p in posts {
+        anyhow::ensure!(p.await?? == 200, "a paced webhook was refused");
+    }
+    tokio::time::timeout(Duration::from_secs(60), reader).await.context("device did not receive every webhook")???;
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort_by(f64::total_cmp);
+    drop(relay);
+
+    // Memory with many devices connected, on a fresh relay.
+    let relay = Relay::start(dir.path().join("many").as_path(), &[("CAHTS_RELAY_MAX_DEVICES_PER_TENANT", "100000")])?;
+    let pid = relay.pid().context("relay pid")?;
+    let mut sockets = Vec::with_capacity(args.devices);
+    for _ in 0..args.devices {
+        let (_, token) = pair(&client, &relay, relay.pairing_code("default")?).await?;
+        let mut socket = connect(&relay, &token).await?;
+        // Welcome and CaughtUp: the session is fully set up.
+        for _ in 0..2 {
+            socket.next().await.context("closed")??;
+        }
+        sockets.push(socket);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_devices = rss_mib(pid)?;
+    let metrics = relay.metrics().await?;
+    let connected = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("cahts_relay_connected_devices "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    anyhow::ensure!(connected == args.devices as u64, "relay reports {connected} connected devices");
+
+    let report = serde_json::json!({
+        "acceptedPerSec": accepted_per_sec.round(),
+        "saturation": {
+            "webhooks": args.webhooks,
+            "senders": args.senders,
+            "seconds": (saturation_secs * 100.0).round() / 100.0,
+            "avgBodyBytes": body_bytes,
+            "drainSeconds": (drain_secs * 100.0).round() / 100.0,
+        },
+        "latencyMs": {
+            "rate": args.rate,
+            "count": latencies.len(),
+            "p50": (percentile(&latencies, 0.50) * 100.0).round() / 100.0,
+            "p99": (percentile(&latencies, 0.99) * 100.0).round() / 100.0,
+            "max": (latencies.last().copied().unwrap_or(f64::NAN) * 100.0).round() / 100.0,
+        },
+        "rssMiB": {
+            "idle": (rss_idle * 10.0).round() / 10.0,
+            "afterSaturation": (rss_after_saturation * 10.0).round() / 10.0,
+            "devices": args.devices,
+            "withDevices": (rss_devices * 10.0).round() / 10.0,
+        },
+    });
+    println!("{report}");
+    drop(sockets);
+    Ok(())
+}
