@@ -22,7 +22,7 @@ section "UI in Chromium"
 
 section "the real window (Xvfb + tauri-driver + WebKitWebDriver)"
 cargo build -p cahts --features custom-protocol
-cargo build -p cahts-engine --bin cahts-cli
-./scripts/test-window.sh "$target/debug/cahts" "$target/debug/cahts-cli"
+cargo build -p cahts-engine --bin cahts-cli -p cahts-relay --bin cahts-relay
+./scripts/test-window.sh "$target/debug/cahts" "$target/debug/cahts-cli" "$target/debug/cahts-relay"
 
 section "all tests passed"

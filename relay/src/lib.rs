@@ -179,7 +179,11 @@ async fn websocket(State(app): State<AppState>, headers: HeaderMap, upgrade: Web
         acked_seq: device.acked_seq,
         dropped_unreported: device.dropped_unreported,
     };
+    // Small buffers: a relay holds a connection per device, and tungstenite's defaults
+    // (128 KiB each way) would cost more than everything else per device.
     Ok(upgrade
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(16 * 1024)
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| hub::run_session(socket, app, session)))
 }

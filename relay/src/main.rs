@@ -137,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{code}");
             eprintln!(
                 "Pairing code for tenant '{tenant}', valid for {} minutes and one device.\n\
-                 Enter it in CAHTS (Settings → Relay) or run: cahts-cli pair --relay {} --code {code}",
+                 Enter it in CAHTS (\"Pair with your relay\", or the relay status at the bottom of the sidebar)\n or run: cahts-cli pair --relay {} --code {code}",
                 config.pairing_code_minutes,
                 if config.public_url.is_empty() { "https://<this relay>" } else { &config.public_url },
             );

@@ -70,3 +70,16 @@ pub async fn enter_demo(engine: Engine_<'_>) -> Reply<AppStatus> {
 pub async fn exit_demo(engine: Engine_<'_>) -> Reply<AppStatus> {
     Ok(engine.exit_demo().await?)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn relay_status(engine: Engine_<'_>) -> Reply<RelayStatus> {
+    Ok(engine.relay_status().await?)
+}
+
+// The pairing code is a credential: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn pair_relay(engine: Engine_<'_>, request: PairRelayRequest) -> Reply<RelayStatus> {
+    Ok(engine.pair_relay(request).await?)
+}

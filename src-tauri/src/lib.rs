@@ -8,7 +8,7 @@ mod commands;
 
 use std::sync::Arc;
 
-use cahts_engine::ipc::STORE_CHANGED_EVENT;
+use cahts_engine::ipc::{RELAY_STATUS_EVENT, STORE_CHANGED_EVENT};
 use cahts_engine::{Engine, EngineConfig};
 use tauri::{Emitter, Manager};
 
@@ -33,6 +33,7 @@ pub fn run() {
             };
             let engine = Engine::open(EngineConfig::in_dir(data_dir))?;
             forward_changes(app.handle().clone(), &engine);
+            forward_relay_status(app.handle().clone(), &engine);
             app.manage(engine);
             Ok(())
         })
@@ -43,6 +44,28 @@ pub fn run() {
         eprintln!("CAHTS could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Starts the relay link (when paired) and sends its status to the window as
+/// `relay://status` whenever it changes.
+fn forward_relay_status(app: tauri::AppHandle, engine: &Arc<Engine>) {
+    let mut status = engine.subscribe_relay_status();
+    let engine = engine.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = engine.start_relay_link().await {
+            tracing::warn!(error = %e, "relay link not started");
+        }
+        while status.changed().await.is_ok() {
+            match engine.relay_status().await {
+                Ok(current) => {
+                    if let Err(e) = app.emit(RELAY_STATUS_EVENT, current) {
+                        tracing::warn!(error = %e, "could not send the relay status to the window");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not read the relay status"),
+            }
+        }
+    });
 }
 
 /// Sends every committed store change to the window as `store://changed`.

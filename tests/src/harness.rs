@@ -63,6 +63,7 @@ impl Relay {
     /// Starts a relay with its data in `dir/relay` on a free port; `extra` adds or
     /// overrides `CAHTS_RELAY_*` settings.
     pub fn start(dir: &Path, extra: &[(&str, &str)]) -> anyhow::Result<Relay> {
+        std::fs::create_dir_all(dir)?;
         let mut env: Vec<(String, String)> = vec![
             ("CAHTS_RELAY_DATA_DIR".into(), dir.join("relay").display().to_string()),
             ("CAHTS_RELAY_META_APP_SECRET".into(), APP_SECRET.into()),

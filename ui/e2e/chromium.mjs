@@ -348,6 +348,26 @@ async function run(page) {
     assert((await calls(page, "exit_demo")).length === 1, "exit_demo is called once");
   });
 
+  await step("pairing with the relay: a refused code explains why; the right one shows Live", async () => {
+    await page.click(tid("pair-button"));
+    await page.waitForSelector(tid("pair-dialog"));
+    assert(await page.isDisabled(tid("pair-submit")), "Pair is disabled until both fields are filled");
+    await page.fill(tid("relay-url"), "https://relay.example.com");
+    await page.fill(tid("pairing-code"), "AAAA-BBBB-CCCC-DDDD");
+    await page.click(tid("pair-submit"));
+    await page.waitForSelector(tid("pair-error"));
+    const error = await page.textContent(tid("pair-error"));
+    assert(error.includes("refused the pairing code") && error.includes("cahts-relay pair"), `refusal and next step shown, got "${error}"`);
+    assert((await page.$(".toast")) === null, "the refusal is shown in the dialog, not also as a toast");
+    await shot(page, "pair-refused.png");
+    await page.fill(tid("pairing-code"), "k7qm-2xhd-9pfa-wb3t");
+    await page.click(tid("pair-submit"));
+    await page.waitForSelector(tid("pair-dialog"), { state: "detached" });
+    const pairCalls = await calls(page, "pair_relay");
+    assert(pairCalls.length === 2, `pair_relay called twice, got ${pairCalls.length}`);
+    await waitUntil(page, (sel) => document.querySelector(sel)?.textContent.includes("Live"), tid("pair-button"), "first-run shows the live relay");
+  });
+
   await step("no errors in the page console", async () => {
     assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
   });

@@ -5,6 +5,7 @@
  */
 import type {
   AppStatus,
+  RelayStatus,
   Commands,
   ConversationFilter,
   ConversationSummary,
@@ -101,6 +102,9 @@ export function snippet(text: string, query: string): SnippetPart[] {
 export function createFakeBackend(now: number) {
   const stores: Record<StoreMode, FakeConversation[]> = { real: [], demo: [] };
   let mode: StoreMode = "real";
+  let relay: RelayStatus = { link: { state: "notPaired" }, relayUrl: null, deviceId: null, tenant: null };
+  /** The one code the fake relay accepts (as if printed by `cahts-relay pair`). */
+  const RELAY_CODE = "K7QM-2XHD-9PFA-WB3T";
   const calls: Call[] = [];
   const failures = new Map<string, { error: UiError; left: number; match: (request: unknown) => boolean }>();
 
@@ -186,6 +190,17 @@ export function createFakeBackend(now: number) {
     exit_demo: () => {
       mode = "real";
       return status();
+    },
+    relay_status: () => relay,
+    pair_relay: ({ relayUrl, code }) => {
+      if (!/^https?:\/\//.test(relayUrl)) {
+        throw { code: "Validation", message: `Relay address '${relayUrl}' is not an http:// or https:// URL`, action: "Use the address your relay's operator gave you, starting with https://." } satisfies UiError;
+      }
+      if (code.trim().toUpperCase() !== RELAY_CODE) {
+        throw { code: "RelayRefused", message: "The relay refused the pairing code: pairing code is unknown or was already used", action: "Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes." } satisfies UiError;
+      }
+      relay = { link: { state: "live", relay: relayUrl }, relayUrl, deviceId: "1", tenant: "default" };
+      return relay;
     },
   };
 

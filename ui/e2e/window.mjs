@@ -4,17 +4,20 @@
 // Run inside a display and a session bus, with tauri-driver listening on 127.0.0.1:4444
 // and CAHTS_DATA_DIR naming an empty directory in tauri-driver's environment (the app
 // inherits it; tauri-driver ignores `tauri:options.env`):
-//   node e2e/window.mjs <path/to/cahts> <path/to/cahts-cli> <fixtures dir>
+//   node e2e/window.mjs <path/to/cahts> <path/to/cahts-cli> <fixtures dir> <path/to/cahts-relay>
+// A Secret Service must be unlocked on the session bus: pairing keeps the device key there.
 // (scripts/test-window.sh sets all of that up.)
 
-import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { remote } from 'webdriverio';
 
-const [app, cli, fixtures] = process.argv.slice(2).map((p) => p && resolve(p));
-if (!app || !cli || !fixtures) {
-  console.error('usage: node e2e/window.mjs <cahts binary> <cahts-cli binary> <fixtures dir>');
+const [app, cli, fixtures, relayBin] = process.argv.slice(2).map((p) => p && resolve(p));
+if (!app || !cli || !fixtures || !relayBin) {
+  console.error('usage: node e2e/window.mjs <cahts binary> <cahts-cli binary> <fixtures dir> <cahts-relay binary>');
   process.exit(2);
 }
 
@@ -25,6 +28,39 @@ if (!dataDir || readdirSync(dataDir).length > 0) {
 }
 const shots = resolve('test-results');
 const step = (name) => console.log(`window: ${name}`);
+
+// A real relay on loopback, its own data in a temporary directory.
+const APP_SECRET = 'window-test-app-secret';
+const relayEnv = {
+  ...process.env,
+  CAHTS_RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cahts-window-relay-')),
+  CAHTS_RELAY_META_APP_SECRET: APP_SECRET,
+  CAHTS_RELAY_VERIFY_TOKEN: 'window-test-verify-token',
+  CAHTS_RELAY_LISTEN: '127.0.0.1:0',
+  CAHTS_RELAY_LOG: 'warn',
+};
+let relay;
+async function startRelay() {
+  relay = spawn(relayBin, ['serve'], { env: relayEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolveLine, reject) => {
+    let buffered = '';
+    relay.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      if (buffered.includes('\n')) resolveLine(buffered.split('\n')[0]);
+    });
+    relay.on('exit', (code) => reject(new Error(`cahts-relay exited with ${code}`)));
+  });
+  return `http://${line.replace('listening on ', '').trim()}`;
+}
+async function postWebhook(relayUrl, body) {
+  const signature = 'sha256=' + createHmac('sha256', APP_SECRET).update(body).digest('hex');
+  const response = await fetch(`${relayUrl}/webhooks/meta`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    body,
+  });
+  if (response.status !== 200) throw new Error(`the relay answered ${response.status} to a signed webhook`);
+}
 
 let browser;
 try {
@@ -90,6 +126,47 @@ try {
   }
   step(`the window shows the ingested message(s): ${JSON.stringify(stored)}`);
   await browser.saveScreenshot(join(shots, 'window-live.png'));
+
+  step('pairing with a real relay from the sidebar');
+  const relayUrl = await startRelay();
+  const code = execFileSync(relayBin, ['pair'], { env: relayEnv }).toString().trim();
+  await (await browser.$('[data-testid="relay-indicator"]')).click();
+  await (await browser.$('[data-testid="pair-dialog"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('[data-testid="relay-url"]')).setValue(relayUrl);
+  await (await browser.$('[data-testid="pairing-code"]')).setValue(code);
+  await (await browser.$('[data-testid="pair-submit"]')).click();
+  await browser.waitUntil(
+    async () => (await (await browser.$('[data-testid="relay-indicator"]')).getAttribute('data-state')) === 'live',
+    { timeout: 20_000, timeoutMsg: 'the relay indicator says Live after pairing' },
+  );
+  const devices = execFileSync(relayBin, ['devices', 'list'], { env: relayEnv }).toString();
+  if (!devices.includes('CAHTS on')) throw new Error(`the relay does not list the window's device:\n${devices}`);
+
+  step('a webhook posted to the relay appears in the open window');
+  const text = 'Bonjour ! Is the linen tablecloth back in stock?';
+  const body = JSON.stringify({
+    object: 'page',
+    entry: [{ id: '104628375019264', time: Date.now(), messaging: [{
+      sender: { id: '7319245508813299' }, recipient: { id: '104628375019264' }, timestamp: Date.now(),
+      message: { mid: 'm_window_relay_0001', text },
+    }] }],
+  });
+  const before = (await browser.$$('[data-testid="conversation-item"]')).length;
+  await postWebhook(relayUrl, body);
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length === before + 1, {
+    timeout: 20_000,
+    timeoutMsg: 'the conversation relayed from Meta appears without a restart',
+  });
+  // Newest first: the relayed conversation heads the list.
+  await (await browser.$('[data-testid="conversation-item"]')).click();
+  await browser.waitUntil(
+    async () => {
+      for (const m of await browser.$$('[data-testid="thread-message"]')) if ((await m.getText()).includes(text)) return true;
+      return false;
+    },
+    { timeout: 10_000, timeoutMsg: 'the relayed message is shown in its thread' },
+  );
+  await browser.saveScreenshot(join(shots, 'window-relay.png'));
   console.log('window: all checks passed');
 } catch (error) {
   console.error(`window: FAILED: ${error?.message ?? error}`);
@@ -97,4 +174,5 @@ try {
   process.exitCode = 1;
 } finally {
   if (browser) await browser.deleteSession().catch(() => {});
+  if (relay) relay.kill('SIGTERM');
 }

@@ -73,6 +73,7 @@ pub struct Engine {
     active: RwLock<Active>,
     changes: broadcast::Sender<StoreChanged>,
     wake_feed: Notify,
+    relay: crate::relay_link::RelayControl,
 }
 
 impl Engine {
@@ -86,6 +87,7 @@ impl Engine {
             active: RwLock::new(Active { mode: StoreMode::Real, store }),
             changes,
             wake_feed: Notify::new(),
+            relay: Default::default(),
         }))
     }
 
@@ -185,6 +187,49 @@ impl Engine {
         self.write(move |tx| export::import(tx, &doc)).await
     }
 
+    /// The business's own store, whichever store the window shows: relay events always
+    /// belong to it, demo mode or not.
+    async fn real_store(&self) -> Result<Store> {
+        if self.mode() == StoreMode::Real {
+            return Ok(self.store());
+        }
+        let path = self.config.store_path.clone().unwrap_or_else(|| self.config.data_dir.join(STORE_FILE));
+        tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)?
+    }
+
+    /// Starts the relay link if this store is paired. Call once, inside a tokio runtime.
+    pub async fn start_relay_link(&self) -> std::result::Result<(), crate::relay_link::LinkError> {
+        let store = self.real_store().await?;
+        self.relay.start(store).await
+    }
+
+    /// Relay link status changes.
+    pub fn subscribe_relay_status(&self) -> tokio::sync::watch::Receiver<crate::relay_link::LinkStatus> {
+        self.relay.subscribe()
+    }
+
+    pub async fn relay_status(&self) -> std::result::Result<RelayStatus, crate::relay_link::LinkError> {
+        let store = self.real_store().await?;
+        let pairing = crate::relay_link::pairing(&store).await?;
+        Ok(RelayStatus {
+            link: self.relay.current(),
+            relay_url: pairing.as_ref().map(|p| p.relay_url.clone()),
+            device_id: pairing.as_ref().map(|p| p.device_id.clone()),
+            tenant: pairing.map(|p| p.tenant),
+        })
+    }
+
+    /// Pairs with a relay (replacing any earlier pairing) and starts the link.
+    pub async fn pair_relay(&self, req: PairRelayRequest) -> std::result::Result<RelayStatus, crate::relay_link::LinkError> {
+        let store = self.real_store().await?;
+        let secrets = self.relay.secrets().await?;
+        let name = req.device_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(default_device_name);
+        self.relay.stop();
+        crate::relay_link::pair(&store, secrets, &req.relay_url, &req.code, &name).await?;
+        self.relay.start(store).await?;
+        self.relay_status().await
+    }
+
     /// Switches to the demo store, generating it on first use.
     pub async fn enter_demo(&self) -> Result<AppStatus> {
         if self.mode() != StoreMode::Demo {
@@ -260,4 +305,16 @@ impl Engine {
             }
         });
     }
+}
+
+/// How the relay lists this computer when the owner gives no name.
+pub fn default_device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "this computer".into());
+    format!("CAHTS on {host}")
 }

@@ -289,6 +289,31 @@ pub struct StoreChanged {
 
 pub const STORE_CHANGED_EVENT: &str = "store://changed";
 
+/// Event carrying a [`RelayStatus`] whenever the relay link's state changes.
+pub const RELAY_STATUS_EVENT: &str = "relay://status";
+
+/// The relay link as the window shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RelayStatus {
+    pub link: crate::relay_link::LinkStatus,
+    /// Set once paired.
+    pub relay_url: Option<String>,
+    pub device_id: Option<String>,
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PairRelayRequest {
+    /// e.g. `https://relay.example.com`
+    pub relay_url: String,
+    /// From `cahts-relay pair` on the relay.
+    pub code: String,
+    /// How the relay lists this computer; default: a name derived from the host.
+    pub device_name: Option<String>,
+}
+
 /// What kind of failure reached the window; the UI branches on this, never on text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub enum ErrorCode {
@@ -297,6 +322,12 @@ pub enum ErrorCode {
     NotFound,
     /// The store file cannot be opened or is newer than this build.
     StoreUnavailable,
+    /// The relay cannot be reached or answered something unexpected.
+    RelayUnavailable,
+    /// The relay refused: a wrong or used pairing code, a revoked device.
+    RelayRefused,
+    /// The OS keyring cannot be used; the vault file is the alternative.
+    KeyringUnavailable,
     Internal,
 }
 
@@ -341,6 +372,41 @@ impl From<crate::Error> for UiError {
     }
 }
 
+impl From<crate::relay_link::LinkError> for UiError {
+    fn from(e: crate::relay_link::LinkError) -> Self {
+        use crate::relay_link::LinkError as L;
+        use crate::secrets::SecretError as S;
+        let (code, action) = match &e {
+            L::BadUrl(_) => (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://.")),
+            L::PairingRefused(_) => (ErrorCode::RelayRefused, Some("Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes.")),
+            L::Unauthorized(_) => (ErrorCode::RelayRefused, Some("Pair this computer again with a new code.")),
+            L::Replaced => (ErrorCode::RelayRefused, Some("Close the other CAHTS window or cahts-cli sync, then restart.")),
+            L::Version(_) => (ErrorCode::RelayUnavailable, Some("Update CAHTS and the relay to the same release.")),
+            L::Network(_) | L::Protocol(_) => (ErrorCode::RelayUnavailable, Some("Check the address and that the relay is running, then try again.")),
+            L::NotPaired => (ErrorCode::Validation, Some("Pair with your relay first.")),
+            L::Secrets(S::KeyringUnavailable { .. }) => (
+                ErrorCode::KeyringUnavailable,
+                Some("Unlock or install your system keyring, or start CAHTS with CAHTS_VAULT=<file> to keep secrets in a passphrase-protected file."),
+            ),
+            L::Secrets(_) => (ErrorCode::KeyringUnavailable, Some("Check the secret store named in the message.")),
+            L::Store(inner) => {
+                // Same mapping as any other store failure.
+                let ui: UiError = match inner {
+                    crate::Error::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
+                    _ => UiError { code: ErrorCode::StoreUnavailable, message: "CAHTS cannot open its message store.".into(), action: None },
+                };
+                tracing::error!(error = %e, "relay command failed");
+                return ui;
+            }
+        };
+        let text = e.to_string();
+        // Rust error text starts in lower case; a sentence on screen does not.
+        let mut chars = text.chars();
+        let message = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or(text);
+        UiError { code, message, action: action.map(String::from) }
+    }
+}
+
 /// Every command the window can call: `name(request) -> response`. The shell registers
 /// exactly this list (`with_commands!`), and the TypeScript command map is generated
 /// from it, so a command cannot exist on one side only.
@@ -358,6 +424,8 @@ macro_rules! with_commands {
             set_conversation_state(SetStateRequest) -> ();
             enter_demo() -> AppStatus;
             exit_demo() -> AppStatus;
+            relay_status() -> RelayStatus;
+            pair_relay(PairRelayRequest) -> RelayStatus;
         }
     };
 }
@@ -382,6 +450,7 @@ pub fn typescript_bindings() -> String {
         ConversationPage, ThreadRequest, Reaction, Quoted, Failure, ThreadMessage, ThreadPage,
         SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
         SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
+        crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
     );
     macro_rules! command_map {
         ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{
@@ -400,5 +469,6 @@ pub fn typescript_bindings() -> String {
     }
     with_commands!(command_map);
     out.push_str(&format!("\nexport const STORE_CHANGED_EVENT = {STORE_CHANGED_EVENT:?};\n"));
+    out.push_str(&format!("export const RELAY_STATUS_EVENT = {RELAY_STATUS_EVENT:?};\n"));
     out
 }

@@ -32,7 +32,7 @@ use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("this computer is not paired with a relay; pair it first (Settings → Relay, or `cahts-cli pair`)")]
+    #[error("this computer is not paired with a relay; pair it first ("Pair with your relay" in the window, or `cahts-cli pair`)")]
     NotPaired,
     #[error("relay address '{0}' is not an http:// or https:// URL")]
     BadUrl(String),
@@ -59,7 +59,6 @@ type Result<T, E = LinkError> = std::result::Result<T, E>;
 /// What the window shows about the link.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "camelCase")]
-#[ts(export_to = "bindings.ts")]
 pub enum LinkStatus {
     NotPaired,
     Connecting { relay: String },
@@ -526,4 +525,68 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
         }
     }
     content
+}
+
+/// The link as the window's engine runs it: one background task at a time, its status
+/// on a watch channel the shell forwards to the window.
+pub struct RelayControl {
+    status: watch::Sender<LinkStatus>,
+    running: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    secrets: tokio::sync::OnceCell<Arc<SecretStore>>,
+}
+
+impl Default for RelayControl {
+    fn default() -> Self {
+        Self { status: watch::channel(LinkStatus::NotPaired).0, running: Default::default(), secrets: Default::default() }
+    }
+}
+
+impl RelayControl {
+    pub fn subscribe(&self) -> watch::Receiver<LinkStatus> {
+        self.status.subscribe()
+    }
+
+    pub fn current(&self) -> LinkStatus {
+        self.status.borrow().clone()
+    }
+
+    /// The secret store, chosen once from the environment (keyring or CAHTS_VAULT).
+    pub async fn secrets(&self) -> Result<Arc<SecretStore>> {
+        self.secrets
+            .get_or_try_init(|| async { blocking(|| SecretStore::from_env().map(Arc::new)).await })
+            .await
+            .cloned()
+    }
+
+    /// Stops the running link, if any.
+    pub fn stop(&self) {
+        if let Some(stop) = self.running.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            // The task may have ended on its own already.
+            let _unused = stop.send(());
+        }
+    }
+
+    /// (Re)starts the link on `store` if it is paired.
+    pub async fn start(&self, store: Store) -> Result<()> {
+        self.stop();
+        if pairing(&store).await?.is_none() {
+            self.status.send_replace(LinkStatus::NotPaired);
+            return Ok(());
+        }
+        let secrets = self.secrets().await?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(stop_tx);
+        let status = self.status.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                // Either an explicit stop or the control being dropped.
+                let _unused = stop_rx.await;
+            };
+            match run(store, secrets, SyncOptions::default(), status, stopped).await {
+                Ok(report) => tracing::info!(events = report.events, "relay link stopped"),
+                Err(e) => tracing::warn!(error = %e, "relay link stopped"),
+            }
+        });
+        Ok(())
+    }
 }

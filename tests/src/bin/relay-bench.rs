@@ -220,7 +220,10 @@ async fn main() -> anyhow::Result<()> {
     drop(relay);
 
     // Memory with many devices connected, on a fresh relay.
-    let relay = Relay::start(dir.path().join("many").as_path(), &[("CAHTS_RELAY_MAX_DEVICES_PER_TENANT", "100000")])?;
+    let relay = Relay::start(
+        dir.path().join("many").as_path(),
+        &[("CAHTS_RELAY_MAX_DEVICES_PER_TENANT", "100000"), ("CAHTS_RELAY_HEARTBEAT_SECONDS", "30")],
+    )?;
     let pid = relay.pid().context("relay pid")?;
     let mut sockets = Vec::with_capacity(args.devices);
     for _ in 0..args.devices {

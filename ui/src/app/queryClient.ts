@@ -5,7 +5,11 @@ import { showError } from "../ui/toast";
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     mutationCache: new MutationCache({
-      onError: (error) => showError(toUiError(error)),
+      // Forms that show their own error inline opt out with `meta: { inlineError: true }`.
+      onError: (error, _vars, _ctx, mutation) => {
+        if (mutation.meta?.inlineError) return;
+        showError(toUiError(error));
+      },
     }),
     defaultOptions: {
       queries: {

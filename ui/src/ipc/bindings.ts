@@ -219,7 +219,7 @@ conversationIds: Array<string>,
  */
 everything: boolean, };
 
-export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "Internal";
+export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "RelayUnavailable" | "RelayRefused" | "KeyringUnavailable" | "Internal";
 
 export type UiError = { code: ErrorCode, 
 /**
@@ -230,6 +230,28 @@ message: string,
  * The next step, when there is one.
  */
 action: string | null, };
+
+export type LinkStatus = { "state": "notPaired" } | { "state": "connecting", relay: string, } | { "state": "syncing", relay: string, pending: number, } | { "state": "live", relay: string, } | { "state": "offline", relay: string, error: string, retryInMs: number, } | { "state": "needsAttention", relay: string, error: string, };
+
+export type RelayStatus = { link: LinkStatus, 
+/**
+ * Set once paired.
+ */
+relayUrl: string | null, deviceId: string | null, tenant: string | null, };
+
+export type PairRelayRequest = { 
+/**
+ * e.g. `https://relay.example.com`
+ */
+relayUrl: string, 
+/**
+ * From `cahts-relay pair` on the relay.
+ */
+code: string, 
+/**
+ * How the relay lists this computer; default: a name derived from the host.
+ */
+deviceName: string | null, };
 
 /** Every command: its request (passed as `request`) and its response. */
 export interface Commands {
@@ -243,6 +265,9 @@ export interface Commands {
   set_conversation_state: { request: SetStateRequest; response: void };
   enter_demo: { request: undefined; response: AppStatus };
   exit_demo: { request: undefined; response: AppStatus };
+  relay_status: { request: undefined; response: RelayStatus };
+  pair_relay: { request: PairRelayRequest; response: RelayStatus };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";
+export const RELAY_STATUS_EVENT = "relay://status";

@@ -7,9 +7,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import {
+  RELAY_STATUS_EVENT,
   STORE_CHANGED_EVENT,
   type Commands,
   type ErrorCode,
+  type RelayStatus,
   type StoreChanged,
   type UiError,
 } from "./bindings";
@@ -23,7 +25,17 @@ export type RequestArgs<K extends CommandName> =
 
 export type Unlisten = () => void;
 
-const ERROR_CODES: readonly ErrorCode[] = ["Validation", "NotFound", "StoreUnavailable", "Internal"];
+/** Every `ErrorCode`; `satisfies` below fails to compile when the generated union grows. */
+const ERROR_CODE_SET = {
+  Validation: true,
+  NotFound: true,
+  StoreUnavailable: true,
+  RelayUnavailable: true,
+  RelayRefused: true,
+  KeyringUnavailable: true,
+  Internal: true,
+} as const satisfies Record<ErrorCode, true>;
+const ERROR_CODES = Object.keys(ERROR_CODE_SET) as ErrorCode[];
 
 const OUTSIDE_TAURI: UiError = {
   code: "Internal",
@@ -109,6 +121,29 @@ export function parseStoreChanged(payload: unknown): StoreChanged {
 export async function onStoreChanged(cb: (change: StoreChanged) => void): Promise<Unlisten> {
   if (!insideTauri()) return () => {};
   const unlisten = await listen<unknown>(STORE_CHANGED_EVENT, (event) => cb(parseStoreChanged(event.payload)));
+  return () => {
+    unlisten();
+  };
+}
+
+const LINK_STATES = ["notPaired", "connecting", "syncing", "live", "offline", "needsAttention"];
+
+/** A `relay://status` payload, or null when it does not have the generated shape. */
+export function parseRelayStatus(payload: unknown): RelayStatus | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  const p = payload as Record<string, unknown>;
+  const link = p.link as Record<string, unknown> | undefined;
+  if (typeof link !== "object" || link === null || !LINK_STATES.includes(String(link.state))) return null;
+  return payload as RelayStatus;
+}
+
+/** Subscribes to relay link status changes. */
+export async function onRelayStatus(cb: (status: RelayStatus) => void): Promise<Unlisten> {
+  if (!insideTauri()) return () => {};
+  const unlisten = await listen<unknown>(RELAY_STATUS_EVENT, (event) => {
+    const status = parseRelayStatus(event.payload);
+    if (status) cb(status);
+  });
   return () => {
     unlisten();
   };

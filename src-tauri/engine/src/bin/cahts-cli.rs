@@ -108,16 +108,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn default_device_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_else(|| "this computer".into());
-    format!("cahts-cli on {host}")
-}
-
 /// Ctrl-C or SIGTERM: stop between frames (an applied frame is always acked or resent).
 async fn shutdown_signal() {
     #[cfg(unix)]
@@ -150,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pair { relay, code, name } => {
             let engine = open(cli.db)?;
             let secrets = std::sync::Arc::new(SecretStore::from_env()?);
-            let name = name.unwrap_or_else(default_device_name);
+            let name = name.unwrap_or_else(|| format!("cahts-cli ({})", cahts_engine::engine::default_device_name()));
             let pairing = runtime.block_on(relay_link::pair(&engine.store(), secrets, &relay, &code, &name))?;
             writeln!(
                 out,

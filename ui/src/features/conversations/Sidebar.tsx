@@ -1,4 +1,5 @@
 /** Views (Inbox, Unread, Done) and per-platform filters with counts from `get_counts`. */
+import { RelayIndicator } from "../relay/RelayIndicator";
 import type { Counts, Platform } from "../../ipc/bindings";
 import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
 import { Icon, type IconName } from "../../ui/Icon";
@@ -82,6 +83,10 @@ export function Sidebar({ view, platform, counts, onView, onPlatform }: Props) {
             </button>
           );
         })}
+      </div>
+
+      <div className="sidebar__footer">
+        <RelayIndicator />
       </div>
     </nav>
   );

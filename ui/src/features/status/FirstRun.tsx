@@ -4,6 +4,9 @@ import { Icon, type IconName } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
 import { Logo } from "../../ui/Logo";
+import { useState } from "react";
+import { PairDialog } from "../relay/PairDialog";
+import { describeLink, useRelayStatus } from "../relay/api";
 import { useEnterDemo } from "./api";
 
 const STEPS: { icon: IconName; title: string; body: string }[] = [
@@ -26,6 +29,9 @@ const STEPS: { icon: IconName; title: string; body: string }[] = [
 
 export function FirstRun() {
   const enterDemo = useEnterDemo();
+  const relay = useRelayStatus();
+  const [pairing, setPairing] = useState(false);
+  const paired = relay.data?.relayUrl != null;
   return (
     <main className="first-run" data-testid="first-run">
       <div className="first-run__card">
@@ -58,9 +64,20 @@ export function FirstRun() {
         </ol>
 
         <div className="first-run__cta">
+          {relay.data ? (
+            <button
+              type="button"
+              className="btn btn--primary btn--lg"
+              data-testid="pair-button"
+              onClick={() => setPairing(true)}
+            >
+              <Icon name="key" size={16} />
+              {paired ? `Relay: ${describeLink(relay.data.link).label}` : "Pair with your relay"}
+            </button>
+          ) : null}
           <button
             type="button"
-            className="btn btn--primary btn--lg"
+            className="btn btn--secondary btn--lg"
             data-testid="demo-button"
             onClick={() => enterDemo.mutate()}
             disabled={enterDemo.isPending}
@@ -73,6 +90,7 @@ export function FirstRun() {
           </p>
         </div>
         {enterDemo.isError ? <ErrorState error={enterDemo.error} compact /> : null}
+        {relay.data ? <PairDialog open={pairing} onOpenChange={setPairing} status={relay.data} /> : null}
       </div>
     </main>
   );

@@ -1,0 +1,110 @@
+/** Pairing this computer with the owner's relay: its address and a one-time code. */
+import * as Dialog from "@radix-ui/react-dialog";
+import { useEffect, useState, type FormEvent } from "react";
+import type { RelayStatus } from "../../ipc/bindings";
+import { Icon } from "../../ui/Icon";
+import { describeLink, usePairRelay } from "./api";
+
+export function PairDialog({
+  open,
+  onOpenChange,
+  status,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  status: RelayStatus;
+}) {
+  const pair = usePairRelay();
+  const [relayUrl, setRelayUrl] = useState(status.relayUrl ?? "");
+  const [code, setCode] = useState("");
+  useEffect(() => {
+    if (open) {
+      setRelayUrl(status.relayUrl ?? "");
+      setCode("");
+      pair.reset();
+    }
+    // Only when the dialog opens: typing must not be overwritten by status updates.
+  }, [open]);
+
+  const { label, detail, tone } = describeLink(status.link);
+  const canSubmit = relayUrl.trim() !== "" && code.trim() !== "" && !pair.isPending;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!canSubmit) return;
+    pair.mutate(
+      { relayUrl: relayUrl.trim(), code: code.trim(), deviceName: null },
+      { onSuccess: () => onOpenChange(false) },
+    );
+  };
+
+  return (
+    <Dialog.Root open={open} onOpenChange={onOpenChange}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="dialog-overlay" />
+        <Dialog.Content className="dialog" data-testid="pair-dialog" aria-describedby="pair-dialog-desc">
+          <Dialog.Title className="dialog__title">
+            <Icon name="server" size={16} />
+            Your relay
+          </Dialog.Title>
+          <p id="pair-dialog-desc" className="dialog__lead">
+            The relay receives your messages from Meta and keeps them, sealed for this computer, until it picks
+            them up. Run <code>cahts-relay pair</code> on the relay to get a code.
+          </p>
+          {status.relayUrl ? (
+            <p className={`dialog__status dialog__status--${tone}`} data-testid="relay-status-line">
+              <span className="relay-indicator__dot" aria-hidden />
+              <strong>{label}</strong> {detail}
+            </p>
+          ) : null}
+          <form className="form" onSubmit={submit}>
+            <label className="form__field">
+              <span className="form__label">Relay address</span>
+              <input
+                className="input"
+                data-testid="relay-url"
+                type="url"
+                inputMode="url"
+                placeholder="https://relay.example.com"
+                autoComplete="off"
+                spellCheck={false}
+                value={relayUrl}
+                onChange={(e) => setRelayUrl(e.target.value)}
+              />
+            </label>
+            <label className="form__field">
+              <span className="form__label">Pairing code</span>
+              <input
+                className="input input--code"
+                data-testid="pairing-code"
+                placeholder="XXXX-XXXX-XXXX-XXXX"
+                autoComplete="one-time-code"
+                spellCheck={false}
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            </label>
+            {pair.isError ? (
+              <div className="form__error" role="alert" data-testid="pair-error">
+                <Icon name="alert" size={15} />
+                <div>
+                  <p>{pair.error.message}</p>
+                  {pair.error.action ? <p className="form__error-action">{pair.error.action}</p> : null}
+                </div>
+              </div>
+            ) : null}
+            <div className="dialog__actions">
+              <Dialog.Close asChild>
+                <button type="button" className="btn btn--ghost">
+                  Cancel
+                </button>
+              </Dialog.Close>
+              <button type="submit" className="btn btn--primary" data-testid="pair-submit" disabled={!canSubmit}>
+                {pair.isPending ? "Pairing…" : status.relayUrl ? "Pair again" : "Pair"}
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
