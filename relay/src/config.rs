@@ -236,9 +236,7 @@ impl Config {
         if self.verify_token.len() < 16 {
             return Err(invalid("verify_token", "use at least 16 characters"));
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
-        {
+        if !(self.public_url.is_empty() || self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
             // Meta requires HTTPS; plain http is accepted only for local testing.
             return Err(invalid("public_url", "must start with https:// (or http:// for local tests)"));
         }

@@ -7,7 +7,7 @@
 //! - [`hub`]: websocket sessions, flow control, heartbeats.
 //! - [`oauth`]: `/oauth/callback` and the token exchanges.
 //! - [`admin`]: the operator's commands and pairing.
-//! - [`metrics`]: `/metrics`.
+//! - [`metrics`]: the `/metrics` endpoint.
 //!
 //! [`run`] takes a bound listener and a shutdown token, so tests start it on port 0.
 

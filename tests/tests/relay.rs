@@ -605,3 +605,34 @@ async fn sigterm_stops_the_relay_cleanly_and_desktops_reconnect_after_a_restart(
     assert!(report["connections"].as_u64() >= Some(2), "{report}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_event_is_reported_and_skipped_without_blocking_the_rest() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut relay = Relay::start(dir.path(), &[])?;
+    let desktop = Desktop::new(dir.path(), "desk");
+    desktop.pair(&relay, "default")?;
+    let sender = sender(&relay);
+    let mut rng = SmallRng::seed_from_u64(8);
+    let mut batches = Vec::new();
+    for i in 0..3 {
+        let batch = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i), "104628375019264", 1, 1);
+        assert_eq!(sender.deliver(&batch.body).await?.status, 200);
+        batches.push(batch);
+    }
+    // Damage the middle envelope on the relay's disk (a bad sector, a tampering host).
+    relay.kill9();
+    {
+        let db = rusqlite::Connection::open(relay.dir.join("relay/relay.sqlite"))?;
+        let changed = db.execute("UPDATE queue SET sealed = CAST(sealed || x'00' AS BLOB) WHERE seq = 2", [])?;
+        assert_eq!(changed, 1);
+    }
+    relay.restart()?;
+    let report = desktop.sync_until_idle()?;
+    assert_eq!(report["unreadable"], 1);
+    assert_eq!(report["appliedSeq"], 3, "the damaged event does not hold back the ones after it");
+    let stored = desktop.message_ids()?;
+    assert_eq!(stored, vec![batches[0].message_ids()[0].to_string(), batches[2].message_ids()[0].to_string()]);
+    assert_eq!(queued(&relay)?, vec![0]);
+    Ok(())
+}

@@ -32,7 +32,7 @@ use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("this computer is not paired with a relay; pair it first ("Pair with your relay" in the window, or `cahts-cli pair`)")]
+    #[error("this computer is not paired with a relay; pair it first ('Pair with your relay' in the window, or `cahts-cli pair`)")]
     NotPaired,
     #[error("relay address '{0}' is not an http:// or https:// URL")]
     BadUrl(String),
