@@ -11,7 +11,7 @@ want_tests=0
 build_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev fonts-noto-color-emoji
   libsoup-3.0-dev libxdo-dev build-essential pkg-config libssl-dev file curl)
 # xauth: xvfb-run needs it and xvfb only recommends it. chromium: the UI browser tests.
-test_packages=(xvfb xauth imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
+test_packages=(xvfb xauth imagemagick dbus dbus-x11 gnome-keyring libsecret-tools openssl
   webkit2gtk-driver xdotool x11-utils procps chromium)
 
 packages=("${build_packages[@]}")

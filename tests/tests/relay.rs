@@ -464,6 +464,36 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
             (axum::http::StatusCode::OK, axum::Json(body))
         }),
     );
+    // Instagram Login (META-API.md §4 IG Login OAuth): a form POST for the code, then
+    // ig_exchange_token for the 60-day token.
+    let meta = meta
+        .route(
+            "/oauth/access_token",
+            axum::routing::post(|axum::Form(f): axum::Form<HashMap<String, String>>| async move {
+                let get = |k: &str| f.get(k).map(String::as_str);
+                if get("client_id") == Some("5151")
+                    && get("client_secret") == Some("ig-app-secret")
+                    && get("grant_type") == Some("authorization_code")
+                    && get("redirect_uri") == Some(REDIRECT)
+                    && get("code") == Some("ig-code")
+                {
+                    (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"access_token": "IG-SHORT-1", "user_id": 17841400000000001u64, "permissions": "instagram_business_basic"})))
+                } else {
+                    (axum::http::StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"error_type": "OAuthException", "code": 400, "error_message": "Invalid authorization code"})))
+                }
+            }),
+        )
+        .route(
+            "/access_token",
+            axum::routing::get(|Query(q): Query<HashMap<String, String>>| async move {
+                let get = |k: &str| q.get(k).map(String::as_str);
+                if get("grant_type") == Some("ig_exchange_token") && get("client_secret") == Some("ig-app-secret") && get("access_token") == Some("IG-SHORT-1") {
+                    (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"access_token": "IG-LONG-LIVED-9", "token_type": "bearer", "expires_in": 5183944})))
+                } else {
+                    (axum::http::StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"error": {"message": "Invalid OAuth access token.", "code": 190}})))
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let meta_url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, meta).await });
@@ -475,6 +505,10 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
             ("CAHTS_RELAY_PUBLIC_URL", "https://relay.example.test"),
             ("CAHTS_RELAY_META_APP_ID", "4242"),
             ("CAHTS_RELAY_GRAPH_API_BASE", &meta_url),
+            ("CAHTS_RELAY_INSTAGRAM_APP_ID", "5151"),
+            ("CAHTS_RELAY_INSTAGRAM_APP_SECRET", "ig-app-secret"),
+            ("CAHTS_RELAY_INSTAGRAM_API_BASE", &meta_url),
+            ("CAHTS_RELAY_INSTAGRAM_GRAPH_BASE", &meta_url),
         ],
     )?;
     let device = RawDevice::pair(&relay, "default").await?;
@@ -538,6 +572,24 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
     let payload: SealedPayload = serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
     let result: OAuthResult = serde_json::from_str(payload.body.get())?;
     assert!(matches!(result.outcome, OAuthOutcome::Error { ref message } if message.contains("Invalid verification code")));
+    socket.send(Message::text(serde_json::to_string(&ClientMessage::Ack { seq: events[0].seq })?)).await?;
+
+    // Instagram Login: the same flow with the Instagram app and its endpoints.
+    let ig_state = "state-instagram-00000000";
+    let begin = ClientMessage::OAuthBegin { state: ig_state.into(), provider: OAuthProvider::Instagram };
+    socket.send(Message::text(serde_json::to_string(&begin)?)).await?;
+    let ServerMessage::OAuthReady { authorize_url, .. } = next_message(&mut socket).await? else { anyhow::bail!("expected oauth_ready") };
+    assert!(authorize_url.starts_with("https://www.instagram.com/oauth/authorize?client_id=5151&"), "{authorize_url}");
+    assert!(authorize_url.contains("scope=instagram_business_basic%2Cinstagram_business_manage_messages"), "{authorize_url}");
+    assert_eq!(callback(format!("code=ig-code&state={ig_state}")).await?.status(), 200);
+    let ServerMessage::Events { events } = next_message(&mut socket).await? else { anyhow::bail!("expected events") };
+    let payload: SealedPayload = serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
+    let result: OAuthResult = serde_json::from_str(payload.body.get())?;
+    assert_eq!(result.provider, OAuthProvider::Instagram);
+    let OAuthOutcome::Token { access_token, user_id, .. } = result.outcome else { anyhow::bail!("expected a token") };
+    assert_eq!(access_token, "IG-LONG-LIVED-9");
+    assert_eq!(user_id.as_deref(), Some("17841400000000001"));
+    assert!(!relay.log().contains("IG-LONG-LIVED-9") && !relay.log().contains("ig-code"));
     Ok(())
 }
 
@@ -634,5 +686,75 @@ async fn a_damaged_event_is_reported_and_skipped_without_blocking_the_rest() -> 
     let stored = desktop.message_ids()?;
     assert_eq!(stored, vec![batches[0].message_ids()[0].to_string(), batches[2].message_ids()[0].to_string()]);
     assert_eq!(queued(&relay)?, vec![0]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_the_oldest_events_counts_them_and_tells_the_device() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut relay = Relay::start(dir.path(), &[("CAHTS_RELAY_MAX_QUEUE_PER_DEVICE", "5")])?;
+    let desktop = Desktop::new(dir.path(), "desk");
+    desktop.pair(&relay, "default")?;
+    let sender = sender(&relay);
+    let mut rng = SmallRng::seed_from_u64(9);
+    let mut sent = Vec::new();
+    for i in 0..8 {
+        let batch = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i), "104628375019264", 1, 1);
+        assert_eq!(sender.deliver(&batch.body).await?.status, 200);
+        sent.extend(ids(&[batch]));
+    }
+    // A retention pass runs at start (and every 30 s).
+    relay.restart()?;
+    wait_for("the retention pass", Duration::from_secs(20), || Ok(queued(&relay)? == vec![5]))?;
+    let metrics = relay.metrics().await?;
+    assert!(metrics.contains(r#"cahts_relay_events_dropped_total{reason="max_queue"} 3"#), "{metrics}");
+    let report = desktop.sync_until_idle()?;
+    assert_eq!(report["dropped"], 3, "the device is told how many it missed");
+    assert_eq!(desktop.message_ids()?, sent[3..].to_vec(), "the newest five are kept, in order");
+    let conn = rusqlite::Connection::open(desktop.db())?;
+    let recorded: String = conn.query_row("SELECT value FROM relay_state WHERE key = 'relay.dropped_total'", [], |r| r.get(0))?;
+    assert_eq!(recorded, "3");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_serves_https_itself_with_a_certificate_and_key() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (ca, cert, key) = (dir.path().join("ca.pem"), dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    // A test CA and a certificate for 127.0.0.1 signed by it (webpki refuses a CA
+    // certificate used directly by a server).
+    let openssl = |args: &[&str]| -> anyhow::Result<()> {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()?;
+        anyhow::ensure!(status.success(), "openssl {args:?} failed");
+        Ok(())
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(&[&["req", "-x509"][..], &ec, &["-days", "2", "-subj", "/CN=cahts test CA", "-keyout", "ca.key", "-out", "ca.pem"]].concat())?;
+    openssl(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "leaf.csr"]].concat())?;
+    std::fs::write(dir.path().join("leaf.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")?;
+    openssl(&[
+        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "leaf.ext", "-out", "cert.pem",
+    ])?;
+    let relay = Relay::start(
+        dir.path(),
+        &[("CAHTS_RELAY_TLS_CERT", cert.to_str().unwrap()), ("CAHTS_RELAY_TLS_KEY", key.to_str().unwrap())],
+    )?;
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca)?)?)
+        .build()?;
+    let https = format!("https://127.0.0.1:{}", relay.port);
+    let health = client.get(format!("{https}/healthz")).send().await?;
+    assert_eq!(health.status(), 200);
+    let mut rng = SmallRng::seed_from_u64(10);
+    let batch = messenger_batch(&mut rng, "104628375019264", 1, 1);
+    let sender = WebhookSender::new(format!("{https}/webhooks/meta"), APP_SECRET).with_retry(RetryPolicy::once()).with_client(client);
+    assert_eq!(sender.deliver(&batch.body).await?.status, 200);
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    assert!(reqwest::get(format!("{}/healthz", relay.url())).await.is_err());
     Ok(())
 }

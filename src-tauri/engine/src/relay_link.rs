@@ -227,6 +227,8 @@ pub struct SyncReport {
     pub unreadable: u64,
     /// OAuth results received and kept in the secret store.
     pub oauth_results: u64,
+    /// Events the relay dropped (retention limits) before this device could receive them.
+    pub dropped: u64,
     pub connections: u64,
 }
 
@@ -438,6 +440,17 @@ async fn connect_once(
             }
             ServerMessage::Gap { dropped, reason } => {
                 tracing::warn!(dropped, %reason, "the relay dropped events before this device could receive them");
+                report.dropped += dropped;
+                // Kept for the re-sync that fetches what the platforms still have.
+                let recorded = store
+                    .write(move |tx| {
+                        let before = state_get(tx, "relay.dropped_total")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                        state_set(tx, "relay.dropped_total", &(before + dropped).to_string())
+                    })
+                    .await;
+                if let Err(e) = recorded {
+                    return Ended::Stop(e.into());
+                }
             }
             ServerMessage::OAuthReady { .. } => {}
             ServerMessage::Error { code, message } => {
