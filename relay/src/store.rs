@@ -304,6 +304,9 @@ fn dead_letter(tx: &Transaction<'_>, at: i64, object: &str, asset: &str, bytes: 
 pub struct Store {
     jobs: mpsc::Sender<(Job, oneshot::Sender<Result<()>>)>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per reader connection: a read waits for a free connection rather than
+    /// failing when every connection is busy (a thousand devices reconnecting at once).
+    reader_permits: Arc<tokio::sync::Semaphore>,
     path: Arc<PathBuf>,
     heads_tx: Arc<tokio::sync::broadcast::Sender<Arc<Heads>>>,
 }
@@ -330,7 +333,13 @@ impl Store {
             .name("relay-writer".into())
             .spawn(move || writer_loop(conn, state, rx, notify))
             .map_err(|e| StoreError::Open { path: path.into(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
-        Ok(Self { jobs, readers: Arc::new(Mutex::new(readers)), path: Arc::new(path.into()), heads_tx })
+        Ok(Self {
+            jobs,
+            readers: Arc::new(Mutex::new(readers)),
+            reader_permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
+            path: Arc::new(path.into()),
+            heads_tx,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -362,15 +371,14 @@ impl Store {
 
     /// Runs `f` on a read-only connection off the async runtime.
     pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let permit = self.reader_permits.clone().acquire_owned().await.map_err(|_| StoreError::Closed)?;
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = readers.lock().expect("reader pool poisoned").pop();
-            let conn = match conn {
-                Some(conn) => conn,
-                None => return Err(StoreError::Refused("reader pool exhausted".into())),
-            };
+            // The permit guarantees a connection is free.
+            let conn = readers.lock().expect("reader pool poisoned").pop().expect("a permit means a free reader");
             let result = f(&conn);
             readers.lock().expect("reader pool poisoned").push(conn);
+            drop(permit);
             result
         })
         .await
@@ -600,5 +608,53 @@ pub mod commands {
             by_size += excess;
         }
         Ok((by_age, by_size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_concurrent_reads_wait_for_a_reader_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.sqlite"), 10).unwrap();
+        let reads = (0..64).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .read(|c| {
+                        std::thread::sleep(Duration::from_millis(5));
+                        c.query_row("SELECT count(*) FROM tenants", [], |r| r.get::<_, i64>(0)).ctx("counting")
+                    })
+                    .await
+            })
+        });
+        for read in reads {
+            assert_eq!(read.await.unwrap().unwrap(), 1);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_refuses_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.sqlite"), 10).unwrap();
+        let good = store.write(|_, tx| tx.execute("INSERT INTO tenants (name, created_at) VALUES ('a', 1)", []).ctx("insert"));
+        let bad = store.write(|_, tx| {
+            tx.execute("INSERT INTO tenants (name, created_at) VALUES ('b', 1)", []).ctx("insert")?;
+            Err::<(), _>(StoreError::Refused("no".into()))
+        });
+        let (good, bad) = tokio::join!(good, bad);
+        assert_eq!(good.unwrap(), 1);
+        assert!(bad.is_err());
+        let names = store
+            .read(|c| {
+                let mut s = c.prepare("SELECT name FROM tenants ORDER BY name").ctx("q")?;
+                let rows = s.query_map([], |r| r.get::<_, String>(0)).ctx("q")?;
+                rows.collect::<rusqlite::Result<Vec<_>>>().ctx("q")
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, ["a", "default"], "the refused job's insert was rolled back, the other kept");
     }
 }
