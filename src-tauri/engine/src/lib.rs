@@ -14,6 +14,7 @@
 //!
 //! The engine knows nothing of windows or Tauri; it reports changes on a channel.
 
+pub mod accounts;
 pub mod bench;
 pub mod demo;
 pub mod engine;

@@ -99,7 +99,7 @@ fn state_set(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> crate::R
 
 /// This store's id: names its secrets, so stores in different data directories never
 /// share a device identity.
-async fn store_id(store: &Store) -> Result<String> {
+pub(crate) async fn store_id(store: &Store) -> Result<String> {
     if let Some(id) = store.read(|c| state_get(c, "store_id")).await? {
         return Ok(id);
     }

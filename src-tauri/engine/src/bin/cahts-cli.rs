@@ -40,6 +40,32 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Connected accounts and their state, as JSON.
+    Accounts,
+    /// Connects a WhatsApp number: reads a system-user token from stdin (never an argument:
+    /// arguments are visible to other users), validates it with a call, keeps it in the
+    /// keyring.
+    ConnectWhatsapp {
+        #[arg(long)]
+        phone_number_id: String,
+    },
+    /// Connects Facebook Pages (and their Instagram accounts) with a user token read from
+    /// stdin. Without --page, lists the Pages the token can connect.
+    ConnectPages {
+        #[arg(long = "page")]
+        pages: Vec<String>,
+        /// Leave the Pages' Instagram accounts out.
+        #[arg(long)]
+        no_instagram: bool,
+    },
+    /// Disconnects an account: unsubscribes, forgets its token, keeps or deletes its history.
+    Disconnect {
+        account_id: i64,
+        #[arg(long)]
+        delete_data: bool,
+    },
+    /// Checks that Meta still sends each Page's webhooks; re-subscribes those it dropped.
+    CheckSubscriptions,
     /// Receives events from the paired relay and applies them; runs until stopped.
     Sync {
         /// Must match the paired relay (a safety check for scripts).
@@ -108,6 +134,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// A token from stdin (one line), so it never appears in `ps` or shell history.
+fn read_secret_stdin() -> anyhow::Result<cahts_engine::secrets::Secret<String>> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the token from stdin")?;
+    let token = line.trim().to_string();
+    if token.is_empty() {
+        bail!("no token on stdin: pipe it in, e.g. `cahts-cli connect-whatsapp --phone-number-id ID < token.txt`");
+    }
+    Ok(cahts_engine::secrets::Secret::new(token))
+}
+
 /// Ctrl-C or SIGTERM: stop between frames (an applied frame is always acked or resent).
 async fn shutdown_signal() {
     #[cfg(unix)]
@@ -147,6 +184,53 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 serde_json::json!({"relay": pairing.relay_url, "deviceId": pairing.device_id, "tenant": pairing.tenant})
             )?;
+        }
+        Command::Accounts
+        | Command::ConnectWhatsapp { .. }
+        | Command::ConnectPages { .. }
+        | Command::Disconnect { .. }
+        | Command::CheckSubscriptions => {
+            let engine = open(cli.db)?;
+            let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+            let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
+            let value = runtime.block_on(async {
+                let accounts = cahts_engine::accounts::Accounts::new(engine.store(), secrets, graph).await?;
+                anyhow::Ok(match cli.command {
+                    Command::Accounts => serde_json::to_value(accounts.list().await?)?,
+                    Command::ConnectWhatsapp { phone_number_id } => {
+                        let token = read_secret_stdin()?;
+                        serde_json::to_value(accounts.connect_whatsapp(&phone_number_id, token).await?)?
+                    }
+                    Command::ConnectPages { pages, no_instagram } => {
+                        let token = read_secret_stdin()?;
+                        if pages.is_empty() {
+                            serde_json::to_value(accounts.page_choices(&token).await?)?
+                        } else {
+                            serde_json::to_value(accounts.connect_pages(&token, &pages, !no_instagram).await?)?
+                        }
+                    }
+                    Command::Disconnect { account_id, delete_data } => {
+                        let warning = accounts.disconnect(account_id, delete_data).await?;
+                        serde_json::json!({ "disconnected": account_id, "deletedData": delete_data, "warning": warning })
+                    }
+                    Command::CheckSubscriptions => {
+                        let mut report = Vec::new();
+                        for account in accounts.list().await? {
+                            if account.platform == cahts_engine::Platform::Messenger && account.status != "disconnected" {
+                                let outcome = match accounts.check_subscription(account.id).await {
+                                    Ok(true) => "resubscribed".to_string(),
+                                    Ok(false) => "ok".to_string(),
+                                    Err(e) => format!("error: {e}"),
+                                };
+                                report.push(serde_json::json!({ "account": account.id, "outcome": outcome }));
+                            }
+                        }
+                        serde_json::Value::Array(report)
+                    }
+                    _ => unreachable!("matched above"),
+                })
+            })?;
+            writeln!(out, "{value}")?;
         }
         Command::Sync { relay, until_idle } => {
             let engine = open(cli.db)?;
