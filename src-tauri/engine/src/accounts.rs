@@ -142,6 +142,17 @@ impl Accounts {
     }
 
     async fn save(&self, platform: Platform, asset_id: &str, display_name: Option<String>, token: Secret<String>) -> Result<AccountView> {
+        self.save_with_parent(platform, asset_id, display_name, None, token).await
+    }
+
+    async fn save_with_parent(
+        &self,
+        platform: Platform,
+        asset_id: &str,
+        display_name: Option<String>,
+        parent: Option<String>,
+        token: Secret<String>,
+    ) -> Result<AccountView> {
         let name = token_name(&self.store_id, platform, asset_id);
         let secrets = self.secrets.clone();
         blocking(move || secrets.set(&name, &token)).await?;
@@ -150,12 +161,13 @@ impl Accounts {
             .store
             .write(move |tx| {
                 tx.execute(
-                    "INSERT INTO accounts (platform, asset_id, display_name, status, created_at)
-                     VALUES (?1, ?2, ?3, 'connected', ?4)
+                    "INSERT INTO accounts (platform, asset_id, display_name, parent_asset_id, status, created_at)
+                     VALUES (?1, ?2, ?3, ?4, 'connected', ?5)
                      ON CONFLICT (platform, asset_id) DO UPDATE SET
                         display_name = coalesce(excluded.display_name, accounts.display_name),
+                        parent_asset_id = coalesce(excluded.parent_asset_id, accounts.parent_asset_id),
                         status = 'connected', status_detail = NULL, rate_limited_until = NULL",
-                    params![platform_name(platform), asset, display_name, now_ms()],
+                    params![platform_name(platform), asset, display_name, parent, now_ms()],
                 )
                 .ctx("saving an account")?;
                 tx.query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![platform_name(platform), asset], |r| r.get(0))
@@ -230,7 +242,7 @@ impl Accounts {
             if let (true, Some(ig)) = (with_instagram, &choice.instagram_id) {
                 let name = choice.instagram_username.as_ref().map(|u| format!("@{u}")).or(Some(choice.name.clone()));
                 // Instagram via Page uses the Page's token (META-API.md §3.1 Perms).
-                connected.push(self.save(Platform::Instagram, ig, name, page_token.clone()).await?);
+                connected.push(self.save_with_parent(Platform::Instagram, ig, name, Some(choice.page_id.clone()), page_token.clone()).await?);
             }
         }
         Ok(connected)

@@ -26,6 +26,7 @@ pub mod relay_link;
 pub mod search;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 
 pub use engine::{Engine, EngineConfig, IngestReport};
 pub use error::{Error, Result};

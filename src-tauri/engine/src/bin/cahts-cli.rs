@@ -66,6 +66,13 @@ enum Command {
     },
     /// Checks that Meta still sends each Page's webhooks; re-subscribes those it dropped.
     CheckSubscriptions,
+    /// Fetches Messenger and Instagram history (resumable; later runs fetch only what
+    /// changed). Progress goes to stderr, the report to stdout.
+    SyncHistory {
+        /// One account (default: every connected Messenger and Instagram account).
+        #[arg(long)]
+        account: Option<i64>,
+    },
     /// Receives events from the paired relay and applies them; runs until stopped.
     Sync {
         /// Must match the paired relay (a safety check for scripts).
@@ -189,7 +196,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::ConnectWhatsapp { .. }
         | Command::ConnectPages { .. }
         | Command::Disconnect { .. }
-        | Command::CheckSubscriptions => {
+        | Command::CheckSubscriptions
+        | Command::SyncHistory { .. } => {
             let engine = open(cli.db)?;
             let secrets = std::sync::Arc::new(SecretStore::from_env()?);
             let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
@@ -226,6 +234,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             }
                         }
                         serde_json::Value::Array(report)
+                    }
+                    Command::SyncHistory { account } => {
+                        let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
+                        let mut reports = Vec::new();
+                        for a in accounts.list().await? {
+                            let wanted = account.map_or(a.status == "connected", |id| id == a.id);
+                            if !wanted || a.platform == cahts_engine::Platform::Whatsapp {
+                                continue;
+                            }
+                            let progress = |p: cahts_engine::sync::Progress| {
+                                eprintln!("history: account {} — {} conversations, {} pages", p.account_id, p.conversations, p.pages);
+                            };
+                            let report = cahts_engine::sync::backfill(&engine.store(), &accounts, &graph, &a, &progress).await?;
+                            reports.push(serde_json::to_value(report)?);
+                        }
+                        serde_json::Value::Array(reports)
                     }
                     _ => unreachable!("matched above"),
                 })

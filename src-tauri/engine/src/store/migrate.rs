@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0001_initial_store",
         sql: include_str!("../../../../migrations/0001_initial_store.sql"),
     },
+    Migration {
+        name: "0002_account_parent",
+        sql: include_str!("../../../../migrations/0002_account_parent.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -27,7 +27,7 @@ CREATE TABLE accounts (
     status        TEXT    NOT NULL DEFAULT 'unverified',
     status_detail TEXT,
     rate_limited_until INTEGER,
-    created_at    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL, parent_asset_id TEXT,
     UNIQUE (platform, asset_id)
 );
 
