@@ -322,7 +322,7 @@ where
                     ClientMessage::OAuthBegin { state, provider } => {
                         let reply = match app.oauth.begin(&app.config, device_id, state.clone(), provider) {
                             Ok(authorize_url) => ServerMessage::OAuthReady { state, authorize_url },
-                            Err(message) => ServerMessage::Error { code: ErrorCode::BadMessage, message },
+                            Err(message) => ServerMessage::OAuthRefused { state, message },
                         };
                         send!(text(&reply));
                     }

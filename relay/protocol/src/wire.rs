@@ -14,6 +14,7 @@
 //!                                     ◀── Events …                 (live, as webhooks arrive)
 //!   ── OAuthBegin { state, provider } ──▶
 //!                                     ◀── OAuthReady { state, authorize_url }
+//!                                         (or OAuthRefused { state, message })
 //! ```
 //!
 //! Heartbeats are websocket pings from the relay. The desktop acks only after the events
@@ -74,6 +75,12 @@ pub enum ServerMessage {
     OAuthReady {
         state: String,
         authorize_url: String,
+    },
+    /// The relay cannot run this login (not configured for it, bad state).
+    #[serde(rename = "oauth_refused")]
+    OAuthRefused {
+        state: String,
+        message: String,
     },
     /// Sent before the relay closes the socket for a reason the user must act on.
     Error {

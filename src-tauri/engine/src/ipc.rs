@@ -381,6 +381,7 @@ impl From<crate::relay_link::LinkError> for UiError {
             L::PairingRefused(_) => (ErrorCode::RelayRefused, Some("Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes.")),
             L::Unauthorized(_) => (ErrorCode::RelayRefused, Some("Pair this computer again with a new code.")),
             L::Replaced => (ErrorCode::RelayRefused, Some("Close the other CAHTS window or cahts-cli sync, then restart.")),
+            L::LoginRefused(_) => (ErrorCode::RelayRefused, Some("Ask the relay's operator to set up the Meta app on the relay.")),
             L::Version(_) => (ErrorCode::RelayUnavailable, Some("Update CAHTS and the relay to the same release.")),
             L::Network(_) | L::Protocol(_) => (ErrorCode::RelayUnavailable, Some("Check the address and that the relay is running, then try again.")),
             L::NotPaired => (ErrorCode::Validation, Some("Pair with your relay first.")),

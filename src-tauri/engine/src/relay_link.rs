@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cahts_protocol::wire::{
-    ClientMessage, ErrorCode, OAuthOutcome, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload, ServerMessage,
+    ClientMessage, ErrorCode, OAuthOutcome, OAuthProvider, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload, ServerMessage,
 };
 use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
@@ -42,6 +42,8 @@ pub enum LinkError {
     Unauthorized(String),
     #[error("another CAHTS on this computer is syncing with the relay as the same device; close it first")]
     Replaced,
+    #[error("the relay cannot run this login: {0}")]
+    LoginRefused(String),
     #[error("the relay speaks another protocol version: {0}")]
     Version(String),
     #[error("cannot reach the relay: {0}")]
@@ -239,12 +241,30 @@ enum Ended {
     Stop(LinkError),
 }
 
+/// Requests to a running link.
+pub enum LinkCommand {
+    /// Registers an OAuth `state` with the relay; answers the login dialog's URL.
+    BeginOAuth { provider: OAuthProvider, reply: tokio::sync::oneshot::Sender<Result<(String, String)>> },
+}
+
 /// Runs the link until `shutdown` resolves (or, with `until_idle`, the backlog is applied).
 pub async fn run(
     store: Store,
     secrets: Arc<SecretStore>,
     options: SyncOptions,
     status: watch::Sender<LinkStatus>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<SyncReport> {
+    run_with_commands(store, secrets, options, status, None, shutdown).await
+}
+
+/// [`run`], also taking [`LinkCommand`]s.
+pub async fn run_with_commands(
+    store: Store,
+    secrets: Arc<SecretStore>,
+    options: SyncOptions,
+    status: watch::Sender<LinkStatus>,
+    mut commands: Option<tokio::sync::mpsc::Receiver<LinkCommand>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<SyncReport> {
     let Some(pairing) = pairing(&store).await? else {
@@ -270,7 +290,8 @@ pub async fn run(
     tokio::pin!(shutdown);
     loop {
         status.send_replace(LinkStatus::Connecting { relay: relay.clone() });
-        let session = connect_once(&store, &secrets, &id, &pairing, &token, device.clone(), &options, &status, &mut report);
+        let session =
+            connect_once(&store, &secrets, &id, &pairing, &token, device.clone(), &options, &status, &mut report, &mut commands);
         let ended = tokio::select! {
             _ = &mut shutdown => return Ok(report),
             ended = session => ended,
@@ -326,6 +347,7 @@ async fn connect_once(
     options: &SyncOptions,
     status: &watch::Sender<LinkStatus>,
     report: &mut SyncReport,
+    commands: &mut Option<tokio::sync::mpsc::Receiver<LinkCommand>>,
 ) -> Ended {
     let relay = pairing.relay_url.clone();
     let mut request = match ws_url(&relay).into_client_request() {
@@ -360,8 +382,26 @@ async fn connect_once(
         return Ended::Retry(e.to_string());
     }
     let mut applied_seq = applied;
+    let mut logins: std::collections::HashMap<String, tokio::sync::oneshot::Sender<Result<(String, String)>>> = Default::default();
     loop {
-        let frame = match tokio::time::timeout(READ_TIMEOUT, rx.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout(READ_TIMEOUT, rx.next()) => next,
+            command = next_command(commands) => {
+                match command {
+                    LinkCommand::BeginOAuth { provider, reply } => {
+                        let state = b64::encode(rand::rng().random::<[u8; 18]>());
+                        let begin = serde_json::to_string(&ClientMessage::OAuthBegin { state: state.clone(), provider }).expect("serializes");
+                        if let Err(e) = tx.send(Message::text(begin)).await {
+                            let _unused = reply.send(Err(LinkError::Network(e.to_string())));
+                            return Ended::Retry(e.to_string());
+                        }
+                        logins.insert(state, reply);
+                    }
+                }
+                continue;
+            }
+        };
+        let frame = match next {
             Err(_) => return Ended::Retry("the relay went silent".into()),
             Ok(None) => return Ended::Retry("the relay closed the connection".into()),
             Ok(Some(Err(e))) => return Ended::Retry(e.to_string()),
@@ -452,7 +492,17 @@ async fn connect_once(
                     return Ended::Stop(e.into());
                 }
             }
-            ServerMessage::OAuthReady { .. } => {}
+            ServerMessage::OAuthReady { state, authorize_url } => {
+                if let Some(reply) = logins.remove(&state) {
+                    // The asker may have given up; nothing to undo.
+                    let _unused = reply.send(Ok((state, authorize_url)));
+                }
+            }
+            ServerMessage::OAuthRefused { state, message } => {
+                if let Some(reply) = logins.remove(&state) {
+                    let _unused = reply.send(Err(LinkError::LoginRefused(message)));
+                }
+            }
             ServerMessage::Error { code, message } => {
                 return match code {
                     ErrorCode::Unauthorized => Ended::Stop(LinkError::Unauthorized(message)),
@@ -463,6 +513,55 @@ async fn connect_once(
             }
         }
     }
+}
+
+/// The next command, or never when there is no channel (or it closed).
+async fn next_command(commands: &mut Option<tokio::sync::mpsc::Receiver<LinkCommand>>) -> LinkCommand {
+    if let Some(rx) = commands {
+        if let Some(command) = rx.recv().await {
+            return command;
+        }
+        *commands = None;
+    }
+    std::future::pending().await
+}
+
+/// Where an OAuth flow stands, from what the link received.
+pub enum OAuthState {
+    Waiting,
+    Token(Secret<String>),
+    Failed(String),
+}
+
+/// Looks up the outcome of the OAuth flow with this `state`.
+pub async fn oauth_outcome(store: &Store, secrets: Arc<SecretStore>, state: &str) -> Result<OAuthState> {
+    let key = format!("oauth.{state}");
+    let Some(outcome) = store.read(move |c| state_get(c, &key)).await? else {
+        return Ok(OAuthState::Waiting);
+    };
+    if let Some(message) = outcome.strip_prefix("error: ") {
+        return Ok(OAuthState::Failed(message.to_string()));
+    }
+    let name = oauth_token_name(&store_id(store).await?, state);
+    match blocking(move || secrets.get(&name)).await? {
+        Some(token) => Ok(OAuthState::Token(token)),
+        None => Ok(OAuthState::Failed("the login's token is missing from the secret store".into())),
+    }
+}
+
+/// Deletes what an OAuth flow left (its token and its outcome).
+pub async fn forget_oauth(store: &Store, secrets: Arc<SecretStore>, state: &str) -> Result<()> {
+    let name = oauth_token_name(&store_id(store).await?, state);
+    blocking(move || secrets.delete(&name)).await?;
+    let key = format!("oauth.{state}");
+    store
+        .write(move |tx| {
+            use crate::error::SqlContext as _;
+            tx.execute("DELETE FROM relay_state WHERE key = ?1", [&key]).ctx("forgetting an OAuth flow")?;
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
 
 struct OAuthReceived {

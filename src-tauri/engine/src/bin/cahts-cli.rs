@@ -58,6 +58,18 @@ enum Command {
         #[arg(long)]
         no_instagram: bool,
     },
+    /// Connects Facebook Pages (and their Instagram accounts) with Facebook Login through
+    /// the paired relay: prints the login URL as JSON on the first line, waits for the
+    /// login to finish, then connects the Pages (all of them, or those given with --page).
+    ConnectFacebook {
+        #[arg(long = "page")]
+        pages: Vec<String>,
+        #[arg(long)]
+        no_instagram: bool,
+        /// Give up waiting for the login after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
     /// Disconnects an account: unsubscribes, forgets its token, keeps or deletes its history.
     Disconnect {
         account_id: i64,
@@ -141,6 +153,71 @@ fn main() -> ExitCode {
     }
 }
 
+/// Facebook Login through the relay: the link runs in this process while the owner logs in.
+async fn connect_facebook(
+    store: &cahts_engine::store::Store,
+    accounts: &cahts_engine::accounts::Accounts,
+    pages: &[String],
+    with_instagram: bool,
+    timeout_secs: u64,
+) -> anyhow::Result<Vec<cahts_engine::accounts::AccountView>> {
+    use cahts_engine::relay_link::{LinkCommand, OAuthState};
+    let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+    let (status, _) = tokio::sync::watch::channel(relay_link::LinkStatus::NotPaired);
+    let (commands, receiver) = tokio::sync::mpsc::channel(4);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let link = tokio::spawn(relay_link::run_with_commands(
+        store.clone(),
+        secrets.clone(),
+        relay_link::SyncOptions::default(),
+        status,
+        Some(receiver),
+        async move {
+            let _unused = stopped.await;
+        },
+    ));
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    commands
+        .send(LinkCommand::BeginOAuth { provider: cahts_protocol::wire::OAuthProvider::Facebook, reply })
+        .await
+        .map_err(|_| anyhow::anyhow!("the relay link stopped"))?;
+    let (state, url) = tokio::time::timeout(std::time::Duration::from_secs(60), answer)
+        .await
+        .context("the relay did not answer within a minute")?
+        .map_err(|_| anyhow::anyhow!("the relay link stopped"))??;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::json!({ "authorizeUrl": url }))?;
+        out.flush()?;
+    }
+    eprintln!("Open this address in a browser and log in to Facebook:\n{url}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+    let token = loop {
+        match relay_link::oauth_outcome(store, secrets.clone(), &state).await? {
+            OAuthState::Token(token) => break token,
+            OAuthState::Failed(message) => bail!("Facebook Login did not complete: {message}"),
+            OAuthState::Waiting if std::time::Instant::now() > deadline => bail!("no login within {timeout_secs} s"),
+            OAuthState::Waiting => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
+        }
+    };
+    // The link stops between frames; how it ended matters only for the log.
+    let _unused = stop.send(());
+    match link.await {
+        Ok(Ok(report)) => tracing::debug!(events = report.events, "relay link stopped"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "relay link stopped with an error"),
+        Err(e) => tracing::warn!(error = %e, "relay link task failed"),
+    }
+    let wanted: Vec<String> = if pages.is_empty() {
+        accounts.page_choices(&token).await?.into_iter().map(|p| p.page_id).collect()
+    } else {
+        pages.to_vec()
+    };
+    let connected = accounts.connect_pages(&token, &wanted, with_instagram).await?;
+    // The user token did its job: the Page tokens are what stays.
+    relay_link::forget_oauth(store, secrets, &state).await?;
+    Ok(connected)
+}
+
 /// A token from stdin (one line), so it never appears in `ps` or shell history.
 fn read_secret_stdin() -> anyhow::Result<cahts_engine::secrets::Secret<String>> {
     let mut line = String::new();
@@ -197,7 +274,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::ConnectPages { .. }
         | Command::Disconnect { .. }
         | Command::CheckSubscriptions
-        | Command::SyncHistory { .. } => {
+        | Command::SyncHistory { .. }
+        | Command::ConnectFacebook { .. } => {
             let engine = open(cli.db)?;
             let secrets = std::sync::Arc::new(SecretStore::from_env()?);
             let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
@@ -234,6 +312,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             }
                         }
                         serde_json::Value::Array(report)
+                    }
+                    Command::ConnectFacebook { pages, no_instagram, timeout } => {
+                        let connected = connect_facebook(&engine.store(), &accounts, &pages, !no_instagram, timeout).await?;
+                        serde_json::to_value(connected)?
                     }
                     Command::SyncHistory { account } => {
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
