@@ -83,3 +83,40 @@ pub async fn relay_status(engine: Engine_<'_>) -> Reply<RelayStatus> {
 pub async fn pair_relay(engine: Engine_<'_>, request: PairRelayRequest) -> Reply<RelayStatus> {
     Ok(engine.pair_relay(request).await?)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn list_accounts(engine: Engine_<'_>) -> Reply<Vec<cahts_engine::accounts::AccountView>> {
+    Ok(engine.list_accounts().await?)
+}
+
+// The request holds a token: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn connect_whatsapp(engine: Engine_<'_>, request: ConnectWhatsappRequest) -> Reply<cahts_engine::accounts::AccountView> {
+    Ok(engine.connect_whatsapp(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn begin_facebook_login(engine: Engine_<'_>) -> Reply<FacebookLogin> {
+    Ok(engine.begin_facebook_login().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn facebook_login_status(engine: Engine_<'_>, request: FacebookLoginRef) -> Reply<FacebookLoginStatus> {
+    Ok(engine.facebook_login_status(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn connect_pages(engine: Engine_<'_>, request: ConnectPagesRequest) -> Reply<Vec<cahts_engine::accounts::AccountView>> {
+    Ok(engine.connect_pages(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn disconnect_account(engine: Engine_<'_>, request: DisconnectRequest) -> Reply<DisconnectResult> {
+    Ok(engine.disconnect_account(request).await?)
+}

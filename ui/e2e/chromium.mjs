@@ -368,6 +368,46 @@ async function run(page) {
     await waitUntil(page, (sel) => document.querySelector(sel)?.textContent.includes("Live"), tid("pair-button"), "first-run shows the live relay");
   });
 
+  await step("accounts: WhatsApp by token (a refusal, then success) and Pages by Facebook Login", async () => {
+    await page.click(tid("accounts-button"));
+    await page.waitForSelector(tid("accounts-dialog"));
+    await page.click(tid("connect-whatsapp"));
+    await page.fill(tid("wa-phone-id"), "109876543210987");
+    await page.fill(tid("wa-token"), "EAAG-wrong");
+    await page.click(tid("wa-submit"));
+    await page.waitForSelector(tid("account-error"));
+    const refusal = await page.textContent(tid("account-error"));
+    assert(refusal.includes("Invalid OAuth access token") && refusal.includes("Check the token"), `Meta's refusal and the next step, got "${refusal}"`);
+    assert((await page.$(".toast")) === null, "shown inline, not also as a toast");
+    await page.fill(tid("wa-token"), "EAAG-system-user-token");
+    await page.click(tid("wa-submit"));
+    await page.waitForSelector(tid("account-list"));
+    await page.click(tid("connect-facebook"));
+    await page.click(tid("fb-begin"));
+    await page.waitForSelector(tid("fb-url"));
+    const url = await page.textContent(tid("fb-url"));
+    assert(url.startsWith("https://www.facebook.com/"), `the login address is shown, got "${url}"`);
+    await page.waitForSelector(tid("page-choices"), { timeout: 5000 });
+    const connectLabel = await page.textContent(tid("fb-connect"));
+    assert(connectLabel.includes("Connect 2 Pages"), `every Page is chosen by default, got "${connectLabel}"`);
+    await page.click(tid("fb-connect"));
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 4, tid("account-row"), "WhatsApp, two Pages and one Instagram account are listed");
+    await shot(page, "accounts.png");
+    const connect = (await calls(page, "connect_pages"))[0];
+    assert(connect.request.withInstagram === true && connect.request.pageIds.length === 2, "connect_pages got both Pages with Instagram");
+  });
+
+  await step("disconnecting an account can delete its history", async () => {
+    const rows = await page.$$(tid("account-row"));
+    await (await rows[0].$(tid("disconnect"))).click();
+    await page.check(tid("delete-data"));
+    await page.click(tid("confirm-disconnect"));
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 3, tid("account-row"), "the deleted account leaves the list");
+    const call = (await calls(page, "disconnect_account"))[0];
+    assert(call.request.deleteData === true, "disconnect_account asked to delete the data");
+    await page.keyboard.press("Escape");
+  });
+
   await step("no errors in the page console", async () => {
     assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
   });

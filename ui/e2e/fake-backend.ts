@@ -4,6 +4,7 @@
  * newest-first thread pages, UiError rejections, the real/demo store switch.
  */
 import type {
+  AccountView,
   AppStatus,
   RelayStatus,
   Commands,
@@ -105,6 +106,15 @@ export function createFakeBackend(now: number) {
   let relay: RelayStatus = { link: { state: "notPaired" }, relayUrl: null, deviceId: null, tenant: null };
   /** The one code the fake relay accepts (as if printed by `cahts-relay pair`). */
   const RELAY_CODE = "K7QM-2XHD-9PFA-WB3T";
+  let accounts: AccountView[] = [];
+  let nextAccount = 1;
+  /** Polls of the Facebook Login before it completes (the owner is in the browser). */
+  let loginPolls = 0;
+  const addAccount = (a: Omit<AccountView, "id" | "status" | "statusDetail" | "rateLimitedUntil">): AccountView => {
+    const account: AccountView = { ...a, id: nextAccount++, status: "connected", statusDetail: null, rateLimitedUntil: null };
+    accounts = [...accounts.filter((x) => x.assetId !== a.assetId), account];
+    return account;
+  };
   const calls: Call[] = [];
   const failures = new Map<string, { error: UiError; left: number; match: (request: unknown) => boolean }>();
 
@@ -190,6 +200,44 @@ export function createFakeBackend(now: number) {
     exit_demo: () => {
       mode = "real";
       return status();
+    },
+    list_accounts: () => accounts,
+    connect_whatsapp: ({ phoneNumberId, token }) => {
+      if (token !== "EAAG-system-user-token") {
+        throw { code: "MetaRefused", message: "Meta refused: Invalid OAuth access token - Cannot parse access token", action: "Check the token (or log in again) and try again." } satisfies UiError;
+      }
+      return addAccount({ platform: "whatsapp", assetId: phoneNumberId, displayName: "Blumenhaus Lena (+49 30 901820)" });
+    },
+    begin_facebook_login: () => {
+      loginPolls = 0;
+      return { state: "k3J9sQ", authorizeUrl: "https://www.facebook.com/v24.0/dialog/oauth?client_id=4242&state=k3J9sQ&response_type=code" };
+    },
+    facebook_login_status: () =>
+      loginPolls++ < 1
+        ? { state: "waiting" }
+        : {
+            state: "ready",
+            pages: [
+              { pageId: "104628375019264", name: "Blumenhaus Lena", instagramId: "17841400000000001", instagramUsername: "blumenhaus.lena" },
+              { pageId: "104628375019999", name: "Lena Events", instagramId: null, instagramUsername: null },
+            ],
+          },
+    connect_pages: ({ pageIds, withInstagram }) => {
+      const out: AccountView[] = [];
+      for (const id of pageIds) {
+        const name = id === "104628375019264" ? "Blumenhaus Lena" : "Lena Events";
+        out.push(addAccount({ platform: "messenger", assetId: id, displayName: name }));
+        if (withInstagram && id === "104628375019264") {
+          out.push(addAccount({ platform: "instagram", assetId: "17841400000000001", displayName: "@blumenhaus.lena" }));
+        }
+      }
+      return out;
+    },
+    disconnect_account: ({ accountId, deleteData }) => {
+      accounts = deleteData
+        ? accounts.filter((a) => a.id !== accountId)
+        : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
+      return { warning: null };
     },
     relay_status: () => relay,
     pair_relay: ({ relayUrl, code }) => {

@@ -74,6 +74,7 @@ pub struct Engine {
     changes: broadcast::Sender<StoreChanged>,
     wake_feed: Notify,
     relay: crate::relay_link::RelayControl,
+    graph: crate::meta::graph::GraphClient,
 }
 
 impl Engine {
@@ -88,6 +89,7 @@ impl Engine {
             changes,
             wake_feed: Notify::new(),
             relay: Default::default(),
+            graph: crate::meta::graph::GraphClient::new(crate::meta::graph::GraphConfig::from_env()),
         }))
     }
 
@@ -228,6 +230,59 @@ impl Engine {
         crate::relay_link::pair(&store, secrets, &req.relay_url, &req.code, &name).await?;
         self.relay.start(store).await?;
         self.relay_status().await
+    }
+
+    async fn accounts(&self) -> std::result::Result<crate::accounts::Accounts, crate::accounts::AccountError> {
+        let store = self.real_store().await?;
+        let secrets = self.relay.secrets().await.map_err(|e| match e {
+            crate::relay_link::LinkError::Secrets(s) => crate::accounts::AccountError::Secrets(s),
+            other => crate::accounts::AccountError::Invalid(other.to_string()),
+        })?;
+        crate::accounts::Accounts::new(store, secrets, self.graph.clone()).await
+    }
+
+    pub async fn list_accounts(&self) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
+        self.accounts().await?.list().await
+    }
+
+    pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> std::result::Result<crate::accounts::AccountView, crate::accounts::AccountError> {
+        self.accounts().await?.connect_whatsapp(&req.phone_number_id, crate::secrets::Secret::new(req.token)).await
+    }
+
+    /// Starts Facebook Login through the relay.
+    pub async fn begin_facebook_login(&self) -> std::result::Result<FacebookLogin, crate::relay_link::LinkError> {
+        let (state, authorize_url) = self.relay.begin_oauth(cahts_protocol::wire::OAuthProvider::Facebook).await?;
+        Ok(FacebookLogin { state, authorize_url })
+    }
+
+    pub async fn facebook_login_status(&self, req: FacebookLoginRef) -> std::result::Result<FacebookLoginStatus, crate::accounts::AccountError> {
+        let store = self.real_store().await?;
+        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        match crate::relay_link::oauth_outcome(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))? {
+            crate::relay_link::OAuthState::Waiting => Ok(FacebookLoginStatus::Waiting),
+            crate::relay_link::OAuthState::Failed(message) => Ok(FacebookLoginStatus::Failed { message }),
+            crate::relay_link::OAuthState::Token(token) => {
+                let pages = self.accounts().await?.page_choices(&token).await?;
+                Ok(FacebookLoginStatus::Ready { pages })
+            }
+        }
+    }
+
+    pub async fn connect_pages(&self, req: ConnectPagesRequest) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
+        let store = self.real_store().await?;
+        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        let token = match crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))? {
+            crate::relay_link::OAuthState::Token(token) => token,
+            _ => return Err(crate::accounts::AccountError::Invalid("this login has not finished; log in to Facebook again".into())),
+        };
+        let connected = self.accounts().await?.connect_pages(&token, &req.page_ids, req.with_instagram).await?;
+        crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        Ok(connected)
+    }
+
+    pub async fn disconnect_account(&self, req: DisconnectRequest) -> std::result::Result<DisconnectResult, crate::accounts::AccountError> {
+        let warning = self.accounts().await?.disconnect(req.account_id, req.delete_data).await?;
+        Ok(DisconnectResult { warning })
     }
 
     /// Switches to the demo store, generating it on first use.

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::accounts::AccountView;
 use crate::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -289,6 +290,63 @@ pub struct StoreChanged {
 
 pub const STORE_CHANGED_EVENT: &str = "store://changed";
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectWhatsappRequest {
+    /// WhatsApp → API setup → Phone number ID.
+    pub phone_number_id: String,
+    /// A system-user token. Goes to the keyring, never to the store or the log.
+    pub token: String,
+}
+
+/// A Facebook Login started through the relay: open `authorizeUrl` in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FacebookLogin {
+    pub state: String,
+    pub authorize_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FacebookLoginRef {
+    pub state: String,
+}
+
+/// Where a Facebook Login stands.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum FacebookLoginStatus {
+    Waiting,
+    /// Logged in: the Pages (and linked Instagram accounts) the owner can connect.
+    Ready { pages: Vec<crate::accounts::PageChoice> },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectPagesRequest {
+    pub state: String,
+    pub page_ids: Vec<String>,
+    pub with_instagram: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DisconnectRequest {
+    #[ts(type = "number")]
+    pub account_id: i64,
+    /// Also delete the account's conversations from this computer.
+    pub delete_data: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DisconnectResult {
+    /// Set when Meta could not be told (the account is disconnected here regardless).
+    pub warning: Option<String>,
+}
+
 /// Event carrying a [`RelayStatus`] whenever the relay link's state changes.
 pub const RELAY_STATUS_EVENT: &str = "relay://status";
 
@@ -328,6 +386,10 @@ pub enum ErrorCode {
     RelayRefused,
     /// The OS keyring cannot be used; the vault file is the alternative.
     KeyringUnavailable,
+    /// Meta refused the call (token, permission, limit, window); the message says which.
+    MetaRefused,
+    /// Meta could not be reached or failed; trying again later may work.
+    MetaUnavailable,
     Internal,
 }
 
@@ -408,6 +470,29 @@ impl From<crate::relay_link::LinkError> for UiError {
     }
 }
 
+impl From<crate::accounts::AccountError> for UiError {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError as A;
+        use crate::meta::graph::ErrorKind as K;
+        match e {
+            A::Graph(g) => {
+                let (code, action) = match g.kind {
+                    K::TokenInvalid { .. } => (ErrorCode::MetaRefused, "Check the token (or log in again) and try again."),
+                    K::RateLimited { .. } => (ErrorCode::MetaRefused, "Meta asked to slow down; try again in a few minutes."),
+                    K::Permission => (ErrorCode::MetaRefused, "The token lacks a permission this needs; generate it with the permissions listed in the guide."),
+                    K::Transient => (ErrorCode::MetaUnavailable, "Try again in a moment."),
+                    _ => (ErrorCode::MetaRefused, "Check the id and the token, then try again."),
+                };
+                UiError { code, message: format!("Meta refused: {}", g.message), action: Some(action.into()) }
+            }
+            A::Invalid(message) => UiError { code: ErrorCode::Validation, message, action: None },
+            A::NotFound(_) => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the list of accounts.".into()) },
+            A::Secrets(s) => crate::relay_link::LinkError::Secrets(s).into(),
+            A::Store(s) => s.into(),
+        }
+    }
+}
+
 /// Every command the window can call: `name(request) -> response`. The shell registers
 /// exactly this list (`with_commands!`), and the TypeScript command map is generated
 /// from it, so a command cannot exist on one side only.
@@ -427,6 +512,12 @@ macro_rules! with_commands {
             exit_demo() -> AppStatus;
             relay_status() -> RelayStatus;
             pair_relay(PairRelayRequest) -> RelayStatus;
+            list_accounts() -> Vec<AccountView>;
+            connect_whatsapp(ConnectWhatsappRequest) -> AccountView;
+            begin_facebook_login() -> FacebookLogin;
+            facebook_login_status(FacebookLoginRef) -> FacebookLoginStatus;
+            connect_pages(ConnectPagesRequest) -> Vec<AccountView>;
+            disconnect_account(DisconnectRequest) -> DisconnectResult;
         }
     };
 }
@@ -452,6 +543,8 @@ pub fn typescript_bindings() -> String {
         SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
         SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
         crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
+        crate::accounts::AccountView, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
+        FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
     );
     macro_rules! command_map {
         ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{

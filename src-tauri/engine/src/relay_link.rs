@@ -643,8 +643,13 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
 /// on a watch channel the shell forwards to the window.
 pub struct RelayControl {
     status: watch::Sender<LinkStatus>,
-    running: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    running: std::sync::Mutex<Option<Running>>,
     secrets: tokio::sync::OnceCell<Arc<SecretStore>>,
+}
+
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    commands: tokio::sync::mpsc::Sender<LinkCommand>,
 }
 
 impl Default for RelayControl {
@@ -672,10 +677,30 @@ impl RelayControl {
 
     /// Stops the running link, if any.
     pub fn stop(&self) {
-        if let Some(stop) = self.running.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(running) = self.running.lock().unwrap_or_else(|e| e.into_inner()).take() {
             // The task may have ended on its own already.
-            let _unused = stop.send(());
+            let _unused = running.stop.send(());
         }
+    }
+
+    /// Starts an OAuth login through the relay: returns its `state` and the dialog URL.
+    pub async fn begin_oauth(&self, provider: OAuthProvider) -> Result<(String, String)> {
+        let commands = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|r| r.commands.clone())
+            .ok_or(LinkError::NotPaired)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        commands
+            .send(LinkCommand::BeginOAuth { provider, reply })
+            .await
+            .map_err(|_| LinkError::Network("the relay link is not running".into()))?;
+        tokio::time::timeout(Duration::from_secs(30), answer)
+            .await
+            .map_err(|_| LinkError::Network("the relay did not answer; check that it is reachable".into()))?
+            .map_err(|_| LinkError::Network("the relay link stopped".into()))?
     }
 
     /// (Re)starts the link on `store` if it is paired.
@@ -687,14 +712,15 @@ impl RelayControl {
         }
         let secrets = self.secrets().await?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(stop_tx);
+        let (commands, receiver) = tokio::sync::mpsc::channel(8);
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running { stop: stop_tx, commands });
         let status = self.status.clone();
         tokio::spawn(async move {
             let stopped = async move {
                 // Either an explicit stop or the control being dropped.
                 let _unused = stop_rx.await;
             };
-            match run(store, secrets, SyncOptions::default(), status, stopped).await {
+            match run_with_commands(store, secrets, SyncOptions::default(), status, Some(receiver), stopped).await {
                 Ok(report) => tracing::info!(events = report.events, "relay link stopped"),
                 Err(e) => tracing::warn!(error = %e, "relay link stopped"),
             }

@@ -219,7 +219,7 @@ conversationIds: Array<string>,
  */
 everything: boolean, };
 
-export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "RelayUnavailable" | "RelayRefused" | "KeyringUnavailable" | "Internal";
+export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "RelayUnavailable" | "RelayRefused" | "KeyringUnavailable" | "MetaRefused" | "MetaUnavailable" | "Internal";
 
 export type UiError = { code: ErrorCode, 
 /**
@@ -253,6 +253,48 @@ code: string,
  */
 deviceName: string | null, };
 
+export type AccountView = { id: number, platform: Platform, 
+/**
+ * Page id, Instagram account id or WhatsApp phone-number id.
+ */
+assetId: string, displayName: string | null, 
+/**
+ * `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`, `unverified`.
+ */
+status: string, statusDetail: string | null, rateLimitedUntil: number | null, };
+
+export type PageChoice = { pageId: string, name: string, instagramId: string | null, instagramUsername: string | null, };
+
+export type ConnectWhatsappRequest = { 
+/**
+ * WhatsApp → API setup → Phone number ID.
+ */
+phoneNumberId: string, 
+/**
+ * A system-user token. Goes to the keyring, never to the store or the log.
+ */
+token: string, };
+
+export type FacebookLogin = { state: string, authorizeUrl: string, };
+
+export type FacebookLoginRef = { state: string, };
+
+export type FacebookLoginStatus = { "state": "waiting" } | { "state": "ready", pages: Array<PageChoice>, } | { "state": "failed", message: string, };
+
+export type ConnectPagesRequest = { state: string, pageIds: Array<string>, withInstagram: boolean, };
+
+export type DisconnectRequest = { accountId: number, 
+/**
+ * Also delete the account's conversations from this computer.
+ */
+deleteData: boolean, };
+
+export type DisconnectResult = { 
+/**
+ * Set when Meta could not be told (the account is disconnected here regardless).
+ */
+warning: string | null, };
+
 /** Every command: its request (passed as `request`) and its response. */
 export interface Commands {
   app_status: { request: undefined; response: AppStatus };
@@ -267,6 +309,12 @@ export interface Commands {
   exit_demo: { request: undefined; response: AppStatus };
   relay_status: { request: undefined; response: RelayStatus };
   pair_relay: { request: PairRelayRequest; response: RelayStatus };
+  list_accounts: { request: undefined; response: Array<AccountView> };
+  connect_whatsapp: { request: ConnectWhatsappRequest; response: AccountView };
+  begin_facebook_login: { request: undefined; response: FacebookLogin };
+  facebook_login_status: { request: FacebookLoginRef; response: FacebookLoginStatus };
+  connect_pages: { request: ConnectPagesRequest; response: Array<AccountView> };
+  disconnect_account: { request: DisconnectRequest; response: DisconnectResult };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

@@ -33,6 +33,8 @@ const ERROR_CODE_SET = {
   RelayUnavailable: true,
   RelayRefused: true,
   KeyringUnavailable: true,
+  MetaRefused: true,
+  MetaUnavailable: true,
   Internal: true,
 } as const satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(ERROR_CODE_SET) as ErrorCode[];

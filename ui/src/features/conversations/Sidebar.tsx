@@ -1,4 +1,5 @@
 /** Views (Inbox, Unread, Done) and per-platform filters with counts from `get_counts`. */
+import { AccountsButton } from "../accounts/AccountsButton";
 import { RelayIndicator } from "../relay/RelayIndicator";
 import type { Counts, Platform } from "../../ipc/bindings";
 import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
@@ -86,6 +87,7 @@ export function Sidebar({ view, platform, counts, onView, onPlatform }: Props) {
       </div>
 
       <div className="sidebar__footer">
+        <AccountsButton />
         <RelayIndicator />
       </div>
     </nav>

@@ -5,6 +5,7 @@ import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
 import { Logo } from "../../ui/Logo";
 import { useState } from "react";
+import { AccountsDialog } from "../accounts/AccountsDialog";
 import { PairDialog } from "../relay/PairDialog";
 import { describeLink, useRelayStatus } from "../relay/api";
 import { useEnterDemo } from "./api";
@@ -23,7 +24,7 @@ const STEPS: { icon: IconName; title: string; body: string }[] = [
   {
     icon: "plug",
     title: "Connect your accounts",
-    body: "Link your Facebook Pages, Instagram accounts and WhatsApp numbers. Connecting is coming soon in Settings.",
+    body: "Link your Facebook Pages, Instagram accounts and WhatsApp numbers, so CAHTS can load history and reply.",
   },
 ];
 
@@ -31,6 +32,7 @@ export function FirstRun() {
   const enterDemo = useEnterDemo();
   const relay = useRelayStatus();
   const [pairing, setPairing] = useState(false);
+  const [connecting, setConnecting] = useState(false);
   const paired = relay.data?.relayUrl != null;
   return (
     <main className="first-run" data-testid="first-run">
@@ -75,6 +77,12 @@ export function FirstRun() {
               {paired ? `Relay: ${describeLink(relay.data.link).label}` : "Pair with your relay"}
             </button>
           ) : null}
+          {paired ? (
+            <button type="button" className="btn btn--secondary btn--lg" data-testid="accounts-button" onClick={() => setConnecting(true)}>
+              <Icon name="plug" size={16} />
+              Connect accounts
+            </button>
+          ) : null}
           <button
             type="button"
             className="btn btn--secondary btn--lg"
@@ -91,6 +99,7 @@ export function FirstRun() {
         </div>
         {enterDemo.isError ? <ErrorState error={enterDemo.error} compact /> : null}
         {relay.data ? <PairDialog open={pairing} onOpenChange={setPairing} status={relay.data} /> : null}
+        <AccountsDialog open={connecting} onOpenChange={setConnecting} />
       </div>
     </main>
   );

@@ -1,0 +1,256 @@
+/** Accounts: what is connected and in what state; connect WhatsApp or Facebook Pages; disconnect. */
+import * as Dialog from "@radix-ui/react-dialog";
+import { useState, type FormEvent } from "react";
+import type { AccountView } from "../../ipc/bindings";
+import { PLATFORM_LABEL } from "../../lib/platform";
+import { Icon } from "../../ui/Icon";
+import { PlatformGlyph } from "../../ui/PlatformGlyph";
+import {
+  describeAccount,
+  useAccounts,
+  useBeginFacebookLogin,
+  useConnectPages,
+  useConnectWhatsapp,
+  useDisconnect,
+  useFacebookLoginStatus,
+} from "./api";
+
+type Pane = "list" | "whatsapp" | "facebook";
+
+export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+  const [pane, setPane] = useState<Pane>("list");
+  const change = (next: boolean) => {
+    if (!next) setPane("list");
+    onOpenChange(next);
+  };
+  return (
+    <Dialog.Root open={open} onOpenChange={change}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="dialog-overlay" />
+        <Dialog.Content className="dialog dialog--wide" data-testid="accounts-dialog" aria-describedby={undefined}>
+          <Dialog.Title className="dialog__title">
+            <Icon name="plug" size={16} />
+            Accounts
+          </Dialog.Title>
+          <Dialog.Close asChild>
+            <button type="button" className="icon-btn dialog__close" aria-label="Close">
+              <Icon name="x" size={15} />
+            </button>
+          </Dialog.Close>
+          {pane === "list" ? <AccountList onConnect={setPane} /> : null}
+          {pane === "whatsapp" ? <ConnectWhatsapp onDone={() => setPane("list")} /> : null}
+          {pane === "facebook" ? <ConnectFacebook onDone={() => setPane("list")} /> : null}
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
+  const accounts = useAccounts();
+  const list = (accounts.data ?? []).filter((a) => a.status !== "unverified");
+  return (
+    <>
+      {list.length === 0 ? (
+        <p className="dialog__lead">No account is connected yet. Messages from the relay still arrive; connecting lets CAHTS load history and reply.</p>
+      ) : (
+        <ul className="account-list" data-testid="account-list">
+          {list.map((a) => (
+            <AccountRow key={a.id} account={a} />
+          ))}
+        </ul>
+      )}
+      <div className="dialog__actions dialog__actions--start">
+        <button type="button" className="btn btn--secondary" data-testid="connect-facebook" onClick={() => onConnect("facebook")}>
+          <PlatformGlyph platform="messenger" size={15} decorative />
+          Connect Facebook Pages
+        </button>
+        <button type="button" className="btn btn--secondary" data-testid="connect-whatsapp" onClick={() => onConnect("whatsapp")}>
+          <PlatformGlyph platform="whatsapp" size={15} decorative />
+          Connect WhatsApp
+        </button>
+      </div>
+    </>
+  );
+}
+
+function AccountRow({ account }: { account: AccountView }) {
+  const disconnect = useDisconnect();
+  const [confirming, setConfirming] = useState(false);
+  const [deleteData, setDeleteData] = useState(false);
+  const { label, tone } = describeAccount(account, Date.now());
+  return (
+    <li className="account-row" data-testid="account-row" data-status={account.status}>
+      <PlatformGlyph platform={account.platform} size={18} decorative />
+      <div className="account-row__main">
+        <p className="account-row__name">{account.displayName ?? account.assetId}</p>
+        <p className="account-row__meta">
+          {PLATFORM_LABEL[account.platform]} · <span className={`account-row__state account-row__state--${tone}`}>{label}</span>
+        </p>
+        {account.statusDetail ? <p className="account-row__detail">{account.statusDetail}</p> : null}
+        {confirming ? (
+          <div className="account-row__confirm">
+            <label className="checkbox">
+              <input type="checkbox" checked={deleteData} onChange={(e) => setDeleteData(e.target.checked)} data-testid="delete-data" />
+              Also delete its conversations from this computer
+            </label>
+            <div className="dialog__actions dialog__actions--start">
+              <button
+                type="button"
+                className="btn btn--danger"
+                data-testid="confirm-disconnect"
+                disabled={disconnect.isPending}
+                onClick={() => disconnect.mutate({ accountId: account.id, deleteData })}
+              >
+                {disconnect.isPending ? "Disconnecting…" : "Disconnect"}
+              </button>
+              <button type="button" className="btn btn--ghost" onClick={() => setConfirming(false)}>
+                Keep connected
+              </button>
+            </div>
+          </div>
+        ) : null}
+      </div>
+      {!confirming && account.status !== "disconnected" ? (
+        <button type="button" className="btn btn--ghost" data-testid="disconnect" onClick={() => setConfirming(true)}>
+          Disconnect
+        </button>
+      ) : null}
+    </li>
+  );
+}
+
+function InlineError({ error }: { error: { message: string; action: string | null } | null }) {
+  if (!error) return null;
+  return (
+    <div className="form__error" role="alert" data-testid="account-error">
+      <Icon name="alert" size={15} />
+      <div>
+        <p>{error.message}</p>
+        {error.action ? <p className="form__error-action">{error.action}</p> : null}
+      </div>
+    </div>
+  );
+}
+
+function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
+  const connect = useConnectWhatsapp();
+  const [phoneNumberId, setPhoneNumberId] = useState("");
+  const [token, setToken] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    connect.mutate({ phoneNumberId: phoneNumberId.trim(), token: token.trim() }, { onSuccess: onDone });
+  };
+  return (
+    <form className="form" onSubmit={submit}>
+      <p className="dialog__lead">
+        In Meta Business Settings, create a system user with access to your WhatsApp account and generate a token with the
+        whatsapp_business_messaging and whatsapp_business_management permissions. CAHTS checks it with Meta and keeps it in your
+        system keyring.
+      </p>
+      <label className="form__field">
+        <span className="form__label">Phone number ID</span>
+        <input className="input" data-testid="wa-phone-id" inputMode="numeric" value={phoneNumberId} onChange={(e) => setPhoneNumberId(e.target.value)} />
+      </label>
+      <label className="form__field">
+        <span className="form__label">System-user token</span>
+        <input className="input" data-testid="wa-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+      </label>
+      <InlineError error={connect.error} />
+      <div className="dialog__actions">
+        <button type="button" className="btn btn--ghost" onClick={onDone}>
+          Back
+        </button>
+        <button type="submit" className="btn btn--primary" data-testid="wa-submit" disabled={!phoneNumberId.trim() || !token.trim() || connect.isPending}>
+          {connect.isPending ? "Checking with Meta…" : "Connect"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ConnectFacebook({ onDone }: { onDone: () => void }) {
+  const begin = useBeginFacebookLogin();
+  const login = useFacebookLoginStatus(begin.data?.state ?? null);
+  const connect = useConnectPages();
+  const [chosen, setChosen] = useState<Set<string> | null>(null);
+  const [withInstagram, setWithInstagram] = useState(true);
+  const status = login.data;
+  const pages = status?.state === "ready" ? status.pages : [];
+  const selected = chosen ?? new Set(pages.map((p) => p.pageId));
+  return (
+    <div className="form">
+      <p className="dialog__lead">
+        Log in with Facebook in your browser and choose the Pages to connect. The login goes through your relay, which passes
+        the access to this computer only.
+      </p>
+      {!begin.data ? (
+        <button type="button" className="btn btn--primary" data-testid="fb-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>
+          {begin.isPending ? "Asking the relay…" : "Log in with Facebook"}
+        </button>
+      ) : status?.state !== "ready" ? (
+        <div className="login-wait" data-testid="fb-waiting">
+          <p>
+            Open this address in your browser and log in:
+            <br />
+            <a className="login-wait__url" href={begin.data.authorizeUrl} target="_blank" rel="noreferrer" data-testid="fb-url">
+              {begin.data.authorizeUrl}
+            </a>
+          </p>
+          <button type="button" className="btn btn--ghost" onClick={() => void navigator.clipboard?.writeText(begin.data!.authorizeUrl)}>
+            Copy address
+          </button>
+          {status?.state === "failed" ? <InlineError error={{ message: status.message, action: "Log in again." }} /> : <p className="login-wait__hint">Waiting for the login…</p>}
+        </div>
+      ) : (
+        <>
+          <ul className="account-list" data-testid="page-choices">
+            {pages.map((p) => (
+              <li key={p.pageId} className="account-row">
+                <label className="checkbox">
+                  <input
+                    type="checkbox"
+                    checked={selected.has(p.pageId)}
+                    onChange={(e) => {
+                      const next = new Set(selected);
+                      if (e.target.checked) next.add(p.pageId);
+                      else next.delete(p.pageId);
+                      setChosen(next);
+                    }}
+                  />
+                  <span>
+                    {p.name}
+                    {p.instagramUsername ? <span className="account-row__meta"> · Instagram @{p.instagramUsername}</span> : null}
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+          <label className="checkbox">
+            <input type="checkbox" checked={withInstagram} onChange={(e) => setWithInstagram(e.target.checked)} />
+            Also connect the linked Instagram accounts
+          </label>
+        </>
+      )}
+      <InlineError error={begin.error ?? connect.error ?? login.error ?? null} />
+      <div className="dialog__actions">
+        <button type="button" className="btn btn--ghost" onClick={onDone}>
+          Back
+        </button>
+        {status?.state === "ready" ? (
+          <button
+            type="button"
+            className="btn btn--primary"
+            data-testid="fb-connect"
+            disabled={selected.size === 0 || connect.isPending}
+            onClick={() =>
+              connect.mutate({ state: begin.data!.state, pageIds: [...selected], withInstagram }, { onSuccess: onDone })
+            }
+          >
+            {connect.isPending ? "Connecting…" : `Connect ${selected.size} Page${selected.size === 1 ? "" : "s"}`}
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
