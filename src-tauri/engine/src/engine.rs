@@ -124,7 +124,13 @@ impl Engine {
     }
 
     pub async fn apply(&self, events: Vec<DomainEvent>) -> Result<ApplyReport> {
-        self.write(move |tx| apply::apply_events(tx, &events)).await
+        self.write(move |tx| {
+            let report = apply::apply_events(tx, &events)?;
+            // Echoes of messages this computer sent settle their outbox rows.
+            crate::outbox::reconcile(tx)?;
+            Ok(report)
+        })
+        .await
     }
 
     /// Parses a raw Meta webhook body and applies it. A malformed body changes nothing.

@@ -480,7 +480,7 @@ impl From<crate::accounts::AccountError> for UiError {
                     K::TokenInvalid { .. } => (ErrorCode::MetaRefused, "Check the token (or log in again) and try again."),
                     K::RateLimited { .. } => (ErrorCode::MetaRefused, "Meta asked to slow down; try again in a few minutes."),
                     K::Permission => (ErrorCode::MetaRefused, "The token lacks a permission this needs; generate it with the permissions listed in the guide."),
-                    K::Transient => (ErrorCode::MetaUnavailable, "Try again in a moment."),
+                    K::Transient | K::Unreachable => (ErrorCode::MetaUnavailable, "Try again in a moment."),
                     _ => (ErrorCode::MetaRefused, "Check the id and the token, then try again."),
                 };
                 UiError { code, message: format!("Meta refused: {}", g.message), action: Some(action.into()) }

@@ -448,6 +448,8 @@ async fn connect_once(
                     let applied_report = store
                         .write(move |tx| {
                             let report = crate::store::apply::apply_events(tx, &domain_events)?;
+                            // Echoes of messages this computer sent settle their outbox rows.
+                            crate::outbox::reconcile(tx)?;
                             for received in &oauth {
                                 state_set(tx, &format!("oauth.{}", received.state), &received.outcome)?;
                             }

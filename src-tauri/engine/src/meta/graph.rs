@@ -65,8 +65,12 @@ pub enum ErrorKind {
     WindowClosed,
     /// 551, WhatsApp 131026 / 131050: the person cannot receive it; do not retry.
     Undeliverable,
-    /// 1, 2, `is_transient`, 5xx, WhatsApp 131000 / 131016 / 133004 / 131057: retry later.
+    /// 1, 2, `is_transient`, 5xx, WhatsApp 131000 / 131016 / 133004 / 131057, or the
+    /// answer was lost: retry later. A send that failed this way may still have been
+    /// delivered (META-API.md §5.2, code 1/1357046): reconcile before sending again.
     Transient,
+    /// The request never reached Meta (no connection): safe to send again.
+    Unreachable,
     /// 10 (other subcodes), 200–299, 368: a permission or policy refusal.
     Permission,
     /// 100 and the rest: the request itself is wrong.
@@ -96,9 +100,18 @@ impl GraphError {
         }
     }
 
-    /// A failure before Meta answered (DNS, TLS, connection reset, timeout).
+    /// A failure before Meta answered (connection reset, timeout): Meta may have acted.
     pub fn network(detail: impl Into<String>) -> Self {
         Self { kind: ErrorKind::Transient, http_status: 0, code: None, subcode: None, message: detail.into(), usage: Usage::default() }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        let connect = e.is_connect();
+        let mut error = Self::network(e.without_url().to_string());
+        if connect {
+            error.kind = ErrorKind::Unreachable;
+        }
+        error
     }
 }
 
@@ -265,7 +278,7 @@ impl GraphClient {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, GraphError> {
-        let response = request.send().await.map_err(|e| GraphError::network(e.without_url().to_string()))?;
+        let response = request.send().await.map_err(GraphError::from_reqwest)?;
         let status = response.status().as_u16();
         let usage = parse_usage(response.headers());
         let text = response.text().await.map_err(|e| GraphError::network(e.without_url().to_string()))?;

@@ -23,8 +23,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0001_initial_store.sql"),
     },
     Migration {
-        name: "0002_account_parent",
-        sql: include_str!("../../../../migrations/0002_account_parent.sql"),
+        name: "0002_accounts_and_outbox",
+        sql: include_str!("../../../../migrations/0002_accounts_and_outbox.sql"),
     },
 ];
 

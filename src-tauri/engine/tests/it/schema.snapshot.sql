@@ -13,8 +13,15 @@ CREATE INDEX conversations_by_platform ON conversations (platform, last_message_
 CREATE INDEX conversations_done ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL AND state = 'done';
 
+-- index messages_by_send_metadata
+CREATE INDEX messages_by_send_metadata ON messages (json_extract(extras, '$.sendMetadata'))
+    WHERE json_extract(extras, '$.sendMetadata') IS NOT NULL;
+
 -- index messages_by_thread
 CREATE INDEX messages_by_thread ON messages (conversation_id, sent_at DESC, id DESC) WHERE stub = 0;
+
+-- index outbox_by_state
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
 
 -- table accounts
 CREATE TABLE accounts (
