@@ -227,23 +227,26 @@ pub async fn backfill(
         _ => asset.clone(),
     };
     let key = cursor_key(platform);
-    let (cursor, high_water) = store
+    let (cursor, high_water, pass_newest) = store
         .read(move |c| {
-            let cursor: Option<Option<String>> = c
-                .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2", params![account_id, key], |r| r.get(0))
-                .optional()
-                .ctx("reading a sync cursor")?;
-            let high: Option<Option<String>> = c
-                .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2 || ':done'", params![account_id, key], |r| r.get(0))
-                .optional()
-                .ctx("reading a sync cursor")?;
-            Ok((cursor.flatten(), high.flatten().and_then(|v| v.parse::<i64>().ok())))
+            let get = |resource: String| -> crate::Result<Option<String>> {
+                let value: Option<Option<String>> = c
+                    .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2", params![account_id, resource], |r| r.get(0))
+                    .optional()
+                    .ctx("reading a sync cursor")?;
+                Ok(value.flatten())
+            };
+            let cursor = get(key.to_string())?;
+            let high = get(format!("{key}:done"))?.and_then(|v| v.parse::<i64>().ok());
+            // The newest conversation of an interrupted pass: its first pages are not read again.
+            let newest = if cursor.is_some() { get(format!("{key}:newest"))?.and_then(|v| v.parse::<i64>().ok()) } else { None };
+            Ok((cursor, high, newest))
         })
         .await?;
     let mut report = BackfillReport { account_id, ..BackfillReport::default() };
     let mut after = cursor;
     // The newest conversation seen in this pass becomes the next pass's high-water mark.
-    let mut newest_seen: Option<i64> = None;
+    let mut newest_seen: Option<i64> = pass_newest;
     let platform_param = if platform == Platform::Instagram { "instagram" } else { "messenger" };
     loop {
         let mut query = vec![("platform", platform_param), ("fields", MESSAGE_FIELDS), ("limit", PAGE_SIZE)];
@@ -285,7 +288,8 @@ pub async fn backfill(
         }
         let done = reached_high_water || next_cursor.is_none();
         let saved_cursor = if done { None } else { next_cursor.clone() };
-        let mark = if done { newest_seen.or(high_water) } else { None };
+        let mark = if done { newest_seen.max(high_water) } else { None };
+        let pass_newest = newest_seen;
         let applied = store
             .write(move |tx| {
                 let applied = crate::store::apply::apply_events(tx, &events)?;
@@ -294,6 +298,13 @@ pub async fn backfill(
                     "INSERT INTO sync_cursors (account_id, resource, cursor, updated_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
                     params![account_id, key, saved_cursor, now],
+                )
+                .ctx("saving a sync cursor")?;
+                let newest = if done { None } else { pass_newest.map(|n| n.to_string()) };
+                tx.execute(
+                    "INSERT INTO sync_cursors (account_id, resource, cursor, updated_at) VALUES (?1, ?2 || ':newest', ?3, ?4)
+                     ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                    params![account_id, key, newest, now],
                 )
                 .ctx("saving a sync cursor")?;
                 if let Some(mark) = mark {

@@ -4,9 +4,12 @@
 //! - [`webhooks`]: webhook bodies shaped like the ones Messenger, Instagram and the
 //!   WhatsApp Cloud API POST (§2), and [`WebhookSender`], which signs and delivers them
 //!   the way Meta does (§1: signature, retries of the same bytes, verification GET).
+//! - [`graph`]: [`MetaSim`], an HTTP server playing the Graph API, OAuth and the login
+//!   dialogs over an in-memory [`World`], with switchable [`Faults`] (§3, §4, §5).
 //! - [`to_meta_json`] / [`MetaFormatter`]: JSON written the way Meta writes it, with every
 //!   non-ASCII character as a `\uXXXX` escape (§1 "Escaped unicode").
 
+pub mod graph;
 pub mod webhooks;
 
 use std::io;
@@ -14,6 +17,7 @@ use std::io;
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
+pub use graph::{Fault, Faults, MetaSim, Platform, Template, TemplateStatus, TokenLife, World};
 pub use webhooks::{
     Batch, Delivery, GeneratedMessage, Mix, RetryPolicy, SendError, WebhookSender, instagram_batch,
     instagram_batch_with, messenger_batch, messenger_batch_with, random_challenge, whatsapp_batch,

@@ -70,6 +70,26 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout: u64,
     },
+    /// Sends a text reply in a conversation and waits for Meta's answer. Prints the outcome.
+    Send {
+        /// The conversation's id (as in export-json or the window).
+        #[arg(long)]
+        conversation: i64,
+        #[arg(long)]
+        text: String,
+        /// Platform id of the message this answers.
+        #[arg(long)]
+        reply_to: Option<String>,
+    },
+    /// Sends what is due in the outbox (retries), settles interrupted sends; prints outcomes.
+    Outbox {
+        /// Send a failed or unconfirmed message again.
+        #[arg(long)]
+        retry: Option<String>,
+        /// Drop a failed or unconfirmed message.
+        #[arg(long)]
+        discard: Option<String>,
+    },
     /// Disconnects an account: unsubscribes, forgets its token, keeps or deletes its history.
     Disconnect {
         account_id: i64,
@@ -275,7 +295,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Disconnect { .. }
         | Command::CheckSubscriptions
         | Command::SyncHistory { .. }
-        | Command::ConnectFacebook { .. } => {
+        | Command::ConnectFacebook { .. }
+        | Command::Send { .. }
+        | Command::Outbox { .. } => {
             let engine = open(cli.db)?;
             let secrets = std::sync::Arc::new(SecretStore::from_env()?);
             let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
@@ -316,6 +338,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Command::ConnectFacebook { pages, no_instagram, timeout } => {
                         let connected = connect_facebook(&engine.store(), &accounts, &pages, !no_instagram, timeout).await?;
                         serde_json::to_value(connected)?
+                    }
+                    Command::Send { conversation, text, reply_to } => {
+                        let store = engine.store();
+                        cahts_engine::outbox::recover_after_crash(&store).await?;
+                        let client_id = cahts_engine::outbox::enqueue_text(&store, conversation, text, reply_to).await?;
+                        let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
+                        let outcomes = cahts_engine::outbox::process_due(&store, &accounts, &graph).await?;
+                        let outcome = outcomes.into_iter().find(|o| o.client_id == client_id);
+                        serde_json::json!({ "clientId": client_id, "outcome": outcome })
+                    }
+                    Command::Outbox { retry, discard } => {
+                        let store = engine.store();
+                        if let Some(id) = retry {
+                            cahts_engine::outbox::retry(&store, &id).await?;
+                        }
+                        if let Some(id) = discard {
+                            cahts_engine::outbox::discard(&store, &id).await?;
+                        }
+                        let recovered = cahts_engine::outbox::recover_after_crash(&store).await?;
+                        let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
+                        let outcomes = cahts_engine::outbox::process_due(&store, &accounts, &graph).await?;
+                        serde_json::json!({ "recoveredAsUnconfirmed": recovered, "outcomes": outcomes })
                     }
                     Command::SyncHistory { account } => {
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());

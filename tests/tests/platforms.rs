@@ -1,0 +1,315 @@
+//! Connecting accounts, history and sending, end to end: `cahts-cli` processes talking to
+//! meta-sim (in this process, on 127.0.0.1:0) through the same code that talks to Meta,
+//! redirected only by `CAHTS_GRAPH_BASE`. Secrets go to the real keyring
+//! (`scripts/with-keyring.sh`).
+
+use std::process::Output;
+use std::time::Duration;
+
+use cahts_tests::harness::{contains, files_under, signal, Desktop};
+use cahts_tests::meta_sim::{Fault, MetaSim, Platform, TokenLife};
+use serde_json::Value;
+
+fn cli(desktop: &Desktop, sim: &MetaSim, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
+    use std::io::Write as _;
+    let mut command = desktop.command();
+    command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_INSTAGRAM_GRAPH_BASE", sim.base_url()).args(args);
+    command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = command.spawn()?;
+    if let Some(input) = stdin {
+        child.stdin.as_mut().unwrap().write_all(format!("{input}\n").as_bytes())?;
+    }
+    drop(child.stdin.take());
+    Ok(child.wait_with_output()?)
+}
+
+fn ok_json(out: Output) -> anyhow::Result<Value> {
+    anyhow::ensure!(out.status.success(), "cahts-cli failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await?
+}
+
+/// A Page with Messenger conversations and a linked Instagram account, connected.
+struct Shop {
+    sim: MetaSim,
+    desktop: Desktop,
+    page_id: String,
+    page_token: String,
+    ig_id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn connected_shop(conversations: usize) -> anyhow::Result<Shop> {
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let user = world.add_user("Lena Vogel");
+    let page = world.add_page_for(&user.id, "Blumenhaus Lena");
+    let ig = world.add_instagram(&page.id, "blumenhaus.lena", "Blumenhaus Lena");
+    for i in 0..conversations {
+        world.add_conversation(&page.id, Platform::Messenger, &format!("Kundin {i}"), 25);
+    }
+    world.add_conversation(&ig.id, Platform::Instagram, "Zoë", 5);
+    let token = world.issue_user_token(&user.id, TokenLife::LongLived, &["pages_show_list", "pages_messaging", "pages_manage_metadata", "instagram_manage_messages"]);
+    let desktop = Desktop::new(dir.path(), "desk");
+    let shop = Shop { sim, desktop, page_id: page.id.clone(), page_token: page.access_token.clone(), ig_id: ig.id.clone(), _dir: dir };
+    // Without --page: the Pages this login can connect.
+    let choices = ok_json(cli(&shop.desktop, &shop.sim, &["connect-pages"], Some(&token))?)?;
+    assert_eq!(choices[0]["instagramUsername"], "blumenhaus.lena", "{choices}");
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["connect-pages", "--page", &shop.page_id], Some(&token))?)?;
+    assert_eq!(accounts.as_array().map(Vec::len), Some(2), "the Page and its Instagram account: {accounts}");
+    // The Page token the desktop got: Meta hands out one per user token and Page.
+    let listed: Value = reqwest::get(format!("{}/v24.0/me/accounts?access_token={token}", shop.sim.base_url())).await?.json().await?;
+    let mut shop = shop;
+    shop.page_token = listed["data"][0]["access_token"].as_str().unwrap().to_string();
+    Ok(shop)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_connects_only_with_a_token_meta_accepts_and_the_token_stays_in_the_keyring() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let waba = world.add_waba("Blumenhaus Lena");
+    let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
+    let desktop = Desktop::new(dir.path(), "desk");
+
+    let refused = cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some("EAAG-not-a-real-token"))?;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("Meta refused"), "{stderr}");
+    assert_eq!(ok_json(cli(&desktop, &sim, &["accounts"], None)?)?, serde_json::json!([]), "nothing kept after a refusal");
+
+    let account = ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    assert_eq!(account["status"], "connected");
+    assert_eq!(account["displayName"], "Blumenhaus Lena (+49 30 901820)");
+
+    // The token is nowhere but the keyring: not in the store, its WAL, an export, or the log.
+    let export = ok_json(cli(&desktop, &sim, &["export-json"], None)?)?;
+    assert!(!export.to_string().contains(&waba.system_user_token));
+    let log = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(!log.contains(&waba.system_user_token));
+    for (path, bytes) in files_under(&desktop.dir)? {
+        assert!(!contains(&bytes, waba.system_user_token.as_bytes()), "{} holds the token", path.display());
+    }
+
+    // Disconnect keeps the history unless asked; the token goes.
+    let id = account["id"].as_i64().unwrap().to_string();
+    ok_json(cli(&desktop, &sim, &["disconnect", &id], None)?)?;
+    let accounts = ok_json(cli(&desktop, &sim, &["accounts"], None)?)?;
+    assert_eq!(accounts[0]["status"], "disconnected");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_connect_with_a_user_token_and_are_subscribed_to_webhooks() -> anyhow::Result<()> {
+    let shop = connected_shop(3).await?;
+    let world = shop.sim.world();
+    assert!(world.subscribed_fields(&shop.page_id).iter().any(|f| f == "messages"), "the Page is subscribed to the app");
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
+    let platforms: Vec<&str> = accounts.as_array().unwrap().iter().map(|a| a["platform"].as_str().unwrap()).collect();
+    assert_eq!(platforms, ["instagram", "messenger"]);
+
+    // Meta drops the subscription (an hour of failed deliveries): the check re-subscribes.
+    world.unsubscribe_app(&shop.page_id);
+    let report = ok_json(cli(&shop.desktop, &shop.sim, &["check-subscriptions"], None)?)?;
+    assert_eq!(report[0]["outcome"], "resubscribed");
+    assert!(world.subscribed_fields(&shop.page_id).iter().any(|f| f == "messages"));
+
+    // Disconnecting with --delete-data removes the account and its conversations.
+    ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
+    assert!(shop.desktop.message_count()? > 0);
+    let messenger = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"].as_i64().unwrap();
+    let instagram = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "instagram").unwrap()["id"].as_i64().unwrap();
+    ok_json(cli(&shop.desktop, &shop.sim, &["disconnect", &messenger.to_string(), "--delete-data"], None)?)?;
+    ok_json(cli(&shop.desktop, &shop.sim, &["disconnect", &instagram.to_string(), "--delete-data"], None)?)?;
+    assert_eq!(shop.desktop.message_count()?, 0, "history deleted with the accounts");
+    assert!(world.subscribed_fields(&shop.page_id).is_empty(), "the Page was unsubscribed");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_is_fetched_resumes_after_a_kill_and_then_only_fetches_what_changed() -> anyhow::Result<()> {
+    let shop = connected_shop(60).await?;
+    let world = shop.sim.world();
+    let faults = shop.sim.faults();
+    // Slow Meta down so the first pass can be killed part-way.
+    faults.latency("*/conversations", Duration::from_millis(400));
+    let mut first = {
+        let mut command = shop.desktop.command();
+        command.env("CAHTS_GRAPH_BASE", shop.sim.base_url()).args(["sync-history"]);
+        command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn()?
+    };
+    let desktop_db = shop.desktop.db();
+    blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let count: i64 = rusqlite::Connection::open(&desktop_db)
+                .and_then(|c| c.query_row("SELECT count(*) FROM sync_cursors WHERE resource = 'conversations:messenger' AND cursor IS NOT NULL", [], |r| r.get(0)))
+                .unwrap_or(0);
+            if count > 0 {
+                return Ok(());
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "no page was applied");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+    .await?;
+    signal(first.id(), "KILL")?;
+    first.wait()?;
+    faults.clear();
+    let partial = shop.desktop.message_count()?;
+    assert!(partial > 0, "the first pages were kept");
+
+    let before = world.requests().len();
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
+    let resumed = world.requests()[before..]
+        .iter()
+        .find(|r| r.path.ends_with("/conversations") && r.query.iter().any(|(k, v)| k == "platform" && v == "messenger"))
+        .cloned()
+        .unwrap();
+    assert!(resumed.query.iter().any(|(k, _)| k == "after"), "the second pass resumed from the saved cursor: {resumed:?}");
+    assert!(reports.as_array().unwrap().iter().all(|r| r["complete"] == true), "{reports}");
+
+    // Every conversation, with what Meta details (the most recent messages).
+    let conn = rusqlite::Connection::open(shop.desktop.db())?;
+    let conversations: i64 = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+    assert_eq!(conversations, 61);
+    let all = world.conversations();
+    for info in all.iter().take(5) {
+        let newest = world.messages(&info.id).into_iter().max_by_key(|m| m.created_ms).unwrap();
+        let stored: i64 = conn.query_row("SELECT count(*) FROM messages WHERE platform_message_id = ?1", [&newest.id], |r| r.get(0))?;
+        assert_eq!(stored, 1, "the newest message of {} is stored", info.id);
+    }
+    drop(conn);
+
+    // Incremental: one customer writes; the next pass fetches only up to the last high-water mark.
+    let changed = all.iter().find(|c| c.platform == Platform::Messenger).unwrap();
+    let mid = world.customer_writes(&changed.id, "Is the peony bouquet still available for Saturday?");
+    let before = world.requests().len();
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
+    let messenger = reports.as_array().unwrap().iter().find(|r| r["conversations"].as_u64() == Some(1));
+    assert!(messenger.is_some(), "only the changed conversation was read again: {reports}");
+    let pages_read = world.requests()[before..].iter().filter(|r| r.path.ends_with("/conversations")).count();
+    assert!(pages_read <= 2, "an incremental pass reads the first page only per account, read {pages_read}");
+    let conn = rusqlite::Connection::open(shop.desktop.db())?;
+    let body: String = conn.query_row("SELECT body FROM messages WHERE platform_message_id = ?1", [&mid], |r| r.get(0))?;
+    assert!(body.contains("peony"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_expiring_mid_backfill_asks_for_reconnecting_and_limits_slow_or_pause_it() -> anyhow::Result<()> {
+    let shop = connected_shop(60).await?;
+    let faults = shop.sim.faults();
+    faults.expire_token_after(&shop.page_token, 1);
+    let out = cli(&shop.desktop, &shop.sim, &["sync-history"], None)?;
+    assert!(!out.status.success(), "{} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
+    let messenger = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap().clone();
+    assert_eq!(messenger["status"], "needs_reconnect", "{messenger}");
+    assert!(messenger["statusDetail"].as_str().unwrap().contains("Connect the account again"));
+    assert!(shop.desktop.message_count()? > 0, "the page fetched before expiry was kept");
+
+    // Usage near the limit slows the pace; at the limit the pass pauses until Meta's time.
+    let shop = connected_shop(60).await?;
+    let faults = shop.sim.faults();
+    faults.set_business_usage(&shop.page_id, 95);
+    let id = messenger_id(&shop)?;
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
+    assert!(reports[0]["slowedMs"].as_u64().unwrap() > 0, "{reports}");
+    let shop = connected_shop(60).await?;
+    let faults = shop.sim.faults();
+    faults.set_business_usage(&shop.page_id, 100);
+    let id = messenger_id(&shop)?;
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
+    assert!(reports[0]["pausedUntil"].as_i64().is_some(), "{reports}");
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
+    let messenger = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap().clone();
+    assert_eq!(messenger["status"], "rate_limited");
+    assert!(!shop.ig_id.is_empty());
+    Ok(())
+}
+
+fn messenger_id(shop: &Shop) -> anyhow::Result<String> {
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
+    Ok(accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"].as_i64().unwrap().to_string())
+}
+
+fn conversation_of(desktop: &Desktop, contact_platform_id: &str) -> anyhow::Result<i64> {
+    let conn = rusqlite::Connection::open(desktop.db())?;
+    Ok(conn.query_row(
+        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.platform_user_id = ?1",
+        [contact_platform_id],
+        |r| r.get(0),
+    )?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_the_window() -> anyhow::Result<()> {
+    let shop = connected_shop(2).await?;
+    let world = shop.sim.world();
+    let faults = shop.sim.faults();
+    let conversations = world.conversations();
+    let convo = conversations.iter().find(|c| c.platform == Platform::Messenger).unwrap().clone();
+    world.customer_writes(&convo.id, "Do you deliver on Sundays?");
+    ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
+    let id = conversation_of(&shop.desktop, &convo.participant_id)?.to_string();
+
+    // In the window: sent, the local row takes Meta's id.
+    let sent = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Yes, until noon."], None)?)?;
+    assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
+    let mid = sent["outcome"]["platformMessageId"].as_str().unwrap().to_string();
+    let records = world.sent();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].request["message"]["metadata"], format!("cahts:{}", sent["clientId"].as_str().unwrap()));
+    let conn = rusqlite::Connection::open(shop.desktop.db())?;
+    let (status, text): (i64, String) =
+        conn.query_row("SELECT status, body FROM messages WHERE platform_message_id = ?1", [&mid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    assert_eq!((status, text.as_str()), (10, "Yes, until noon."));
+    drop(conn);
+
+    // Meta processes the send but the answer is lost: not sent again; the echo settles it.
+    faults.drop_after_processing("POST */messages", 1);
+    let lost = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "We open at 9."], None)?)?;
+    assert_eq!(lost["outcome"]["state"], "unconfirmed", "{lost}");
+    assert_eq!(world.sent().len(), 2, "Meta has it once");
+    let echo = world.sent().last().unwrap().clone();
+    let echo_body = serde_json::json!({"object":"page","entry":[{"id": shop.page_id, "time": echo.at_ms, "messaging":[{
+        "sender":{"id": shop.page_id}, "recipient":{"id": convo.participant_id}, "timestamp": echo.at_ms,
+        "message":{"mid": echo.message_id, "is_echo": true, "app_id": 1, "metadata": echo.request["message"]["metadata"], "text": "We open at 9."}}]}]});
+    let file = shop.desktop.dir.join("echo.json");
+    std::fs::write(&file, echo_body.to_string())?;
+    ok_json(cli(&shop.desktop, &shop.sim, &["ingest-webhook", file.to_str().unwrap()], None)?)?;
+    // The grace period has not passed, and an echo settled it anyway: nothing is re-sent.
+    let outbox = ok_json(cli(&shop.desktop, &shop.sim, &["outbox"], None)?)?;
+    assert_eq!(outbox["outcomes"], serde_json::json!([]), "{outbox}");
+    assert_eq!(world.sent().len(), 2);
+    let conn = rusqlite::Connection::open(shop.desktop.db())?;
+    let copies: i64 = conn.query_row("SELECT count(*) FROM messages WHERE body = 'We open at 9.'", [], |r| r.get(0))?;
+    assert_eq!(copies, 1, "one message in the thread, not a local copy beside the echo");
+    drop(conn);
+
+    // A transient 5xx answer: the send may have happened; it waits for an echo.
+    faults.fail_next("POST */messages", 1, Fault::transient());
+    let transient = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Anything else?"], None)?)?;
+    assert_eq!(transient["outcome"]["state"], "unconfirmed", "{transient}");
+
+    // Outside the window (8 days): refused before any call to Meta.
+    world.age_conversation(&convo.id, Duration::from_secs(8 * 24 * 3600));
+    ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
+    let before = world.sent().len();
+    let closed = cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Hello again"], None)?;
+    if closed.status.success() {
+        // The store's copy of the conversation is older than Meta's: Meta refuses instead.
+        let v: Value = serde_json::from_slice(&closed.stdout)?;
+        assert_eq!(v["outcome"]["state"], "failed", "{v}");
+    } else {
+        assert!(String::from_utf8_lossy(&closed.stderr).contains("7 days"));
+        assert_eq!(world.sent().len(), before, "nothing reached Meta");
+    }
+    Ok(())
+}
