@@ -313,3 +313,102 @@ async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anywhere_but_the_keyring() -> anyhow::Result<()> {
+    use cahts_tests::harness::{Relay, APP_SECRET};
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    // The relay's Meta app is meta-sim's app: same id and secret.
+    let mut app = world.app();
+    app.app_secret = APP_SECRET.to_string();
+    world.set_app(app.clone());
+    let user = world.add_user("Lena Vogel");
+    world.set_login_user(&user.id);
+    let page = world.add_page_for(&user.id, "Blumenhaus Lena");
+    world.add_instagram(&page.id, "blumenhaus.lena", "Blumenhaus Lena");
+    world.allow_redirect_uri("https://relay.example.test/oauth/callback");
+    let relay = Relay::start(
+        dir.path(),
+        &[
+            ("CAHTS_RELAY_PUBLIC_URL", "https://relay.example.test"),
+            ("CAHTS_RELAY_META_APP_ID", &app.app_id),
+            ("CAHTS_RELAY_GRAPH_API_BASE", &sim.base_url()),
+            ("CAHTS_RELAY_FACEBOOK_DIALOG_BASE", &sim.base_url()),
+        ],
+    )?;
+    let desktop = Desktop::new(dir.path(), "desk");
+    desktop.pair(&relay, "default")?;
+
+    let mut child = desktop
+        .command()
+        .env("CAHTS_GRAPH_BASE", sim.base_url())
+        .arg("connect-facebook")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let first = blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line)?;
+        Ok((line, stdout))
+    })
+    .await?;
+    let (line, mut stdout) = first;
+    let authorize: Value = serde_json::from_str(&line)?;
+    let url = authorize["authorizeUrl"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&sim.base_url()), "{url}");
+
+    // The owner logs in: Meta's dialog redirects the browser to the relay's callback.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let dialog = browser.get(&url).send().await?;
+    assert_eq!(dialog.status(), 302);
+    let location = dialog.headers()["location"].to_str()?.to_string();
+    let query = location.split_once('?').unwrap().1.split('#').next().unwrap();
+    let callback = browser.get(format!("{}/oauth/callback?{query}", relay.url())).send().await?;
+    assert_eq!(callback.status(), 200);
+    assert!(callback.text().await?.contains("Connected"));
+
+    let (status, rest) = blocking(move || {
+        let status = child.wait()?;
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest)?;
+        Ok((status, rest))
+    })
+    .await?;
+    assert!(status.success(), "connect-facebook failed");
+    let accounts: Value = serde_json::from_str(rest.trim())?;
+    let platforms: Vec<&str> = accounts.as_array().unwrap().iter().map(|a| a["platform"].as_str().unwrap()).collect();
+    assert_eq!(platforms, ["messenger", "instagram"]);
+    assert!(world.subscribed_fields(&page.id).iter().any(|f| f == "messages"));
+
+    // Tokens: the long-lived user token is forgotten once the Pages are connected; none
+    // of Meta's tokens is in the relay's files, the desktop's files or either log.
+    let issued: Vec<String> = world
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth/access_token"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(issued.len() >= 2, "code and long-lived exchanges happened on the relay");
+    for root in [dir.path().join("relay"), desktop.dir.clone()] {
+        for (path, bytes) in files_under(&root)? {
+            for token in world_tokens(&world) {
+                assert!(!contains(&bytes, token.as_bytes()), "{} holds a Meta token", path.display());
+            }
+        }
+    }
+    for token in world_tokens(&world) {
+        assert!(!relay.log().contains(&token));
+    }
+    let conn = rusqlite::Connection::open(desktop.db())?;
+    let leftovers: i64 = conn.query_row("SELECT count(*) FROM relay_state WHERE key LIKE 'oauth.%'", [], |r| r.get(0))?;
+    assert_eq!(leftovers, 0, "the login's bookkeeping is cleared");
+    Ok(())
+}
+
+/// Every token meta-sim has issued (app tokens excluded: they contain the app id).
+fn world_tokens(world: &cahts_tests::meta_sim::World) -> Vec<String> {
+    world.issued_tokens().into_iter().filter(|t| !t.contains('|')).collect()
+}

@@ -912,6 +912,11 @@ impl World {
         lock(&self.shared).app = app;
     }
 
+    /// Every token issued so far (for tests that scan files and logs for leaks).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.shared).tokens.keys().cloned().collect()
+    }
+
     /// Fake-clock now, Unix ms.
     pub fn now_ms(&self) -> i64 {
         lock(&self.shared).now()
