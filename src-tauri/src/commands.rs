@@ -120,3 +120,22 @@ pub async fn connect_pages(engine: Engine_<'_>, request: ConnectPagesRequest) ->
 pub async fn disconnect_account(engine: Engine_<'_>, request: DisconnectRequest) -> Reply<DisconnectResult> {
     Ok(engine.disconnect_account(request).await?)
 }
+
+// The text is the owner's message: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn send_text(engine: Engine_<'_>, request: SendTextRequest) -> Reply<OutboxRef> {
+    Ok(engine.send_text(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn retry_send(engine: Engine_<'_>, request: OutboxRef) -> Reply<()> {
+    Ok(engine.retry_send(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn discard_send(engine: Engine_<'_>, request: OutboxRef) -> Reply<()> {
+    Ok(engine.discard_send(request).await?)
+}

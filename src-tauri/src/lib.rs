@@ -75,6 +75,7 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
         let engine = engine.clone();
         async move {
             engine.start_change_feed();
+            engine.start_outbox_worker();
         }
     });
     tauri::async_runtime::spawn(async move {

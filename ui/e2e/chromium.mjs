@@ -171,6 +171,8 @@ async function run(page) {
     await waitUntil(page, (sel) => !document.querySelector(sel), `${row("c-noah")} .badge`, "Noah's unread badge should disappear after opening");
     const story = await page.textContent(`${tid("thread")} .quote--story`);
     assert(story.includes("Replied to your story"), "a story reply shows 'Replied to your story'");
+    const closed = await page.textContent(tid("composer-closed"));
+    assert(closed.includes("replies are switched off"), `demo conversations cannot be answered, got "${closed}"`);
   });
 
   await step("a failed WhatsApp message shows why on hover", async () => {
@@ -406,6 +408,27 @@ async function run(page) {
     const call = (await calls(page, "disconnect_account"))[0];
     assert(call.request.deleteData === true, "disconnect_account asked to delete the data");
     await page.keyboard.press("Escape");
+  });
+
+  await step("replying: Enter sends; a refused reply can be sent again or discarded", async () => {
+    await page.evaluate(() => window.__cahtsFake.receiveNewConversation());
+    await page.evaluate(() => window.__cahtsFake.emitStoreChanged({ conversationIds: [], everything: true }));
+    await page.waitForSelector(row("c-harper"), { timeout: 5000 });
+    await page.click(row("c-harper"));
+    await page.waitForSelector(tid("composer-input"));
+    await page.fill(tid("composer-input"), "Yes, we are open 10–14 on Sundays.");
+    await page.keyboard.press("Enter");
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("open 10–14")), tid("thread-message"), "the reply appears in the thread");
+    assert((await page.inputValue(tid("composer-input"))) === "", "the box is emptied after sending");
+    const sent = (await calls(page, "send_text"))[0];
+    assert(sent.request.conversationId === "c-harper" && sent.request.text === "Yes, we are open 10–14 on Sundays.", "send_text got the conversation and text");
+    await page.fill(tid("composer-input"), "Sorry, this is outside the window");
+    await page.click(tid("composer-send"));
+    await page.waitForSelector(tid("failed-send-actions"));
+    await shot(page, "reply-failed.png");
+    await page.click(tid("discard-send"));
+    await page.waitForSelector(tid("failed-send-actions"), { state: "detached" });
+    assert((await calls(page, "discard_send")).length === 1, "discard_send called once");
   });
 
   await step("no errors in the page console", async () => {

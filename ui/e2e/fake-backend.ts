@@ -16,7 +16,7 @@ import type {
   ThreadMessage,
   UiError,
 } from "../src/ipc/bindings";
-import { demoConversations, type FakeConversation } from "./fixtures";
+import { NO_EXTRAS, demoConversations, type FakeConversation } from "./fixtures";
 
 type Handlers = { [K in keyof Commands]: (request: Commands[K]["request"]) => Commands[K]["response"] };
 
@@ -238,6 +238,35 @@ export function createFakeBackend(now: number) {
         ? accounts.filter((a) => a.id !== accountId)
         : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
       return { warning: null };
+    },
+    send_text: ({ conversationId, text }) => {
+      if (mode === "demo") throw bad("Demo conversations are not real: nothing can be sent from them.");
+      const c = find(conversationId);
+      const clientId = `c${c.messages.length + 1}`;
+      const failed = text.includes("outside the window");
+      c.messages.push({
+        extras: { ...NO_EXTRAS },
+        id: `out-${clientId}`,
+        mid: failed ? `local:${clientId}` : `m_sent_${clientId}`,
+        direction: "outbound",
+        kind: "text",
+        text,
+        sentAt: Date.now(),
+        status: failed ? "failed" : "sent",
+        failure: failed ? { code: 10, reason: "The reply window has closed for this conversation." } : null,
+        attachments: [],
+        reactions: [],
+        quoted: null,
+        edited: false,
+        deleted: false,
+      });
+      return { clientId };
+    },
+    retry_send: ({ clientId }) => {
+      for (const c of store()) for (const m of c.messages) if (m.mid === `local:${clientId}`) m.status = "pending";
+    },
+    discard_send: ({ clientId }) => {
+      for (const c of store()) c.messages = c.messages.filter((m) => m.mid !== `local:${clientId}`);
     },
     relay_status: () => relay,
     pair_relay: ({ relayUrl, code }) => {

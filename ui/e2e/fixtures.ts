@@ -36,7 +36,7 @@ export const ACCOUNTS: Record<Platform, AccountRef> = {
   whatsapp: { id: "acc-wa", platform: "whatsapp", assetId: "209374651", name: "Bloom & Co · +44 20 7946 0958", status: "connected" },
 };
 
-const NO_EXTRAS: MessageExtras = {
+export const NO_EXTRAS: MessageExtras = {
   location: null,
   payload: null,
   buttonTitle: null,

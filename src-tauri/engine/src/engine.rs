@@ -75,6 +75,7 @@ pub struct Engine {
     wake_feed: Notify,
     relay: crate::relay_link::RelayControl,
     graph: crate::meta::graph::GraphClient,
+    wake_outbox: Notify,
 }
 
 impl Engine {
@@ -90,6 +91,7 @@ impl Engine {
             wake_feed: Notify::new(),
             relay: Default::default(),
             graph: crate::meta::graph::GraphClient::new(crate::meta::graph::GraphConfig::from_env()),
+            wake_outbox: Notify::new(),
         }))
     }
 
@@ -289,6 +291,79 @@ impl Engine {
     pub async fn disconnect_account(&self, req: DisconnectRequest) -> std::result::Result<DisconnectResult, crate::accounts::AccountError> {
         let warning = self.accounts().await?.disconnect(req.account_id, req.delete_data).await?;
         Ok(DisconnectResult { warning })
+    }
+
+    /// Queues a reply; the outbox worker sends it.
+    pub async fn send_text(&self, req: SendTextRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+        if self.mode() == StoreMode::Demo {
+            return Err(crate::outbox::OutboxError::Refused("Demo conversations are not real: nothing can be sent from them.".into()));
+        }
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        let client_id = crate::outbox::enqueue_text(&self.store(), id, req.text, req.reply_to).await?;
+        self.wake_feed.notify_one();
+        self.wake_outbox.notify_one();
+        Ok(OutboxRef { client_id })
+    }
+
+    pub async fn retry_send(&self, req: OutboxRef) -> std::result::Result<(), crate::outbox::OutboxError> {
+        crate::outbox::retry(&self.real_store().await?, &req.client_id).await?;
+        self.wake_feed.notify_one();
+        self.wake_outbox.notify_one();
+        Ok(())
+    }
+
+    pub async fn discard_send(&self, req: OutboxRef) -> std::result::Result<(), crate::outbox::OutboxError> {
+        crate::outbox::discard(&self.real_store().await?, &req.client_id).await?;
+        self.wake_feed.notify_one();
+        Ok(())
+    }
+
+    /// Sends what the outbox holds, now and whenever woken or every few seconds (retries,
+    /// echo grace periods). Settles sends a previous run left unconfirmed first. Call once,
+    /// inside a tokio runtime.
+    pub fn start_outbox_worker(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut recovered = false;
+            loop {
+                let Some(engine) = weak.upgrade() else { return };
+                if let Err(e) = engine.outbox_pass(&mut recovered).await {
+                    tracing::warn!(error = %e, "outbox pass failed");
+                }
+                let wake = async { engine.wake_outbox.notified().await };
+                tokio::select! {
+                    _ = wake => {}
+                    _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+                }
+            }
+        });
+    }
+
+    async fn outbox_pass(&self, recovered: &mut bool) -> std::result::Result<(), crate::outbox::OutboxError> {
+        let store = self.real_store().await?;
+        if !*recovered {
+            let count = crate::outbox::recover_after_crash(&store).await?;
+            if count > 0 {
+                tracing::warn!(count, "sends interrupted by the last shutdown wait for Meta's confirmation");
+            }
+            *recovered = true;
+        }
+        let pending: bool = store
+            .read(|c| {
+                use crate::error::SqlContext as _;
+                c.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'retry_after_grace'))", [], |r| r.get(0))
+                    .ctx("checking the outbox")
+            })
+            .await?;
+        if !pending {
+            return Ok(());
+        }
+        let accounts = self.accounts().await?;
+        let outcomes = crate::outbox::process_due(&store, &accounts, &self.graph).await?;
+        if !outcomes.is_empty() {
+            self.wake_feed.notify_one();
+        }
+        Ok(())
     }
 
     /// Switches to the demo store, generating it on first use.

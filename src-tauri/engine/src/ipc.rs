@@ -347,6 +347,22 @@ pub struct DisconnectResult {
     pub warning: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendTextRequest {
+    pub conversation_id: String,
+    pub text: String,
+    /// Platform id of the message this answers.
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxRef {
+    /// The id a sent message carries until Meta gives it one (`local:<clientId>`).
+    pub client_id: String,
+}
+
 /// Event carrying a [`RelayStatus`] whenever the relay link's state changes.
 pub const RELAY_STATUS_EVENT: &str = "relay://status";
 
@@ -493,6 +509,18 @@ impl From<crate::accounts::AccountError> for UiError {
     }
 }
 
+impl From<crate::outbox::OutboxError> for UiError {
+    fn from(e: crate::outbox::OutboxError) -> Self {
+        use crate::outbox::OutboxError as O;
+        match e {
+            O::Refused(message) => UiError { code: ErrorCode::Validation, message, action: None },
+            O::NotFound => UiError { code: ErrorCode::NotFound, message: "This conversation is no longer in your inbox.".into(), action: Some("Refresh the inbox.".into()) },
+            O::Account(a) => a.into(),
+            O::Store(s) => s.into(),
+        }
+    }
+}
+
 /// Every command the window can call: `name(request) -> response`. The shell registers
 /// exactly this list (`with_commands!`), and the TypeScript command map is generated
 /// from it, so a command cannot exist on one side only.
@@ -518,6 +546,9 @@ macro_rules! with_commands {
             facebook_login_status(FacebookLoginRef) -> FacebookLoginStatus;
             connect_pages(ConnectPagesRequest) -> Vec<AccountView>;
             disconnect_account(DisconnectRequest) -> DisconnectResult;
+            send_text(SendTextRequest) -> OutboxRef;
+            retry_send(OutboxRef) -> ();
+            discard_send(OutboxRef) -> ();
         }
     };
 }
@@ -545,6 +576,7 @@ pub fn typescript_bindings() -> String {
         crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
         crate::accounts::AccountView, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
         FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
+        SendTextRequest, OutboxRef,
     );
     macro_rules! command_map {
         ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{

@@ -295,6 +295,18 @@ export type DisconnectResult = {
  */
 warning: string | null, };
 
+export type SendTextRequest = { conversationId: string, text: string, 
+/**
+ * Platform id of the message this answers.
+ */
+replyTo: string | null, };
+
+export type OutboxRef = { 
+/**
+ * The id a sent message carries until Meta gives it one (`local:<clientId>`).
+ */
+clientId: string, };
+
 /** Every command: its request (passed as `request`) and its response. */
 export interface Commands {
   app_status: { request: undefined; response: AppStatus };
@@ -315,6 +327,9 @@ export interface Commands {
   facebook_login_status: { request: FacebookLoginRef; response: FacebookLoginStatus };
   connect_pages: { request: ConnectPagesRequest; response: Array<AccountView> };
   disconnect_account: { request: DisconnectRequest; response: DisconnectResult };
+  send_text: { request: SendTextRequest; response: OutboxRef };
+  retry_send: { request: OutboxRef; response: void };
+  discard_send: { request: OutboxRef; response: void };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

@@ -1,4 +1,5 @@
 /** One message: quote, bubble, reactions and the small line with time and status. */
+import { useDiscardSend, useRetrySend, localClientId } from "../compose/api";
 import { memo } from "react";
 import type { Quoted, Reaction, ThreadMessage } from "../../ipc/bindings";
 import { formatClock, formatFull } from "../../lib/time";
@@ -65,9 +66,10 @@ type Props = {
   showMeta: boolean;
   contactName: string;
   highlighted: boolean;
+  conversationId: string;
 };
 
-export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted }: Props) {
+export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted, conversationId }: Props) {
   const common = {
     "data-testid": "thread-message",
     "data-direction": m.direction,
@@ -106,7 +108,27 @@ export const Message = memo(function Message({ message: m, position, showMeta, c
             {m.direction === "outbound" && m.status ? <StatusIcon status={m.status} failure={m.failure} /> : null}
           </div>
         ) : null}
+        {m.direction === "outbound" && m.status === "failed" && localClientId(m.mid) ? (
+          <FailedSendActions conversationId={conversationId} clientId={localClientId(m.mid)!} />
+        ) : null}
       </div>
     </div>
   );
 });
+
+/** A reply that did not go out: send it again, or drop it. */
+function FailedSendActions({ conversationId, clientId }: { conversationId: string; clientId: string }) {
+  const retry = useRetrySend(conversationId);
+  const discard = useDiscardSend(conversationId);
+  const busy = retry.isPending || discard.isPending;
+  return (
+    <div className="msg__actions" data-testid="failed-send-actions">
+      <button type="button" className="btn btn--secondary" data-testid="retry-send" disabled={busy} onClick={() => retry.mutate({ clientId })}>
+        Send again
+      </button>
+      <button type="button" className="btn btn--ghost" data-testid="discard-send" disabled={busy} onClick={() => discard.mutate({ clientId })}>
+        Discard
+      </button>
+    </div>
+  );
+}

@@ -110,6 +110,7 @@ export function MessageList({ conversationId, messages, contactName, hasOlder, l
               showMeta={item.showMeta}
               contactName={contactName}
               highlighted={item.message.id === focusMessageId}
+              conversationId={conversationId}
             />
           ),
         )}

@@ -5,7 +5,9 @@ import { displayName } from "../../lib/contact";
 import { MOD_KEY } from "../../lib/keys";
 import { Icon } from "../../ui/Icon";
 import { ErrorState, Kbd, Skeleton } from "../../ui/states";
+import { Composer } from "../compose/Composer";
 import { useMarkRead } from "../conversations/api";
+import { useAppStatus } from "../status/api";
 import { useThread } from "./api";
 import { chronological } from "./layout";
 import { MessageList } from "./MessageList";
@@ -52,6 +54,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   const messages = useMemo(() => chronological(thread.data), [thread.data]);
   // Freshest first: the list row (optimistic changes), the thread page, what was clicked.
   const header = listRow ?? conversation ?? initial;
+  const demo = useAppStatus().data?.mode === "demo";
 
   return (
     <section className="thread" data-testid="thread" data-conversation-id={conversationId} aria-label="Conversation">
@@ -82,6 +85,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           now={now}
         />
       )}
+      {header ? <Composer conversation={header} now={now} demo={demo} /> : null}
     </section>
   );
 }

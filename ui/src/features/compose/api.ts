@@ -1,0 +1,54 @@
+/** Sending replies through the outbox: send, and retry or discard a failed send. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { OutboxRef, SendTextRequest, UiError } from "../../ipc/bindings";
+import { call } from "../../ipc/transport";
+import { applyInvalidation, keys, type Invalidation } from "../../lib/invalidation";
+import { conversationKeys } from "../conversations/api";
+import { threadKeys } from "../thread/api";
+
+/** A send changes the thread (a pending message) and the list (its preview and order). */
+export const composeInvalidations = {
+  send: (conversationId: string): Invalidation => keys(threadKeys.detail(conversationId), conversationKeys.lists()),
+};
+
+export function useSendText() {
+  const client = useQueryClient();
+  return useMutation<OutboxRef, UiError, SendTextRequest>({
+    mutationFn: (request) => call("send_text", request),
+    meta: { inlineError: true },
+    onSuccess: (_ref, request) => applyInvalidation(client, composeInvalidations.send(request.conversationId)),
+  });
+}
+
+export function useRetrySend(conversationId: string) {
+  const client = useQueryClient();
+  return useMutation<void, UiError, OutboxRef>({
+    mutationFn: (request) => call("retry_send", request),
+    onSuccess: () => applyInvalidation(client, composeInvalidations.send(conversationId)),
+  });
+}
+
+export function useDiscardSend(conversationId: string) {
+  const client = useQueryClient();
+  return useMutation<void, UiError, OutboxRef>({
+    mutationFn: (request) => call("discard_send", request),
+    onSuccess: () => applyInvalidation(client, composeInvalidations.send(conversationId)),
+  });
+}
+
+/** The outbox id of a message this computer sent and Meta has not numbered yet. */
+export function localClientId(mid: string): string | null {
+  return mid.startsWith("local:") ? mid.slice("local:".length) : null;
+}
+
+/** Per-platform length limits (META-API.md §3.3, §3.4): characters, or bytes for Instagram. */
+export function lengthLeft(platform: "messenger" | "instagram" | "whatsapp", text: string): number {
+  switch (platform) {
+    case "messenger":
+      return 2000 - [...text].length;
+    case "instagram":
+      return 1000 - new TextEncoder().encode(text).length;
+    case "whatsapp":
+      return 4096 - [...text].length;
+  }
+}
