@@ -10,14 +10,24 @@ cd "$(dirname "$0")/.."
 app=$(realpath "$1")
 cli=$(realpath "$2")
 relay=$(realpath "$3")
+metasim=$(realpath "$4")
 fixtures=$(realpath tests/fixtures/meta)
 mkdir -p ui/test-results
 export PATH="$HOME/.cargo/bin:$PATH"
 sandbox=$(mktemp -d -t cahts-window-XXXXXX)
-trap 'rm -rf "$sandbox"' EXIT
 export CAHTS_DATA_DIR="$sandbox/data"
 export XDG_DATA_HOME="$sandbox/xdg-data" XDG_CACHE_HOME="$sandbox/xdg-cache" XDG_CONFIG_HOME="$sandbox/xdg-config"
 mkdir -p "$CAHTS_DATA_DIR"
+# meta-sim plays Meta for the account and reply steps; the app reaches it through
+# CAHTS_GRAPH_BASE, inherited like everything else from tauri-driver's environment.
+"$metasim" --port 0 > "$sandbox/meta-sim.out" 2> "$sandbox/meta-sim.err" &
+metasim_pid=$!
+trap 'kill "$metasim_pid" 2>/dev/null || true; rm -rf "$sandbox"' EXIT
+for _ in $(seq 100); do [ "$(wc -l < "$sandbox/meta-sim.out")" -ge 2 ] && break; sleep 0.1; done
+export CAHTS_GRAPH_BASE
+CAHTS_GRAPH_BASE=$(sed -n 's/^meta-sim listening on //p' "$sandbox/meta-sim.out")
+[ -n "$CAHTS_GRAPH_BASE" ] || { echo "meta-sim did not start:"; cat "$sandbox/meta-sim.err"; exit 1; }
+sed -n 2p "$sandbox/meta-sim.out" > "$sandbox/meta-sim.json"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   set -euo pipefail
   # Pairing keeps the device key in the Secret Service: an unlocked keyring on this bus.
@@ -26,5 +36,5 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   driver=$!
   trap "kill $driver 2>/dev/null || true" EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
-  cd ui && node e2e/window.mjs "$0" "$1" "$2" "$3"
-' "$app" "$cli" "$fixtures" "$relay"
+  cd ui && node e2e/window.mjs "$0" "$1" "$2" "$3" "$4"
+' "$app" "$cli" "$fixtures" "$relay" "$sandbox/meta-sim.json"

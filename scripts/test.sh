@@ -22,7 +22,7 @@ section "UI in Chromium"
 
 section "the real window (Xvfb + tauri-driver + WebKitWebDriver)"
 cargo build -p cahts --features custom-protocol
-cargo build -p cahts-engine --bin cahts-cli -p cahts-relay --bin cahts-relay
-./scripts/test-window.sh "$target/debug/cahts" "$target/debug/cahts-cli" "$target/debug/cahts-relay"
+cargo build -p cahts-engine --bin cahts-cli -p cahts-relay --bin cahts-relay -p cahts-tests --bin meta-sim
+./scripts/test-window.sh "$target/debug/cahts" "$target/debug/cahts-cli" "$target/debug/cahts-relay" "$target/debug/meta-sim"
 
 section "all tests passed"

@@ -10,14 +10,14 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { remote } from 'webdriverio';
 
-const [app, cli, fixtures, relayBin] = process.argv.slice(2).map((p) => p && resolve(p));
-if (!app || !cli || !fixtures || !relayBin) {
-  console.error('usage: node e2e/window.mjs <cahts binary> <cahts-cli binary> <fixtures dir> <cahts-relay binary>');
+const [app, cli, fixtures, relayBin, metaSimSeed] = process.argv.slice(2).map((p) => p && resolve(p));
+if (!app || !cli || !fixtures || !relayBin || !metaSimSeed) {
+  console.error('usage: node e2e/window.mjs <cahts binary> <cahts-cli binary> <fixtures dir> <cahts-relay binary> <meta-sim seed.json>');
   process.exit(2);
 }
 
@@ -167,6 +167,57 @@ try {
     { timeout: 10_000, timeoutMsg: 'the relayed message is shown in its thread' },
   );
   await browser.saveScreenshot(join(shots, 'window-relay.png'));
+
+  step('connecting a WhatsApp number with a system-user token (checked by meta-sim)');
+  const seed = JSON.parse(readFileSync(metaSimSeed, 'utf8')).whatsapp;
+  await (await browser.$('[data-testid="accounts-nav"]')).click();
+  await (await browser.$('[data-testid="accounts-dialog"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('[data-testid="connect-whatsapp"]')).click();
+  await (await browser.$('[data-testid="wa-phone-id"]')).setValue(seed.phone_number_id);
+  await (await browser.$('[data-testid="wa-token"]')).setValue(seed.system_user_token);
+  await (await browser.$('[data-testid="wa-submit"]')).click();
+  await browser.waitUntil(
+    async () => {
+      for (const r of await browser.$$('[data-testid="account-row"]')) if ((await r.getAttribute('data-status')) === 'connected') return true;
+      return false;
+    },
+    { timeout: 20_000, timeoutMsg: 'the WhatsApp number is listed as connected' },
+  );
+  await browser.saveScreenshot(join(shots, 'window-accounts.png'));
+  await browser.keys('Escape');
+
+  step('a WhatsApp customer writes (through the relay) and the owner replies from the composer');
+  const at = Math.floor(Date.now() / 1000);
+  const waBody = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: seed.waba_id, changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: seed.display_phone_number, phone_number_id: seed.phone_number_id },
+      contacts: [{ profile: { name: 'Zoë Lefèvre' }, wa_id: seed.customer_wa_id }],
+      messages: [{ from: seed.customer_wa_id, id: 'wamid.window-test-0001', timestamp: String(at), type: 'text', text: { body: 'Bonjour ! Vous livrez samedi ?' } }],
+    } }] }],
+  });
+  const countBefore = (await browser.$$('[data-testid="conversation-item"]')).length;
+  await postWebhook(relayUrl, waBody);
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length === countBefore + 1, {
+    timeout: 20_000,
+    timeoutMsg: 'the WhatsApp conversation arrives',
+  });
+  await (await browser.$('[data-testid="conversation-item"]')).click();
+  const input = await browser.$('[data-testid="composer-input"]');
+  await input.waitForDisplayed({ timeout: 10_000 });
+  await input.setValue('Oui, samedi matin entre 9 h et 12 h.');
+  await browser.keys('Enter');
+  await browser.waitUntil(
+    async () => {
+      for (const m of await browser.$$('[data-testid="thread-message"]')) {
+        if ((await m.getText()).includes('samedi matin') && (await m.$$('.status--sent, .status--delivered')).length > 0) return true;
+      }
+      return false;
+    },
+    { timeout: 30_000, timeoutMsg: 'the reply is sent through meta-sim and shows as Sent' },
+  );
+  await browser.saveScreenshot(join(shots, 'window-reply.png'));
   console.log('window: all checks passed');
 } catch (error) {
   console.error(`window: FAILED: ${error?.message ?? error}`);
