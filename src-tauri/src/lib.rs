@@ -76,6 +76,7 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
         async move {
             engine.start_change_feed();
             engine.start_outbox_worker();
+            engine.start_jobs();
         }
     });
     tauri::async_runtime::spawn(async move {

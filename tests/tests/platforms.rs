@@ -412,3 +412,26 @@ async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anyw
 fn world_tokens(world: &cahts_tests::meta_sim::World) -> Vec<String> {
     world.issued_tokens().into_iter().filter(|t| !t.contains('|')).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_jobs_resubscribe_resync_and_catch_dead_tokens_and_remember_their_last_run() -> anyhow::Result<()> {
+    let shop = connected_shop(3).await?;
+    let world = shop.sim.world();
+    let first = ok_json(cli(&shop.desktop, &shop.sim, &["run-jobs"], None)?)?;
+    let jobs: Vec<&str> = first.as_array().unwrap().iter().map(|r| r["job"].as_str().unwrap()).collect();
+    assert_eq!(jobs, ["tokens", "subscriptions", "history"], "{first}");
+    assert!(shop.desktop.message_count()? > 0, "the history job fetched conversations");
+    // The last runs are remembered: a second run (a restart) finds nothing due.
+    assert_eq!(ok_json(cli(&shop.desktop, &shop.sim, &["run-jobs"], None)?)?, serde_json::json!([]));
+
+    // Meta dropped the subscription and the Page token died: forced jobs notice both.
+    world.unsubscribe_app(&shop.page_id);
+    let report = ok_json(cli(&shop.desktop, &shop.sim, &["run-jobs", "--force"], None)?)?;
+    assert!(world.subscribed_fields(&shop.page_id).iter().any(|f| f == "messages"), "re-subscribed: {report}");
+    world.expire_token(&shop.page_token);
+    let report = ok_json(cli(&shop.desktop, &shop.sim, &["run-jobs", "--force"], None)?)?;
+    assert!(!report[0]["problems"].as_array().unwrap().is_empty(), "{report}");
+    let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
+    assert!(accounts.as_array().unwrap().iter().all(|a| a["status"] == "needs_reconnect"), "{accounts}");
+    Ok(())
+}

@@ -334,6 +334,11 @@ impl Accounts {
         }
     }
 
+    /// Back to normal after a pause (the limit's time passed and a call succeeded).
+    pub async fn mark_connected(&self, id: i64) -> Result<()> {
+        self.set_status(id, "connected", None, None).await
+    }
+
     async fn set_status_until(&self, id: i64, until: i64) -> Result<()> {
         self.set_status(id, "rate_limited", Some("Meta asked CAHTS to slow down; it resumes on its own.".into()), Some(until)).await
     }

@@ -366,6 +366,30 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs the background jobs (tokens, subscriptions, history) when due, checking every
+    /// minute. Call once, inside a tokio runtime.
+    pub fn start_jobs(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let Some(engine) = weak.upgrade() else { return };
+                match engine.accounts().await {
+                    Ok(accounts) => match engine.real_store().await {
+                        Ok(store) => {
+                            if let Err(e) = crate::jobs::run_due(&store, &accounts, &engine.graph, false).await {
+                                tracing::warn!(error = %e, "background jobs failed");
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "background jobs: no store"),
+                    },
+                    Err(e) => tracing::debug!(error = %e, "background jobs waiting for the secret store"),
+                }
+                drop(engine);
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        });
+    }
+
     /// Switches to the demo store, generating it on first use.
     pub async fn enter_demo(&self) -> Result<AppStatus> {
         if self.mode() != StoreMode::Demo {

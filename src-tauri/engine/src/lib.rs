@@ -21,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod ipc;
+pub mod jobs;
 pub mod meta;
 pub mod outbox;
 pub mod relay_link;

@@ -81,6 +81,13 @@ enum Command {
         #[arg(long)]
         reply_to: Option<String>,
     },
+    /// Runs the background jobs that are due (token and subscription checks, history
+    /// re-sync), as the app does every minute; for headless machines (cron).
+    RunJobs {
+        /// Run every job now, due or not.
+        #[arg(long)]
+        force: bool,
+    },
     /// Sends what is due in the outbox (retries), settles interrupted sends; prints outcomes.
     Outbox {
         /// Send a failed or unconfirmed message again.
@@ -297,7 +304,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::SyncHistory { .. }
         | Command::ConnectFacebook { .. }
         | Command::Send { .. }
-        | Command::Outbox { .. } => {
+        | Command::Outbox { .. }
+        | Command::RunJobs { .. } => {
             let engine = open(cli.db)?;
             let secrets = std::sync::Arc::new(SecretStore::from_env()?);
             let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
@@ -360,6 +368,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
                         let outcomes = cahts_engine::outbox::process_due(&store, &accounts, &graph).await?;
                         serde_json::json!({ "recoveredAsUnconfirmed": recovered, "outcomes": outcomes })
+                    }
+                    Command::RunJobs { force } => {
+                        let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
+                        serde_json::to_value(cahts_engine::jobs::run_due(&engine.store(), &accounts, &graph, force).await?)?
                     }
                     Command::SyncHistory { account } => {
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
