@@ -7,3 +7,7 @@ ALTER TABLE accounts ADD COLUMN parent_asset_id TEXT;
 CREATE INDEX messages_by_send_metadata ON messages (json_extract(extras, '$.sendMetadata'))
     WHERE json_extract(extras, '$.sendMetadata') IS NOT NULL;
 CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+
+-- A sent message is published through the relay to the owner's other computers once;
+-- 1 when the relay has queued it for them.
+ALTER TABLE outbox ADD COLUMN published INTEGER NOT NULL DEFAULT 0;

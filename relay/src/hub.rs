@@ -326,6 +326,23 @@ where
                         };
                         send!(text(&reply));
                     }
+                    ClientMessage::Publish { id, events } => {
+                        // The relay cannot read what it forwards to devices either way; it
+                        // only checks this is JSON before sealing it.
+                        let Ok(body) = serde_json::value::RawValue::from_string(events) else {
+                            return Err(SessionEnd::Protocol("publish: events are not JSON".into()));
+                        };
+                        let payload = cahts_protocol::wire::SealedPayload {
+                            kind: cahts_protocol::wire::PayloadKind::DeviceEvents,
+                            received_at_ms: now_ms(),
+                            body,
+                        };
+                        let plaintext = serde_json::to_vec(&payload).expect("payload serializes");
+                        let tenant = device.tenant.clone();
+                        let queued = app.store.write(move |state, tx| state.queue_for_others(tx, &tenant, device_id, &plaintext)).await?;
+                        tracing::debug!(queued, "device events published");
+                        send!(text(&ServerMessage::Published { id }));
+                    }
                     ClientMessage::Hello { .. } => return Err(SessionEnd::Protocol("hello sent twice".into())),
                 }
             }

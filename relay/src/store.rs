@@ -243,6 +243,28 @@ impl WriterState {
         Ok(outcome)
     }
 
+    /// Queues one payload for every device of `tenant` except `from` (device fan-out).
+    pub fn queue_for_others(&mut self, tx: &Transaction<'_>, tenant: &str, from: i64, payload: &[u8]) -> Result<usize> {
+        let now = now_ms();
+        let mut queued = 0;
+        let Some(devices) = self.routing.tenants_devices.get_mut(tenant) else { return Ok(0) };
+        for slot in devices.iter_mut().filter(|s| s.device_id != from) {
+            let key = match &mut slot.key {
+                Some(key) if !key.worn_out() => key,
+                key => key.insert(SealingKey::new(&slot.public_key, &mut OsRng)),
+            };
+            let sealed = key.seal(payload, &mut OsRng);
+            tx.prepare_cached("INSERT INTO queue (device_id, seq, received_at, sealed) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![slot.device_id, slot.next_seq, now, sealed]))
+                .ctx("queueing an event")?;
+            self.heads.insert(slot.device_id, slot.next_seq as u64);
+            slot.next_seq += 1;
+            slot.dirty = true;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
     /// Queues one payload for one device (OAuth results).
     pub fn queue_for_device(&mut self, tx: &Transaction<'_>, device_id: i64, payload: &[u8]) -> Result<()> {
         let slot = self

@@ -435,3 +435,59 @@ async fn background_jobs_resubscribe_resync_and_catch_dead_tokens_and_remember_t
     assert!(accounts.as_array().unwrap().iter().all(|a| a["status"] == "needs_reconnect"), "{accounts}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_through_the_relay() -> anyhow::Result<()> {
+    use cahts_tests::harness::{Relay, APP_SECRET};
+    use cahts_tests::meta_sim::webhooks::{RetryPolicy, WebhookSender};
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let waba = world.add_waba("Blumenhaus Lena");
+    let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
+    let customer = "4915112345678";
+    world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
+    let relay = Relay::start(dir.path(), &[])?;
+    let office = Desktop::new(dir.path(), "office");
+    let laptop = Desktop::new(dir.path(), "laptop");
+    office.pair(&relay, "default")?;
+    laptop.pair(&relay, "default")?;
+    ok_json(cli(&office, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+
+    // The customer's message reaches both computers.
+    let at = world.now_ms() / 1000;
+    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"id": waba.id, "changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"4930901820","phone_number_id": phone.id},
+        "contacts":[{"profile":{"name":"Zoë Lefèvre"},"wa_id": customer}],
+        "messages":[{"from": customer, "id":"wamid.fanout-0001","timestamp": at.to_string(),"type":"text","text":{"body":"Vous livrez samedi ?"}}]}}]}]});
+    let sender = WebhookSender::new(relay.webhook_url(), APP_SECRET).with_retry(RetryPolicy::once());
+    assert_eq!(sender.deliver(body.to_string().as_bytes()).await?.status, 200);
+    office.sync_until_idle()?;
+    laptop.sync_until_idle()?;
+
+    // The office replies; WhatsApp echoes nothing back, so the office publishes it.
+    let id = conversation_of(&office, customer)?.to_string();
+    let sent = ok_json(cli(&office, &sim, &["send", "--conversation", &id, "--text", "Oui, samedi matin."], None)?)?;
+    assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
+    let wamid = sent["outcome"]["platformMessageId"].as_str().unwrap().to_string();
+    office.sync_until_idle()?;
+    let conn = rusqlite::Connection::open(office.db())?;
+    let published: i64 = conn.query_row("SELECT published FROM outbox", [], |r| r.get(0))?;
+    assert_eq!(published, 1, "the relay confirmed the publication");
+    drop(conn);
+
+    let report = laptop.sync_until_idle()?;
+    assert_eq!(report["unreadable"], 0);
+    let conn = rusqlite::Connection::open(laptop.db())?;
+    let (text, direction, status): (String, String, i64) = conn.query_row(
+        "SELECT body, direction, status FROM messages WHERE platform_message_id = ?1",
+        [&wamid],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    assert_eq!((text.as_str(), direction.as_str(), status), ("Oui, samedi matin.", "outbound", 10));
+    // The relay never had it in clear.
+    for (path, bytes) in files_under(&relay.dir.join("relay"))? {
+        assert!(!contains(&bytes, b"samedi matin"), "{} holds the reply in clear", path.display());
+    }
+    Ok(())
+}

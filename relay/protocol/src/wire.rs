@@ -15,6 +15,8 @@
 //!   ── OAuthBegin { state, provider } ──▶
 //!                                     ◀── OAuthReady { state, authorize_url }
 //!                                         (or OAuthRefused { state, message })
+//!   ── Publish { id, events } ──▶           (what this device sent, for the others)
+//!                                     ◀── Published { id }          (durably queued)
 //! ```
 //!
 //! Heartbeats are websocket pings from the relay. The desktop acks only after the events
@@ -39,6 +41,14 @@ pub enum ClientMessage {
     },
     Ack {
         seq: u64,
+    },
+    /// Events this device produced (messages it sent) for the tenant's other devices:
+    /// WhatsApp sends no echo of a business's own messages, so this is how the other
+    /// computers see them. `events` is JSON; the relay seals it to each other device and
+    /// answers `Published` once queued. `id` is the device's own, to match the answer.
+    Publish {
+        id: String,
+        events: String,
     },
     /// Starts an OAuth flow whose result is sealed to this device.
     #[serde(rename = "oauth_begin")]
@@ -75,6 +85,10 @@ pub enum ServerMessage {
     OAuthReady {
         state: String,
         authorize_url: String,
+    },
+    /// A `Publish` is queued for every other device of the tenant.
+    Published {
+        id: String,
     },
     /// The relay cannot run this login (not configured for it, bad state).
     #[serde(rename = "oauth_refused")]
@@ -136,6 +150,8 @@ pub struct SealedPayload {
 pub enum PayloadKind {
     Webhook,
     OAuthResult,
+    /// Domain events published by another device of the same business (its sent messages).
+    DeviceEvents,
 }
 
 /// The outcome of an OAuth flow, sealed to the device that began it.

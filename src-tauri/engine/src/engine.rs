@@ -363,6 +363,9 @@ impl Engine {
         if !outcomes.is_empty() {
             self.wake_feed.notify_one();
         }
+        if outcomes.iter().any(|o| o.state == "sent") {
+            self.relay.nudge_publish();
+        }
         Ok(())
     }
 

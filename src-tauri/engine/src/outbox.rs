@@ -496,6 +496,58 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
         .await?)
 }
 
+/// Sent messages not yet published to the owner's other computers: (client id, events JSON).
+pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>> {
+    Ok(store
+        .read(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT o.client_id, o.platform_message_id, c.platform, a.asset_id, ct.platform_user_id, m.body, m.sent_at, m.reply_to_mid
+                     FROM outbox o JOIN messages m ON m.platform_message_id = o.platform_message_id
+                     JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
+                     JOIN contacts ct ON ct.id = c.contact_id
+                     WHERE o.state = 'sent' AND o.published = 0 ORDER BY o.updated_at LIMIT 100",
+                )
+                .ctx("finding messages to publish")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let client_id: String = r.get(0)?;
+                    let mid: String = r.get(1)?;
+                    let key = ConversationKey { platform: platform_of(&r.get::<_, String>(2)?), account_id: r.get(3)?, contact_id: r.get(4)? };
+                    let sent_at: i64 = r.get(6)?;
+                    let events = vec![
+                        DomainEvent::Message(NewMessage {
+                            key: key.clone(),
+                            mid: mid.clone(),
+                            direction: Direction::Outbound,
+                            kind: MessageKind::Text,
+                            text: r.get(5)?,
+                            attachments: Vec::new(),
+                            reply_to: r.get::<_, Option<String>>(7)?.map(|mid| ReplyTo::Message { mid }),
+                            extras: MessageExtras { send_metadata: Some(tag(&client_id)), ..MessageExtras::default() },
+                            sent_at,
+                        }),
+                        DomainEvent::Status { key, mid, status: DeliveryStatus::Sent, at: sent_at, error: None },
+                    ];
+                    Ok((client_id, serde_json::to_string(&events).expect("events serialize")))
+                })
+                .ctx("finding messages to publish")?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().ctx("finding messages to publish")
+        })
+        .await?)
+}
+
+pub async fn mark_published(store: &Store, client_id: &str) -> Result<()> {
+    let id = client_id.to_string();
+    store
+        .write(move |tx| {
+            tx.execute("UPDATE outbox SET published = 1 WHERE client_id = ?1", [id]).ctx("recording a publication")?;
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
 /// The owner chose to send a failed or unconfirmed message again.
 pub async fn retry(store: &Store, client_id: &str) -> Result<()> {
     let id = client_id.to_string();

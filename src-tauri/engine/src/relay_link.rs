@@ -245,6 +245,8 @@ enum Ended {
 pub enum LinkCommand {
     /// Registers an OAuth `state` with the relay; answers the login dialog's URL.
     BeginOAuth { provider: OAuthProvider, reply: tokio::sync::oneshot::Sender<Result<(String, String)>> },
+    /// Sent messages are waiting to be published to the owner's other computers.
+    PublishPending,
 }
 
 /// Runs the link until `shutdown` resolves (or, with `until_idle`, the backlog is applied).
@@ -383,6 +385,9 @@ async fn connect_once(
     }
     let mut applied_seq = applied;
     let mut logins: std::collections::HashMap<String, tokio::sync::oneshot::Sender<Result<(String, String)>>> = Default::default();
+    // Publications sent and not yet confirmed by the relay.
+    let mut publishing: std::collections::HashSet<String> = Default::default();
+    let mut caught_up: Option<u64> = None;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(READ_TIMEOUT, rx.next()) => next,
@@ -396,6 +401,11 @@ async fn connect_once(
                             return Ended::Retry(e.to_string());
                         }
                         logins.insert(state, reply);
+                    }
+                    LinkCommand::PublishPending => {
+                        if let Err(e) = publish_pending(store, &mut tx, &mut publishing).await {
+                            return e;
+                        }
                     }
                 }
                 continue;
@@ -419,6 +429,19 @@ async fn connect_once(
         match message {
             ServerMessage::Welcome { backlog, .. } => {
                 status.send_replace(LinkStatus::Syncing { relay: relay.clone(), pending: backlog });
+                if let Err(e) = publish_pending(store, &mut tx, &mut publishing).await {
+                    return e;
+                }
+            }
+            ServerMessage::Published { id } => {
+                publishing.remove(&id);
+                if let Err(e) = crate::outbox::mark_published(store, &id).await {
+                    return Ended::Stop(LinkError::Protocol(format!("recording a publication: {e}")));
+                }
+                if options.until_idle && publishing.is_empty() && caught_up.is_some_and(|seq| applied_seq >= seq) {
+                    let _unused = tx.send(Message::Close(None)).await;
+                    return Ended::Idle;
+                }
             }
             ServerMessage::Events { events } => {
                 let Some(last) = events.last().map(|e| e.seq) else { continue };
@@ -475,7 +498,8 @@ async fn connect_once(
             }
             ServerMessage::CaughtUp { seq } => {
                 status.send_replace(LinkStatus::Live { relay: relay.clone() });
-                if options.until_idle && applied_seq >= seq {
+                caught_up = Some(seq);
+                if options.until_idle && applied_seq >= seq && publishing.is_empty() {
                     let _unused = tx.send(Message::Close(None)).await;
                     return Ended::Idle;
                 }
@@ -515,6 +539,26 @@ async fn connect_once(
             }
         }
     }
+}
+
+/// Publishes sent messages the relay has not confirmed yet (skipping those in flight).
+async fn publish_pending<S>(store: &Store, tx: &mut S, publishing: &mut std::collections::HashSet<String>) -> std::result::Result<(), Ended>
+where
+    S: futures_util::Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    let pending = crate::outbox::pending_publications(store)
+        .await
+        .map_err(|e| Ended::Stop(LinkError::Protocol(format!("reading the outbox: {e}"))))?;
+    for (id, events) in pending {
+        if publishing.contains(&id) {
+            continue;
+        }
+        let message = serde_json::to_string(&ClientMessage::Publish { id: id.clone(), events }).expect("serializes");
+        tx.send(Message::text(message)).await.map_err(|e| Ended::Retry(e.to_string()))?;
+        publishing.insert(id);
+    }
+    Ok(())
 }
 
 /// The next command, or never when there is no channel (or it closed).
@@ -616,6 +660,13 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
                     content.unreadable += 1;
                 }
             },
+            PayloadKind::DeviceEvents => match serde_json::from_str::<Vec<crate::DomainEvent>>(payload.body.get()) {
+                Ok(events) => content.events.extend(events),
+                Err(error) => {
+                    tracing::error!(seq = event.seq, %error, "events from another device could not be read; skipping them");
+                    content.unreadable += 1;
+                }
+            },
             PayloadKind::OAuthResult => match serde_json::from_str::<OAuthResult>(payload.body.get()) {
                 Ok(result) => {
                     let provider = format!("{:?}", result.provider).to_lowercase();
@@ -682,6 +733,14 @@ impl RelayControl {
         if let Some(running) = self.running.lock().unwrap_or_else(|e| e.into_inner()).take() {
             // The task may have ended on its own already.
             let _unused = running.stop.send(());
+        }
+    }
+
+    /// Tells the running link (if any) that sent messages wait to be published.
+    pub fn nudge_publish(&self) {
+        if let Some(running) = self.running.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            // A full channel already holds a nudge; no link means the next connection publishes.
+            let _unused = running.commands.try_send(LinkCommand::PublishPending);
         }
     }
 

@@ -192,7 +192,7 @@ CREATE TABLE outbox (
     error_message   TEXT,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
-);
+, published INTEGER NOT NULL DEFAULT 0);
 
 -- table reactions
 CREATE TABLE reactions (
