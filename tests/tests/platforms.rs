@@ -489,5 +489,16 @@ async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_throug
     for (path, bytes) in files_under(&relay.dir.join("relay"))? {
         assert!(!contains(&bytes, b"samedi matin"), "{} holds the reply in clear", path.display());
     }
+
+    // Opening the conversation tells the customer it was read.
+    ok_json(cli(&office, &sim, &["read", "--conversation", &id], None)?)?;
+    let outbox = ok_json(cli(&office, &sim, &["outbox"], None)?)?;
+    assert_eq!(outbox["outcomes"][0]["state"], "sent", "{outbox}");
+    let receipt = world.sent().into_iter().find(|s| s.kind == cahts_tests::meta_sim::graph::SentKind::MarkRead);
+    let receipt = receipt.expect("a WhatsApp read receipt reached Meta");
+    assert_eq!(receipt.request["message_id"], "wamid.fanout-0001");
+    // Nothing more to say: reading again queues nothing.
+    ok_json(cli(&office, &sim, &["read", "--conversation", &id], None)?)?;
+    assert_eq!(ok_json(cli(&office, &sim, &["outbox"], None)?)?["outcomes"], serde_json::json!([]));
     Ok(())
 }

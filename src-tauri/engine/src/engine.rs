@@ -172,9 +172,21 @@ impl Engine {
         self.store().read(read::counts).await
     }
 
+    /// Marks a conversation read here, and (real store only) tells the customer it was seen.
     pub async fn mark_read(&self, req: ConversationRef) -> Result<()> {
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        self.write(move |tx| apply::mark_read(tx, id)).await
+        let real = self.mode() == StoreMode::Real;
+        let queued = self
+            .write(move |tx| {
+                let queued = real && crate::outbox::enqueue_seen(tx, id)?;
+                apply::mark_read(tx, id)?;
+                Ok(queued)
+            })
+            .await?;
+        if queued {
+            self.wake_outbox.notify_one();
+        }
+        Ok(())
     }
 
     pub async fn mark_unread(&self, req: ConversationRef) -> Result<()> {

@@ -191,6 +191,34 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
     Ok(client_id)
 }
 
+/// Tells the customer their messages were seen (Messenger/Instagram `mark_seen`, WhatsApp
+/// `status: read` of the newest inbound message), when there is something unseen and the
+/// account is connected. Queued like a message, so it survives a restart; never shown.
+pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64) -> crate::Result<bool> {
+    let row: Option<(Option<String>, String)> = tx
+        .query_row(
+            "SELECT (SELECT m.platform_message_id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND m.stub = 0
+                     ORDER BY m.sent_at DESC LIMIT 1), a.status
+             FROM conversations c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?1 AND c.unread_count > 0",
+            [conversation_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ctx("finding what to mark seen")?;
+    let Some((Some(newest), status)) = row else { return Ok(false) };
+    if status != "connected" {
+        return Ok(false);
+    }
+    let now = now_ms();
+    tx.execute(
+        "INSERT INTO outbox (client_id, conversation_id, kind, payload, state, next_attempt_at, created_at, updated_at, published)
+         VALUES (?1, ?2, 'seen', ?3, 'queued', ?4, ?4, ?4, 1)",
+        params![hex_id(), conversation_id, json!({ "messageId": newest }).to_string(), now],
+    )
+    .ctx("queueing a read receipt")?;
+    Ok(true)
+}
+
 fn hex_id() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -198,6 +226,7 @@ fn hex_id() -> String {
 
 struct Pending {
     client_id: String,
+    kind: String,
     conversation_id: i64,
     platform: Platform,
     account_id: i64,
@@ -254,7 +283,7 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
             }
             tx.query_row(
                 "SELECT o.client_id, o.conversation_id, c.platform, a.id, coalesce(a.parent_asset_id, a.asset_id), coalesce(ct.phone, ct.platform_user_id),
-                        o.body, o.payload, o.attempts
+                        o.body, o.payload, o.attempts, o.kind
                  FROM outbox o JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
                  JOIN contacts ct ON ct.id = c.contact_id WHERE o.client_id = ?1",
                 [&id],
@@ -269,6 +298,7 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
                         text: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
                         payload: serde_json::from_str(&r.get::<_, Option<String>>(7)?.unwrap_or_default()).unwrap_or(Value::Null),
                         attempts: r.get(8)?,
+                        kind: r.get(9)?,
                     })
                 },
             )
@@ -282,6 +312,9 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
         Ok(token) => token,
         Err(e) => return Ok(Some(fail(store, &pending, None, &format!("{e}. Reconnect the account, then retry.")).await?)),
     };
+    if pending.kind == "seen" {
+        return Ok(Some(send_seen(store, accounts, graph, &pending, &token).await?));
+    }
     let result = match pending.platform {
         Platform::Whatsapp => {
             let mut body = json!({
@@ -326,6 +359,37 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
         Ok(None) => Ok(Some(unconfirmed(store, &pending, "Meta accepted the message without returning its id").await?)),
         Err(e) => Ok(Some(after_error(store, accounts, &pending, e).await?)),
     }
+}
+
+/// A read receipt: best effort, never retried beyond a lost connection, never shown.
+async fn send_seen(store: &Store, accounts: &Accounts, graph: &GraphClient, pending: &Pending, token: &crate::secrets::Secret<String>) -> Result<Outcome> {
+    let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
+    let body = match pending.platform {
+        Platform::Whatsapp => json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id }),
+        _ => json!({ "recipient": { "id": pending.recipient }, "sender_action": "mark_seen" }),
+    };
+    let result = graph.post_json(Host::Facebook, &format!("{}/messages", pending.page), token, &body).await;
+    let (state, error) = match result {
+        Ok(_) => ("sent", None),
+        Err(e) => {
+            accounts.record_error(pending.account_id, &e).await?;
+            let retry = matches!(e.kind, ErrorKind::Unreachable) && pending.attempts < MAX_ATTEMPTS;
+            (if retry { "queued" } else { "failed" }, Some(e.to_string()))
+        }
+    };
+    let (id, next) = (pending.client_id.clone(), now_ms() + 5_000);
+    let (state_db, error_db) = (state, error.clone());
+    store
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET state = ?2, error_message = ?3, next_attempt_at = ?4, updated_at = ?5 WHERE client_id = ?1",
+                params![id, state_db, error_db, next, now_ms()],
+            )
+            .ctx("recording a read receipt")?;
+            Ok(())
+        })
+        .await?;
+    Ok(Outcome { client_id: pending.client_id.clone(), state: state.into(), platform_message_id: None, error })
 }
 
 async fn after_error(store: &Store, accounts: &Accounts, pending: &Pending, e: GraphError) -> Result<Outcome> {

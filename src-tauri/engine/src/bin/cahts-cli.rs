@@ -88,6 +88,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Marks a conversation read, and tells the customer it was seen (sent by `outbox`).
+    Read {
+        #[arg(long)]
+        conversation: i64,
+    },
     /// Sends what is due in the outbox (retries), settles interrupted sends; prints outcomes.
     Outbox {
         /// Send a failed or unconfirmed message again.
@@ -393,6 +398,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 })
             })?;
             writeln!(out, "{value}")?;
+        }
+        Command::Read { conversation } => {
+            let engine = open(cli.db)?;
+            runtime.block_on(engine.mark_read(cahts_engine::ipc::ConversationRef { conversation_id: conversation.to_string() }))?;
+            writeln!(out, "{}", serde_json::json!({ "read": conversation }))?;
         }
         Command::Sync { relay, until_idle } => {
             let engine = open(cli.db)?;

@@ -50,7 +50,7 @@ fn a_failing_migration_leaves_the_old_version() {
     let mut conn = Connection::open(&path).unwrap();
     // A table the first migration will try to create: it must fail as a whole.
     conn.execute_batch("CREATE TABLE messages (x INTEGER);").unwrap();
-    let err = migrate::migrate(&mut conn, &path).err().expect("conflicting schema must fail");
+    let err = migrate::migrate(&mut conn, &path).expect_err("conflicting schema must fail");
     assert!(err.to_string().contains("migration 1"), "names the migration: {err}");
     assert_eq!(migrate::current_version(&conn).unwrap(), 0, "nothing half-applied");
     let tables: i64 = conn

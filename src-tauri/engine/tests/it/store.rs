@@ -197,8 +197,7 @@ fn conversation_list_pages_cover_everything_once_in_order() {
         let bad = engine
             .list_conversations(ListConversationsRequest { cursor: Some("garbage".into()), ..Default::default() })
             .await
-            .err()
-            .expect("a bad cursor is an error");
+            .expect_err("a bad cursor is an error");
         assert_eq!(UiError::from(bad).code, ErrorCode::Validation);
     });
 }
@@ -385,7 +384,7 @@ fn export_import_round_trip_and_merge() {
         // A bad document changes nothing.
         let mut bad = doc.clone();
         bad.conversations[0].messages[0].direction = "sideways".into();
-        let err = target.import_json(bad).await.err().expect("invalid document");
+        let err = target.import_json(bad).await.expect_err("invalid document");
         assert!(err.to_string().contains("direction"), "{err}");
         assert_eq!(target.export_json().await.unwrap(), doc);
     });
@@ -416,7 +415,7 @@ fn malformed_webhooks_change_nothing() {
     let (_dir, engine) = engine();
     rt.block_on(async {
         for body in [&b"not json"[..], b"{}", b"{\"object\":\"page\"}", b"{\"object\":\"page\",\"entry\":{}}"] {
-            let err = engine.ingest_webhook(body).await.err().expect("malformed body is an error");
+            let err = engine.ingest_webhook(body).await.expect_err("malformed body is an error");
             assert!(!err.to_string().is_empty());
         }
         assert!(engine.app_status().await.unwrap().empty, "nothing was stored");
