@@ -73,6 +73,26 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Switches to WAL once. An admin command opening the database while the server writes
+/// can meet SQLITE_BUSY here without SQLite's busy handler being consulted (the WAL index
+/// is being rebuilt or checkpointed), so busy answers are retried for up to 10 s.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let attempt = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .and_then(|mode| if mode.eq_ignore_ascii_case("wal") { Ok(()) } else { conn.pragma_update(None, "journal_mode", "WAL") });
+        match attempt {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other.ctx("enabling WAL"),
+        }
+    }
+}
+
 /// Opens (creating and migrating if needed) the relay database for writing.
 pub fn open_for_writing(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent() {
@@ -82,7 +102,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
         })?;
     }
     let mut conn = open_connection(path, false)?;
-    conn.pragma_update(None, "journal_mode", "WAL").ctx("enabling WAL")?;
+    enable_wal(&conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ctx("reading the schema version")?;
     let known = MIGRATIONS.len() as i64;
     if found > known {

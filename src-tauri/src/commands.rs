@@ -139,3 +139,41 @@ pub async fn retry_send(engine: Engine_<'_>, request: OutboxRef) -> Reply<()> {
 pub async fn discard_send(engine: Engine_<'_>, request: OutboxRef) -> Reply<()> {
     Ok(engine.discard_send(request).await?)
 }
+
+// The caption is the owner's message, the path their file: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn send_media(engine: Engine_<'_>, request: SendMediaRequest) -> Reply<OutboxRefs> {
+    Ok(engine.send_media(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn list_templates(engine: Engine_<'_>, request: ConversationRef) -> Reply<Vec<Template>> {
+    Ok(engine.list_templates(request).await?)
+}
+
+// The values are the owner's words: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn send_template(engine: Engine_<'_>, request: SendTemplateRequest) -> Reply<OutboxRef> {
+    Ok(engine.send_template(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn react(engine: Engine_<'_>, request: ReactRequest) -> Reply<OutboxRef> {
+    Ok(engine.react(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn begin_instagram_login(engine: Engine_<'_>) -> Reply<FacebookLogin> {
+    Ok(engine.begin_instagram_login().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn instagram_login_status(engine: Engine_<'_>, request: FacebookLoginRef) -> Reply<InstagramLoginStatus> {
+    Ok(engine.instagram_login_status(request).await?)
+}

@@ -77,6 +77,7 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
             engine.start_change_feed();
             engine.start_outbox_worker();
             engine.start_jobs();
+            engine.start_media_worker();
         }
     });
     tauri::async_runtime::spawn(async move {

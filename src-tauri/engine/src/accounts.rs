@@ -19,6 +19,11 @@ use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{Store, now_ms};
 
+/// Webhook fields an Instagram Login account is subscribed to (META-API.md §2.3).
+pub const INSTAGRAM_FIELDS: &str = "messages,messaging_postbacks,messaging_reactions,messaging_referrals,messaging_seen";
+/// An Instagram Login long-lived token's life when Meta does not say (60 days).
+const INSTAGRAM_TOKEN_LIFE_S: i64 = 60 * 24 * 3600;
+
 /// Webhook fields a Page is subscribed to (META-API.md §1, subscribing an asset).
 pub const PAGE_FIELDS: &str =
     "messages,message_echoes,message_edits,message_reactions,message_reads,message_deliveries,messaging_postbacks,messaging_referrals";
@@ -51,7 +56,43 @@ pub struct AccountView {
     pub status: String,
     pub status_detail: Option<String>,
     pub rate_limited_until: Option<i64>,
+    /// `facebook` (Page token), `instagram` (Instagram Login), `whatsapp` (system-user token).
+    pub login: Option<String>,
+    /// The WhatsApp Business Account of a number (its templates live there).
+    pub business_id: Option<String>,
+    /// When the token stops working (Instagram Login tokens last 60 days and are refreshed
+    /// before); absent for tokens that do not expire.
+    #[ts(type = "number | null")]
+    pub token_expires_at: Option<i64>,
 }
+
+impl AccountView {
+    /// Where its Graph calls go: Instagram Login accounts live on graph.instagram.com.
+    pub fn host(&self) -> Host {
+        host_of(self.login.as_deref())
+    }
+}
+
+pub fn host_of(login: Option<&str>) -> Host {
+    if login == Some("instagram") { Host::Instagram } else { Host::Facebook }
+}
+
+/// What is kept of a newly connected account (the token goes to the secret store).
+struct NewAccount {
+    platform: Platform,
+    asset_id: String,
+    display_name: Option<String>,
+    parent: Option<String>,
+    login: &'static str,
+    business_id: Option<String>,
+    token_expires_at: Option<i64>,
+}
+
+const VIEW_COLUMNS: &str = "id, platform, asset_id, display_name, status, status_detail, rate_limited_until, login, business_id, token_expires_at";
+
+/// Instagram Login tokens are refreshed when fewer than this many days remain (they last
+/// 60 days and can be refreshed once a day old, META-API.md §4 IG Login OAuth).
+pub const INSTAGRAM_REFRESH_BEFORE_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// A Page the owner may connect, from `/me/accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -106,10 +147,7 @@ impl Accounts {
             .store
             .read(|c| {
                 let mut stmt = c
-                    .prepare(
-                        "SELECT id, platform, asset_id, display_name, status, status_detail, rate_limited_until
-                         FROM accounts ORDER BY platform, display_name, asset_id",
-                    )
+                    .prepare(&format!("SELECT {VIEW_COLUMNS} FROM accounts ORDER BY platform, display_name, asset_id"))
                     .ctx("listing accounts")?;
                 let rows = stmt.query_map([], row_to_view).ctx("listing accounts")?;
                 rows.collect::<rusqlite::Result<Vec<_>>>().ctx("listing accounts")
@@ -120,11 +158,7 @@ impl Accounts {
     pub async fn get(&self, id: i64) -> Result<AccountView> {
         self.store
             .read(move |c| {
-                c.query_row(
-                    "SELECT id, platform, asset_id, display_name, status, status_detail, rate_limited_until FROM accounts WHERE id = ?1",
-                    [id],
-                    row_to_view,
-                )
+                c.query_row(&format!("SELECT {VIEW_COLUMNS} FROM accounts WHERE id = ?1"), [id], row_to_view)
                 .optional()
                 .ctx("reading an account")
             })
@@ -141,37 +175,44 @@ impl Accounts {
             .ok_or_else(|| AccountError::Invalid(format!("{} has no token; connect it again", account.asset_id)))
     }
 
-    async fn save(&self, platform: Platform, asset_id: &str, display_name: Option<String>, token: Secret<String>) -> Result<AccountView> {
-        self.save_with_parent(platform, asset_id, display_name, None, token).await
-    }
-
-    async fn save_with_parent(
-        &self,
-        platform: Platform,
-        asset_id: &str,
-        display_name: Option<String>,
-        parent: Option<String>,
-        token: Secret<String>,
-    ) -> Result<AccountView> {
-        let name = token_name(&self.store_id, platform, asset_id);
+    async fn save(&self, account: NewAccount, token: Secret<String>) -> Result<AccountView> {
+        let name = token_name(&self.store_id, account.platform, &account.asset_id);
         let secrets = self.secrets.clone();
         blocking(move || secrets.set(&name, &token)).await?;
-        let asset = asset_id.to_string();
+        let (platform, asset_id) = (account.platform, account.asset_id.clone());
         let id = self
             .store
             .write(move |tx| {
+                // Connecting again through another login replaces how the account is reached
+                // (an Instagram account moves from its Page to Instagram Login, say).
                 tx.execute(
-                    "INSERT INTO accounts (platform, asset_id, display_name, parent_asset_id, status, created_at)
-                     VALUES (?1, ?2, ?3, ?4, 'connected', ?5)
+                    "INSERT INTO accounts (platform, asset_id, display_name, parent_asset_id, login, business_id, token_expires_at, status, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'connected', ?8)
                      ON CONFLICT (platform, asset_id) DO UPDATE SET
                         display_name = coalesce(excluded.display_name, accounts.display_name),
-                        parent_asset_id = coalesce(excluded.parent_asset_id, accounts.parent_asset_id),
+                        parent_asset_id = excluded.parent_asset_id, login = excluded.login,
+                        business_id = coalesce(excluded.business_id, accounts.business_id),
+                        token_expires_at = excluded.token_expires_at,
                         status = 'connected', status_detail = NULL, rate_limited_until = NULL",
-                    params![platform_name(platform), asset, display_name, parent, now_ms()],
+                    params![
+                        platform_name(account.platform),
+                        account.asset_id,
+                        account.display_name,
+                        account.parent,
+                        account.login,
+                        account.business_id,
+                        account.token_expires_at,
+                        now_ms()
+                    ],
                 )
                 .ctx("saving an account")?;
-                tx.query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![platform_name(platform), asset], |r| r.get(0))
-                    .ctx("saving an account")
+                let id = tx
+                    .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![platform_name(account.platform), account.asset_id], |r| {
+                        r.get(0)
+                    })
+                    .ctx("saving an account")?;
+                crate::store::apply::log_changes(tx, &[], "accounts", now_ms())?;
+                Ok(id)
             })
             .await?;
         tracing::info!(account_id = id, platform = platform_name(platform), asset_id, "account connected");
@@ -180,7 +221,7 @@ impl Accounts {
 
     /// WhatsApp by pasting a system-user token and the phone-number id; validated with a
     /// call before anything is kept.
-    pub async fn connect_whatsapp(&self, phone_number_id: &str, token: Secret<String>) -> Result<AccountView> {
+    pub async fn connect_whatsapp(&self, phone_number_id: &str, token: Secret<String>, business_id: Option<String>) -> Result<AccountView> {
         let phone_number_id = phone_number_id.trim();
         if phone_number_id.is_empty() || !phone_number_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(AccountError::Invalid("the phone-number id is the number Meta shows under WhatsApp → API setup (digits only)".into()));
@@ -195,7 +236,158 @@ impl Accounts {
             (None, Some(p)) => Some(p.to_string()),
             (None, None) => None,
         };
-        self.save(Platform::Whatsapp, phone_number_id, name, token).await
+        let business_id = match business_id.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()) {
+            Some(b) => Some(b),
+            None => self.find_business(phone_number_id, &token).await,
+        };
+        let account = NewAccount {
+            platform: Platform::Whatsapp,
+            asset_id: phone_number_id.to_string(),
+            display_name: name,
+            parent: None,
+            login: "whatsapp",
+            business_id,
+            token_expires_at: None,
+        };
+        self.save(account, token).await
+    }
+
+    /// The WhatsApp Business Account that holds a number, from the token's granted targets
+    /// (`debug_token` granular scopes) and each candidate's `phone_numbers`. `None` when it
+    /// cannot be told; templates then ask for it.
+    async fn find_business(&self, phone_number_id: &str, token: &Secret<String>) -> Option<String> {
+        let answer = match self.graph.get(Host::Facebook, "debug_token", token, &[("input_token", token.expose())]).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::info!(error = %e, "could not tell the number's business account from its token");
+                return None;
+            }
+        };
+        let mut candidates: Vec<String> = answer
+            .body
+            .pointer("/data/granular_scopes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|s| str_field(s, "scope").is_some_and(|s| s.starts_with("whatsapp_business")))
+            .flat_map(|s| s.get("target_ids").and_then(Value::as_array).cloned().unwrap_or_default())
+            .filter_map(|t| t.as_str().map(String::from))
+            .collect();
+        candidates.dedup();
+        for waba in candidates {
+            let Ok(numbers) = self.graph.get(Host::Facebook, &format!("{waba}/phone_numbers"), token, &[("fields", "id")]).await else { continue };
+            let holds = numbers.body.get("data").and_then(Value::as_array).is_some_and(|d| d.iter().any(|n| str_field(n, "id") == Some(phone_number_id)));
+            if holds {
+                return Some(waba);
+            }
+        }
+        None
+    }
+
+    /// The approved message templates of a WhatsApp number's business account
+    /// (`GET /{waba-id}/message_templates`, META-API.md §3.4 Template), every page of them.
+    pub async fn templates(&self, id: i64) -> Result<Vec<crate::outbox::Template>> {
+        let account = self.get(id).await?;
+        if account.platform != Platform::Whatsapp {
+            return Err(AccountError::Invalid("templates are a WhatsApp feature".into()));
+        }
+        let Some(waba) = account.business_id.clone() else {
+            return Err(AccountError::Invalid(
+                "CAHTS does not know this number's WhatsApp Business Account: connect the number again and give its business account id.".into(),
+            ));
+        };
+        let token = self.token(&account).await?;
+        let mut out = Vec::new();
+        let mut next = Some(format!("{waba}/message_templates"));
+        let query = [("fields", "name,language,status,category,components"), ("status", "APPROVED"), ("limit", "100")];
+        while let Some(path) = next.take() {
+            let q: &[(&str, &str)] = if path.starts_with("http") { &[] } else { &query };
+            let answer = match self.graph.get(Host::Facebook, &path, &token, q).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    self.record_error(id, &e).await?;
+                    return Err(e.into());
+                }
+            };
+            for t in answer.body.get("data").and_then(Value::as_array).into_iter().flatten() {
+                // Asked for approved ones only; checked again, since a filter may be ignored.
+                if str_field(t, "status").is_some_and(|s| !s.eq_ignore_ascii_case("APPROVED")) {
+                    continue;
+                }
+                if let Some(template) = crate::outbox::Template::from_graph(t) {
+                    out.push(template);
+                }
+            }
+            next = answer.body.pointer("/paging/next").and_then(Value::as_str).map(String::from);
+        }
+        out.sort_by(|a, b| (&a.name, &a.language).cmp(&(&b.name, &b.language)));
+        Ok(out)
+    }
+
+    /// Instagram Login: a long-lived Instagram user token (from the relay's exchange) names
+    /// the professional account it belongs to (`GET graph.instagram.com/me`); the account is
+    /// subscribed to messaging webhooks and kept with the token's expiry.
+    pub async fn connect_instagram(&self, token: Secret<String>, expires_in: Option<i64>) -> Result<AccountView> {
+        let me = self.graph.get(Host::Instagram, "me", &token, &[("fields", "user_id,username,name")]).await?;
+        let Some(id) = str_field(&me.body, "user_id").or_else(|| str_field(&me.body, "id")).map(String::from) else {
+            return Err(AccountError::Invalid("Instagram did not say which account this login belongs to".into()));
+        };
+        let name = str_field(&me.body, "username").map(|u| format!("@{u}")).or_else(|| str_field(&me.body, "name").map(String::from));
+        let path = format!("me/subscribed_apps?subscribed_fields={INSTAGRAM_FIELDS}");
+        let answer = self.graph.post_json(Host::Instagram, &path, &token, &json!({})).await?;
+        if answer.body.get("success").and_then(Value::as_bool) != Some(true) {
+            return Err(AccountError::Invalid("Instagram did not confirm the webhook subscription".into()));
+        }
+        let account = NewAccount {
+            platform: Platform::Instagram,
+            asset_id: id,
+            display_name: name,
+            parent: None,
+            login: "instagram",
+            business_id: None,
+            token_expires_at: Some(now_ms() + expires_in.unwrap_or(INSTAGRAM_TOKEN_LIFE_S) * 1000),
+        };
+        self.save(account, token).await
+    }
+
+    /// Refreshes an Instagram Login token that has fewer than 30 days left
+    /// (`GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token`, valid
+    /// once the token is a day old). Returns whether it was refreshed.
+    pub async fn refresh_instagram_token(&self, id: i64) -> Result<bool> {
+        let account = self.get(id).await?;
+        if account.login.as_deref() != Some("instagram") || account.status == "disconnected" {
+            return Ok(false);
+        }
+        let due = account.token_expires_at.is_none_or(|at| at - now_ms() < INSTAGRAM_REFRESH_BEFORE_MS);
+        if !due {
+            return Ok(false);
+        }
+        let token = self.token(&account).await?;
+        // Unversioned, as Meta documents it (IGRT).
+        let url = format!("{}/refresh_access_token", self.graph.config().instagram_graph_base);
+        let answer = match self.graph.get(Host::Instagram, &url, &token, &[("grant_type", "ig_refresh_token")]).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.record_error(id, &e).await?;
+                return Err(e.into());
+            }
+        };
+        let Some(fresh) = str_field(&answer.body, "access_token").map(|t| Secret::new(t.to_string())) else {
+            return Err(AccountError::Invalid("Instagram refreshed the token without returning it".into()));
+        };
+        let life = answer.body.get("expires_in").and_then(Value::as_i64).unwrap_or(INSTAGRAM_TOKEN_LIFE_S);
+        let name = token_name(&self.store_id, account.platform, &account.asset_id);
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.set(&name, &fresh)).await?;
+        let expires = now_ms() + life * 1000;
+        self.store
+            .write(move |tx| {
+                tx.execute("UPDATE accounts SET token_expires_at = ?2 WHERE id = ?1", params![id, expires]).ctx("recording a token's expiry")?;
+                Ok(())
+            })
+            .await?;
+        tracing::info!(account_id = id, "Instagram token refreshed");
+        Ok(true)
     }
 
     /// The Pages (and their Instagram accounts) a Facebook user token can connect.
@@ -238,11 +430,29 @@ impl Accounts {
                 return Err(AccountError::Invalid(format!("page {wanted} is not among the Pages this login can manage")));
             };
             self.subscribe(&choice.page_id, page_token).await?;
-            connected.push(self.save(Platform::Messenger, &choice.page_id, Some(choice.name.clone()), page_token.clone()).await?);
+            let page = NewAccount {
+                platform: Platform::Messenger,
+                asset_id: choice.page_id.clone(),
+                display_name: Some(choice.name.clone()),
+                parent: None,
+                login: "facebook",
+                business_id: None,
+                token_expires_at: None,
+            };
+            connected.push(self.save(page, page_token.clone()).await?);
             if let (true, Some(ig)) = (with_instagram, &choice.instagram_id) {
                 let name = choice.instagram_username.as_ref().map(|u| format!("@{u}")).or(Some(choice.name.clone()));
                 // Instagram via Page uses the Page's token (META-API.md §3.1 Perms).
-                connected.push(self.save_with_parent(Platform::Instagram, ig, name, Some(choice.page_id.clone()), page_token.clone()).await?);
+                let instagram = NewAccount {
+                    platform: Platform::Instagram,
+                    asset_id: ig.clone(),
+                    display_name: name,
+                    parent: Some(choice.page_id.clone()),
+                    login: "facebook",
+                    business_id: None,
+                    token_expires_at: None,
+                };
+                connected.push(self.save(instagram, page_token.clone()).await?);
             }
         }
         Ok(connected)
@@ -349,6 +559,14 @@ impl Accounts {
     pub async fn disconnect(&self, id: i64, delete_data: bool) -> Result<Option<String>> {
         let account = self.get(id).await?;
         let mut warning = None;
+        if account.login.as_deref() == Some("instagram") {
+            if let Ok(token) = self.token(&account).await
+                && let Err(e) = self.graph.delete(Host::Instagram, "me/subscribed_apps", &token, &[]).await
+            {
+                tracing::warn!(account_id = id, error = %e, "could not unsubscribe the Instagram account");
+                warning = Some(format!("Instagram could not be told to stop sending this account's messages ({e})."));
+            }
+        }
         if account.platform == Platform::Messenger {
             match self.token(&account).await {
                 Ok(token) => {
@@ -363,6 +581,28 @@ impl Accounts {
         let name = token_name(&self.store_id, account.platform, &account.asset_id);
         let secrets = self.secrets.clone();
         blocking(move || secrets.delete(&name)).await?;
+        let media: Vec<String> = if delete_data {
+            self.store
+                .read(move |c| {
+                    let mut stmt = c
+                        .prepare(
+                            "SELECT t.local_path, t.thumbnail_path FROM attachments t JOIN messages m ON m.id = t.message_id
+                             JOIN conversations c ON c.id = m.conversation_id WHERE c.account_id = ?1 AND t.local_path IS NOT NULL",
+                        )
+                        .ctx("listing an account's media")?;
+                    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).ctx("listing an account's media")?;
+                    let mut out = Vec::new();
+                    for row in rows {
+                        let (file, thumb) = row.ctx("listing an account's media")?;
+                        out.push(file);
+                        out.extend(thumb);
+                    }
+                    Ok(out)
+                })
+                .await?
+        } else {
+            Vec::new()
+        };
         self.store
             .write(move |tx| {
                 if delete_data {
@@ -379,7 +619,9 @@ impl Accounts {
                 }
             })
             .await?;
-        tracing::info!(account_id = id, delete_data, "account disconnected");
+        // Downloaded files go with the history, unless another account's messages share them.
+        let removed = crate::media::remove_unreferenced(&self.store, media).await?;
+        tracing::info!(account_id = id, delete_data, media_files_removed = removed, "account disconnected");
         Ok(warning)
     }
 }
@@ -399,5 +641,8 @@ fn row_to_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
         status: r.get(4)?,
         status_detail: r.get(5)?,
         rate_limited_until: r.get(6)?,
+        login: r.get(7)?,
+        business_id: r.get(8)?,
+        token_expires_at: r.get(9)?,
     })
 }

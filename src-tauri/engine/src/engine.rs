@@ -266,7 +266,29 @@ impl Engine {
     }
 
     pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> std::result::Result<crate::accounts::AccountView, crate::accounts::AccountError> {
-        self.accounts().await?.connect_whatsapp(&req.phone_number_id, crate::secrets::Secret::new(req.token)).await
+        self.accounts().await?.connect_whatsapp(&req.phone_number_id, crate::secrets::Secret::new(req.token), req.business_account_id).await
+    }
+
+    /// Starts Instagram Login through the relay (for Instagram accounts without a Page).
+    pub async fn begin_instagram_login(&self) -> std::result::Result<FacebookLogin, crate::relay_link::LinkError> {
+        let (state, authorize_url) = self.relay.begin_oauth(cahts_protocol::wire::OAuthProvider::Instagram).await?;
+        Ok(FacebookLogin { state, authorize_url })
+    }
+
+    /// Connects the account as soon as the relay delivers the Instagram token.
+    pub async fn instagram_login_status(&self, req: FacebookLoginRef) -> std::result::Result<InstagramLoginStatus, crate::accounts::AccountError> {
+        let store = self.real_store().await?;
+        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        let outcome = crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        match outcome {
+            crate::relay_link::OAuthState::Waiting => Ok(InstagramLoginStatus::Waiting),
+            crate::relay_link::OAuthState::Failed(message) => Ok(InstagramLoginStatus::Failed { message }),
+            crate::relay_link::OAuthState::Token(token) => {
+                let account = self.accounts().await?.connect_instagram(token, None).await?;
+                crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+                Ok(InstagramLoginStatus::Connected { account })
+            }
+        }
     }
 
     /// Starts Facebook Login through the relay.
@@ -315,6 +337,112 @@ impl Engine {
         self.wake_feed.notify_one();
         self.wake_outbox.notify_one();
         Ok(OutboxRef { client_id })
+    }
+
+    /// Queues a file (copied into the media directory first) with an optional caption.
+    pub async fn send_media(&self, req: SendMediaRequest) -> std::result::Result<OutboxRefs, crate::outbox::OutboxError> {
+        let store = self.sendable_store()?;
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        let file = crate::media::import_outgoing(&self.media_config(), PathBuf::from(&req.path)).await.map_err(crate::outbox::OutboxError::Refused)?;
+        let client_ids = crate::outbox::enqueue_media(&store, id, file, req.caption, req.reply_to).await?;
+        self.after_enqueue();
+        Ok(OutboxRefs { client_ids })
+    }
+
+    /// The approved templates of the WhatsApp number a conversation belongs to.
+    pub async fn list_templates(&self, req: ConversationRef) -> std::result::Result<Vec<crate::outbox::Template>, crate::outbox::OutboxError> {
+        let store = self.sendable_store()?;
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        let account_id: Option<i64> = store
+            .read(move |c| {
+                use crate::error::SqlContext as _;
+                use rusqlite::OptionalExtension as _;
+                c.query_row("SELECT account_id FROM conversations WHERE id = ?1", [id], |r| r.get(0)).optional().ctx("reading a conversation")
+            })
+            .await?;
+        let account_id = account_id.ok_or(crate::outbox::OutboxError::NotFound)?;
+        Ok(self.accounts().await?.templates(account_id).await?)
+    }
+
+    pub async fn send_template(&self, req: SendTemplateRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+        let templates = self.list_templates(ConversationRef { conversation_id: req.conversation_id.clone() }).await?;
+        let template = templates
+            .into_iter()
+            .find(|t| t.name == req.name && t.language == req.language)
+            .ok_or_else(|| crate::outbox::OutboxError::Refused(format!("No approved template \"{}\" ({}) on this number.", req.name, req.language)))?;
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        let client_id = crate::outbox::enqueue_template(&self.sendable_store()?, id, &template, req.parameters).await?;
+        self.after_enqueue();
+        Ok(OutboxRef { client_id })
+    }
+
+    pub async fn react(&self, req: ReactRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+        let id = read::parse_id("conversation", &req.conversation_id)?;
+        let client_id = crate::outbox::enqueue_reaction(&self.sendable_store()?, id, req.message_id, req.emoji).await?;
+        self.after_enqueue();
+        Ok(OutboxRef { client_id })
+    }
+
+    fn sendable_store(&self) -> std::result::Result<Store, crate::outbox::OutboxError> {
+        if self.mode() == StoreMode::Demo {
+            return Err(crate::outbox::OutboxError::Refused("Demo conversations are not real: nothing can be sent from them.".into()));
+        }
+        Ok(self.store())
+    }
+
+    fn after_enqueue(&self) {
+        self.wake_feed.notify_one();
+        self.wake_outbox.notify_one();
+    }
+
+    pub fn media_config(&self) -> crate::media::MediaConfig {
+        crate::media::MediaConfig::in_data_dir(&self.config.data_dir)
+    }
+
+    /// Fetches received media whenever something changed and every half minute (retries).
+    /// Call once, inside a tokio runtime.
+    pub fn start_media_worker(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let mut changes = self.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let Some(engine) = weak.upgrade() else { return };
+                if engine.mode() == StoreMode::Real {
+                    match engine.fetch_media().await {
+                        Ok(report) if report.downloaded + report.given_up > 0 => tracing::info!(?report, "media fetched"),
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!(error = %e, "media fetching waits"),
+                    }
+                }
+                drop(engine);
+                tokio::select! {
+                    _ = changes.recv() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                }
+            }
+        });
+    }
+
+    /// Sends what is due in the outbox now (after settling sends a crash interrupted), for
+    /// `cahts-cli`, which has no worker. Returns what happened to each.
+    pub async fn process_outbox(&self) -> std::result::Result<Vec<crate::outbox::Outcome>, crate::outbox::OutboxError> {
+        let store = self.real_store().await?;
+        crate::outbox::recover_after_crash(&store).await?;
+        let accounts = self.accounts().await?;
+        let outcomes = crate::outbox::process_due(&store, &accounts, &self.graph).await?;
+        self.wake_feed.notify_one();
+        Ok(outcomes)
+    }
+
+    /// One pass of media fetching (the worker's, and `cahts-cli media`).
+    pub async fn fetch_media(&self) -> std::result::Result<crate::media::FetchReport, crate::accounts::AccountError> {
+        let store = self.real_store().await?;
+        let accounts = self.accounts().await?;
+        let report = crate::media::fetch_due(&store, &accounts, &self.graph, &self.media_config()).await?;
+        if report.downloaded + report.given_up + report.retrying > 0 {
+            self.wake_feed.notify_one();
+        }
+        Ok(report)
     }
 
     pub async fn retry_send(&self, req: OutboxRef) -> std::result::Result<(), crate::outbox::OutboxError> {

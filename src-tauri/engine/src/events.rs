@@ -191,6 +191,13 @@ pub struct Attachment {
     pub animated: bool,
     /// Where the downloaded copy lives on this computer, once downloaded.
     pub local_path: Option<String>,
+    /// A small JPEG of a downloaded image, for the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_path: Option<String>,
+    /// Why the media will not be on this computer (gone from Meta, too big, not what it
+    /// claimed to be); absent while it is on its way or once it is here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_error: Option<String>,
 }
 
 /// What a message answers.

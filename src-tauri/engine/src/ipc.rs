@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::accounts::AccountView;
+pub use crate::outbox::Template;
 use crate::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -297,9 +298,60 @@ pub struct ConnectWhatsappRequest {
     pub phone_number_id: String,
     /// A system-user token. Goes to the keyring, never to the store or the log.
     pub token: String,
+    /// WhatsApp Business Account id, for templates; found from the token when absent.
+    #[serde(default)]
+    pub business_account_id: Option<String>,
 }
 
-/// A Facebook Login started through the relay: open `authorizeUrl` in the browser.
+/// Where an Instagram Login stands. The login names one account, connected as soon as the
+/// token arrives.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum InstagramLoginStatus {
+    Waiting,
+    Connected { account: crate::accounts::AccountView },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMediaRequest {
+    pub conversation_id: String,
+    /// A file on this computer (picked in the file dialog); copied before it is queued.
+    pub path: String,
+    pub caption: Option<String>,
+    pub reply_to: Option<String>,
+}
+
+/// The messages queued: the file's, and its caption's where the platform sends captions
+/// as a separate message.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxRefs {
+    pub client_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendTemplateRequest {
+    pub conversation_id: String,
+    pub name: String,
+    pub language: String,
+    /// Values for `{{1}}`, `{{2}}`… of the template's body, in order.
+    pub parameters: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactRequest {
+    pub conversation_id: String,
+    /// Platform id of the message.
+    pub message_id: String,
+    /// `None` takes the business's reaction back.
+    pub emoji: Option<String>,
+}
+
+/// A Facebook or Instagram Login started through the relay: open `authorizeUrl` in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FacebookLogin {
@@ -547,6 +599,12 @@ macro_rules! with_commands {
             connect_pages(ConnectPagesRequest) -> Vec<AccountView>;
             disconnect_account(DisconnectRequest) -> DisconnectResult;
             send_text(SendTextRequest) -> OutboxRef;
+            send_media(SendMediaRequest) -> OutboxRefs;
+            list_templates(ConversationRef) -> Vec<Template>;
+            send_template(SendTemplateRequest) -> OutboxRef;
+            react(ReactRequest) -> OutboxRef;
+            begin_instagram_login() -> FacebookLogin;
+            instagram_login_status(FacebookLoginRef) -> InstagramLoginStatus;
             retry_send(OutboxRef) -> ();
             discard_send(OutboxRef) -> ();
         }
@@ -576,7 +634,8 @@ pub fn typescript_bindings() -> String {
         crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
         crate::accounts::AccountView, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
         FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
-        SendTextRequest, OutboxRef,
+        SendTextRequest, OutboxRef, InstagramLoginStatus, SendMediaRequest, OutboxRefs, SendTemplateRequest, ReactRequest,
+        crate::outbox::Template,
     );
     macro_rules! command_map {
         ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{

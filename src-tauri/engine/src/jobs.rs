@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::accounts::{AccountView, Accounts};
 use crate::error::SqlContext as _;
 use crate::events::Platform;
-use crate::meta::graph::{GraphClient, Host};
+use crate::meta::graph::GraphClient;
 use crate::store::{Store, now_ms};
 
 /// A job and how often it runs.
@@ -97,7 +97,11 @@ pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, fo
         let mut report = JobReport { job: job.name, accounts: 0, problems: Vec::new() };
         for account in active(&list, now) {
             let outcome = match job.name {
-                "tokens" => check_token(accounts, graph, account).await,
+                "tokens" => match check_token(accounts, graph, account).await {
+                    // Instagram Login tokens end after 60 days unless refreshed.
+                    Ok(()) => accounts.refresh_instagram_token(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                },
                 "subscriptions" if account.platform == Platform::Messenger => accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
                 "history" if account.platform != Platform::Whatsapp => {
                     crate::sync::backfill(store, accounts, graph, account, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
@@ -124,7 +128,7 @@ async fn check_token(accounts: &Accounts, graph: &GraphClient, account: &Account
         Platform::Whatsapp => account.asset_id.clone(),
         _ => "me".to_string(),
     };
-    match graph.get(Host::Facebook, &path, &token, &[("fields", "id")]).await {
+    match graph.get(account.host(), &path, &token, &[("fields", "id")]).await {
         Ok(answer) => {
             if answer.body.get("id").and_then(Value::as_str).is_none() {
                 return Err("Meta's answer had no id".into());

@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod ipc;
 pub mod jobs;
+pub mod media;
 pub mod meta;
 pub mod outbox;
 pub mod relay_link;

@@ -24,8 +24,12 @@ use ts_rs::TS;
 
 use crate::accounts::{AccountError, Accounts};
 use crate::error::SqlContext as _;
-use crate::events::{ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage, Platform, ReplyTo};
+use crate::events::{
+    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage, Platform, ReplyTo,
+};
+use crate::media::LocalFile;
 use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
+use crate::secrets::Secret;
 use crate::store::{Store, apply, now_ms};
 
 /// How long a possibly-delivered send waits for its echo before it is sent again.
@@ -107,6 +111,102 @@ fn platform_of(text: &str) -> Platform {
     }
 }
 
+/// Where a reply goes, read in the transaction that queues it.
+struct Target {
+    platform: Platform,
+    key: ConversationKey,
+    window: ReplyWindow,
+    login: Option<String>,
+}
+
+fn target(tx: &Transaction<'_>, conversation_id: i64) -> crate::Result<Option<Target>> {
+    let row = tx
+        .query_row(
+            "SELECT c.platform, a.asset_id, ct.platform_user_id, c.last_inbound_at, a.login
+             FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
+             WHERE c.id = ?1",
+            [conversation_id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?)),
+        )
+        .optional()
+        .ctx("reading a conversation")?;
+    Ok(row.map(|(platform, account, contact, last_inbound, login)| {
+        let platform = platform_of(&platform);
+        Target {
+            platform,
+            key: ConversationKey { platform, account_id: account, contact_id: contact },
+            window: reply_window(platform, last_inbound, now_ms()),
+            login,
+        }
+    }))
+}
+
+/// `messaging_type` and tag for a free-form message, or why none can be sent now.
+fn free_form(target: &Target) -> std::result::Result<(&'static str, Option<&'static str>), OutboxError> {
+    match target.window {
+        ReplyWindow::Open { .. } => Ok(("RESPONSE", None)),
+        ReplyWindow::HumanAgent { .. } => Ok(("MESSAGE_TAG", Some("HUMAN_AGENT"))),
+        ReplyWindow::TemplateOnly => Err(OutboxError::Refused(
+            "More than 24 hours have passed since the customer's last message: WhatsApp only allows an approved template now.".into(),
+        )),
+        ReplyWindow::Closed => Err(OutboxError::Refused(
+            "This conversation cannot be answered: the customer has not written in the last 7 days.".into(),
+        )),
+    }
+}
+
+fn check_text_length(platform: Platform, text: &str) -> std::result::Result<(), OutboxError> {
+    let (too_long, limit) = match platform {
+        Platform::Messenger => (text.chars().count() > 2000, "2,000 characters"),
+        Platform::Instagram => (text.len() > 1000, "1,000 bytes"),
+        Platform::Whatsapp => (text.chars().count() > 4096, "4,096 characters"),
+    };
+    if too_long {
+        return Err(OutboxError::Refused(format!("The message is longer than this platform allows ({limit}).")));
+    }
+    Ok(())
+}
+
+/// The message as it shows in the thread while it is on its way, and its outbox row.
+struct LocalCopy {
+    kind: MessageKind,
+    text: Option<String>,
+    attachments: Vec<Attachment>,
+    reply_to: Option<String>,
+    /// `text`, `media`, `template`.
+    outbox_kind: &'static str,
+    payload: Value,
+}
+
+fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy) -> crate::Result<()> {
+    let now = now_ms();
+    let mid = local_mid(client_id);
+    apply::apply_events(
+        tx,
+        &[DomainEvent::Message(NewMessage {
+            key,
+            mid: mid.clone(),
+            direction: Direction::Outbound,
+            kind: copy.kind,
+            text: copy.text.clone(),
+            attachments: copy.attachments,
+            reply_to: copy.reply_to.map(|mid| ReplyTo::Message { mid }),
+            extras: MessageExtras { send_metadata: Some(tag(client_id)), ..MessageExtras::default() },
+            sent_at: now,
+        })],
+    )?;
+    // Shown as pending until Meta accepts it (apply marks outbound history as sent).
+    tx.execute("UPDATE messages SET status = ?2, status_at = NULL WHERE platform_message_id = ?1", params![mid, DeliveryStatus::Pending.rank()])
+        .ctx("marking a message pending")?;
+    tx.execute(
+        "INSERT INTO outbox (client_id, conversation_id, kind, body, payload, state, next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?6)",
+        params![client_id, conversation_id, copy.outbox_kind, copy.text, copy.payload.to_string(), now],
+    )
+    .ctx("queueing a message")?;
+    Ok(())
+}
+
 /// Queues a text reply. Checked before anything is written: the window, the length.
 pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, reply_to: Option<String>) -> Result<String> {
     let text = text.trim().to_string();
@@ -117,78 +217,273 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
     let id = client_id.clone();
     store
         .write(move |tx| {
-            let row = tx
-                .query_row(
-                    "SELECT c.platform, a.asset_id, ct.platform_user_id, c.last_inbound_at
-                     FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
-                     WHERE c.id = ?1",
-                    [conversation_id],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<i64>>(3)?)),
-                )
-                .optional()
-                .ctx("reading a conversation")?;
-            let Some((platform, account, contact, last_inbound)) = row else {
-                return Ok(Err(OutboxError::NotFound));
+            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let (messaging_type, tag_name) = match free_form(&target) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
             };
-            let platform = platform_of(&platform);
-            let now = now_ms();
-            let (messaging_type, tag_name) = match reply_window(platform, last_inbound, now) {
-                ReplyWindow::Open { .. } => ("RESPONSE", None),
-                ReplyWindow::HumanAgent { .. } => ("MESSAGE_TAG", Some("HUMAN_AGENT")),
-                ReplyWindow::TemplateOnly => {
-                    return Ok(Err(OutboxError::Refused(
-                        "More than 24 hours have passed since the customer's last message: WhatsApp only allows an approved template now.".into(),
-                    )));
-                }
-                ReplyWindow::Closed => {
-                    return Ok(Err(OutboxError::Refused(
-                        "This conversation cannot be answered: the customer has not written in the last 7 days.".into(),
-                    )));
-                }
-            };
-            let too_long = match platform {
-                Platform::Messenger => text.chars().count() > 2000,
-                Platform::Instagram => text.len() > 1000,
-                Platform::Whatsapp => text.chars().count() > 4096,
-            };
-            if too_long {
-                let limit = match platform {
-                    Platform::Messenger => "2,000 characters",
-                    Platform::Instagram => "1,000 bytes",
-                    Platform::Whatsapp => "4,096 characters",
-                };
-                return Ok(Err(OutboxError::Refused(format!("The message is longer than this platform allows ({limit}).",))));
+            if let Err(e) = check_text_length(target.platform, &text) {
+                return Ok(Err(e));
             }
-            let key = ConversationKey { platform, account_id: account, contact_id: contact };
-            let mid = local_mid(&id);
-            apply::apply_events(
-                tx,
-                &[DomainEvent::Message(NewMessage {
-                    key,
-                    mid: mid.clone(),
-                    direction: Direction::Outbound,
-                    kind: MessageKind::Text,
-                    text: Some(text.clone()),
-                    attachments: Vec::new(),
-                    reply_to: reply_to.clone().map(|mid| ReplyTo::Message { mid }),
-                    extras: MessageExtras { send_metadata: Some(tag(&id)), ..MessageExtras::default() },
-                    sent_at: now,
-                })],
-            )?;
-            // Shown as pending until Meta accepts it (apply marks outbound history as sent).
-            tx.execute("UPDATE messages SET status = ?2, status_at = NULL WHERE platform_message_id = ?1", params![mid, DeliveryStatus::Pending.rank()])
-                .ctx("marking a message pending")?;
             let payload = json!({ "replyTo": reply_to, "messagingType": messaging_type, "tag": tag_name });
-            tx.execute(
-                "INSERT INTO outbox (client_id, conversation_id, kind, body, payload, state, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, 'text', ?3, ?4, 'queued', ?5, ?5, ?5)",
-                params![id, conversation_id, text, payload.to_string(), now],
-            )
-            .ctx("queueing a message")?;
+            let copy = LocalCopy { kind: MessageKind::Text, text: Some(text), attachments: Vec::new(), reply_to, outbox_kind: "text", payload };
+            insert_local(tx, conversation_id, target.key, &id, copy)?;
             Ok(Ok(()))
         })
         .await??;
     Ok(client_id)
+}
+
+/// Queues a photo, video, voice note or file (already copied into the media directory),
+/// with an optional caption. WhatsApp carries the caption on images, videos and documents;
+/// Messenger and Instagram get it as a second message.
+pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile, caption: Option<String>, reply_to: Option<String>) -> Result<Vec<String>> {
+    let caption = caption.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let client_id = hex_id();
+    let id = client_id.clone();
+    let thumbnail = if file.kind == "image" { crate::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
+    let caption_id = store
+        .write(move |tx| {
+            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let (messaging_type, tag_name) = match free_form(&target) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            if target.login.as_deref() == Some("instagram") {
+                return Ok(Err(OutboxError::Refused(
+                    "Instagram accounts connected with Instagram Login can only send text: Meta takes their attachments only as public links. Connect the account through its Facebook Page to send files.".into(),
+                )));
+            }
+            let platform = platform_name(target.platform);
+            let limit = crate::media::send_limit(platform, file.kind);
+            if file.size > limit {
+                return Ok(Err(OutboxError::Refused(format!(
+                    "{} takes files of this kind up to {} MB; this one is {} MB.",
+                    platform_label(target.platform),
+                    limit >> 20,
+                    file.size.div_ceil(1 << 20)
+                ))));
+            }
+            if target.platform == Platform::Instagram && file.kind == "file" && file.mime_type != "application/pdf" {
+                return Ok(Err(OutboxError::Refused("Instagram takes only PDF documents.".into())));
+            }
+            let whatsapp_caption = target.platform == Platform::Whatsapp && file.kind != "audio";
+            let (own_caption, separate_caption) = if whatsapp_caption { (caption.clone(), None) } else { (None, caption.clone()) };
+            if let Some(c) = &own_caption
+                && c.chars().count() > 1024
+            {
+                return Ok(Err(OutboxError::Refused("A WhatsApp caption can be at most 1,024 characters.".into())));
+            }
+            if let Some(c) = &separate_caption
+                && let Err(e) = check_text_length(target.platform, c)
+            {
+                return Ok(Err(e));
+            }
+            let kind = match file.kind {
+                "image" => MessageKind::Image,
+                "video" => MessageKind::Video,
+                "audio" => MessageKind::Audio,
+                _ => MessageKind::File,
+            };
+            let attachment = Attachment {
+                kind: AttachmentKind::parse(file.kind),
+                mime_type: Some(file.mime_type.clone()),
+                filename: Some(file.filename.clone()),
+                size_bytes: Some(file.size as i64),
+                sha256: Some(file.sha256.clone()),
+                local_path: Some(file.path.to_string_lossy().into_owned()),
+                thumbnail_path: thumbnail.map(|t| t.to_string_lossy().into_owned()),
+                ..Attachment::default()
+            };
+            let payload = json!({
+                "replyTo": reply_to, "messagingType": messaging_type, "tag": tag_name,
+                "file": { "path": file.path, "mime": file.mime_type, "kind": file.kind, "filename": file.filename },
+            });
+            let copy = LocalCopy { kind, text: own_caption, attachments: vec![attachment], reply_to: reply_to.clone(), outbox_kind: "media", payload };
+            insert_local(tx, conversation_id, target.key.clone(), &id, copy)?;
+            let Some(text) = separate_caption else { return Ok(Ok(None)) };
+            let caption_id = hex_id();
+            let payload = json!({ "replyTo": null, "messagingType": messaging_type, "tag": tag_name });
+            let copy = LocalCopy { kind: MessageKind::Text, text: Some(text), attachments: Vec::new(), reply_to: None, outbox_kind: "text", payload };
+            insert_local(tx, conversation_id, target.key, &caption_id, copy)?;
+            // The caption follows its picture: sent in creation order, a moment later.
+            tx.execute("UPDATE outbox SET created_at = created_at + 1 WHERE client_id = ?1", [&caption_id]).ctx("ordering a caption")?;
+            Ok(Ok(Some(caption_id)))
+        })
+        .await??;
+    Ok(std::iter::once(client_id).chain(caption_id).collect())
+}
+
+/// Queues an approved WhatsApp template, the only message allowed after the 24 h window.
+/// `rendered` is its text with the parameters filled in, for the thread.
+pub async fn enqueue_template(store: &Store, conversation_id: i64, template: &Template, parameters: Vec<String>) -> Result<String> {
+    if parameters.len() != template.parameters {
+        return Err(OutboxError::Refused(format!(
+            "The template \"{}\" needs {} value(s); {} were given.",
+            template.name,
+            template.parameters,
+            parameters.len()
+        )));
+    }
+    if let Some(blank) = parameters.iter().position(|p| p.trim().is_empty()) {
+        return Err(OutboxError::Refused(format!("Value {} of the template is empty.", blank + 1)));
+    }
+    let rendered = template.render(&parameters);
+    let client_id = hex_id();
+    let id = client_id.clone();
+    let (name, language) = (template.name.clone(), template.language.clone());
+    store
+        .write(move |tx| {
+            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            if target.platform != Platform::Whatsapp {
+                return Ok(Err(OutboxError::Refused("Templates are a WhatsApp feature.".into())));
+            }
+            let payload = json!({ "template": { "name": name, "language": language, "parameters": parameters } });
+            let copy = LocalCopy { kind: MessageKind::Template, text: Some(rendered), attachments: Vec::new(), reply_to: None, outbox_kind: "template", payload };
+            insert_local(tx, conversation_id, target.key, &id, copy)?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(client_id)
+}
+
+/// Reacts to a message with an emoji (`None` removes the business's reaction). Shown at
+/// once; undone if Meta refuses it.
+pub async fn enqueue_reaction(store: &Store, conversation_id: i64, message_id: String, emoji: Option<String>) -> Result<String> {
+    let emoji = emoji.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    let client_id = hex_id();
+    let id = client_id.clone();
+    store
+        .write(move |tx| {
+            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            if let Err(e) = free_form(&target) {
+                return Ok(Err(e));
+            }
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT direction FROM messages WHERE conversation_id = ?1 AND platform_message_id = ?2 AND stub = 0",
+                    params![conversation_id, message_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .ctx("finding a message to react to")?;
+            if known.is_none() || message_id.starts_with("local:") {
+                return Ok(Err(OutboxError::Refused("Only a message that reached Meta can get a reaction.".into())));
+            }
+            let now = now_ms();
+            let previous: Option<String> = tx
+                .query_row(
+                    "SELECT emoji FROM reactions WHERE platform = ?1 AND platform_message_id = ?2 AND actor = 'business'",
+                    params![platform_name(target.platform), message_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .ctx("reading a reaction")?
+                .flatten();
+            apply::apply_events(
+                tx,
+                &[DomainEvent::Reaction {
+                    key: target.key,
+                    mid: message_id.clone(),
+                    actor: Actor::Business,
+                    emoji: emoji.clone(),
+                    reaction: emoji.as_deref().map(reaction_name),
+                    at: now,
+                }],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (client_id, conversation_id, kind, payload, state, next_attempt_at, created_at, updated_at, published)
+                 VALUES (?1, ?2, 'reaction', ?3, 'queued', ?4, ?4, ?4, 1)",
+                params![id, conversation_id, json!({ "messageId": message_id, "emoji": emoji, "previous": previous }).to_string(), now],
+            )
+            .ctx("queueing a reaction")?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(client_id)
+}
+
+/// Messenger and Instagram name the heart `love` (their reaction webhooks say so); other
+/// emoji are sent as themselves.
+fn reaction_name(emoji: &str) -> String {
+    match emoji {
+        "❤️" | "❤" => "love".into(),
+        other => other.to_string(),
+    }
+}
+
+fn platform_name(p: Platform) -> &'static str {
+    match p {
+        Platform::Messenger => "messenger",
+        Platform::Instagram => "instagram",
+        Platform::Whatsapp => "whatsapp",
+    }
+}
+
+fn platform_label(p: Platform) -> &'static str {
+    match p {
+        Platform::Messenger => "Messenger",
+        Platform::Instagram => "Instagram",
+        Platform::Whatsapp => "WhatsApp",
+    }
+}
+
+/// An approved WhatsApp template, as the composer offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Template {
+    pub name: String,
+    pub language: String,
+    pub category: Option<String>,
+    /// The body with `{{1}}`, `{{2}}`… where the values go.
+    pub body: String,
+    /// How many values the body needs.
+    pub parameters: usize,
+}
+
+impl Template {
+    /// From one entry of `GET /{waba-id}/message_templates` (META-API.md §3.4 Template).
+    pub fn from_graph(value: &Value) -> Option<Template> {
+        let body = value
+            .get("components")
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))?
+            .get("text")
+            .and_then(Value::as_str)?
+            .to_string();
+        Some(Template {
+            name: value.get("name").and_then(Value::as_str)?.to_string(),
+            language: value.get("language").and_then(Value::as_str)?.to_string(),
+            category: value.get("category").and_then(Value::as_str).map(String::from),
+            parameters: placeholders(&body),
+            body,
+        })
+    }
+
+    pub fn render(&self, values: &[String]) -> String {
+        let mut out = self.body.clone();
+        for (i, v) in values.iter().enumerate() {
+            out = out.replace(&format!("{{{{{}}}}}", i + 1), v);
+        }
+        out
+    }
+}
+
+/// The highest `{{n}}` in a template body.
+fn placeholders(body: &str) -> usize {
+    let mut highest = 0;
+    let mut rest = body;
+    while let Some(start) = rest.find("{{") {
+        rest = &rest[start + 2..];
+        if let Some(end) = rest.find("}}") {
+            if let Ok(n) = rest[..end].trim().parse::<usize>() {
+                highest = highest.max(n);
+            }
+            rest = &rest[end + 2..];
+        }
+    }
+    highest
 }
 
 /// Tells the customer their messages were seen (Messenger/Instagram `mark_seen`, WhatsApp
@@ -227,6 +522,7 @@ fn hex_id() -> String {
 struct Pending {
     client_id: String,
     kind: String,
+    login: Option<String>,
     conversation_id: i64,
     platform: Platform,
     account_id: i64,
@@ -283,7 +579,7 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
             }
             tx.query_row(
                 "SELECT o.client_id, o.conversation_id, c.platform, a.id, coalesce(a.parent_asset_id, a.asset_id), coalesce(ct.phone, ct.platform_user_id),
-                        o.body, o.payload, o.attempts, o.kind
+                        o.body, o.payload, o.attempts, o.kind, a.login
                  FROM outbox o JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
                  JOIN contacts ct ON ct.id = c.contact_id WHERE o.client_id = ?1",
                 [&id],
@@ -299,6 +595,7 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
                         payload: serde_json::from_str(&r.get::<_, Option<String>>(7)?.unwrap_or_default()).unwrap_or(Value::Null),
                         attempts: r.get(8)?,
                         kind: r.get(9)?,
+                        login: r.get(10)?,
                     })
                 },
             )
@@ -312,42 +609,16 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
         Ok(token) => token,
         Err(e) => return Ok(Some(fail(store, &pending, None, &format!("{e}. Reconnect the account, then retry.")).await?)),
     };
-    if pending.kind == "seen" {
-        return Ok(Some(send_seen(store, accounts, graph, &pending, &token).await?));
+    if pending.kind == "seen" || pending.kind == "reaction" {
+        return Ok(Some(send_action(store, accounts, graph, &pending, &token).await?));
     }
-    let result = match pending.platform {
-        Platform::Whatsapp => {
-            let mut body = json!({
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": pending.recipient,
-                "type": "text",
-                "text": { "body": pending.text, "preview_url": false },
-                "biz_opaque_callback_data": tag(&pending.client_id),
-            });
-            if let Some(reply) = pending.payload.get("replyTo").and_then(Value::as_str) {
-                body["context"] = json!({ "message_id": reply });
-            }
-            graph.post_json(Host::Facebook, &format!("{}/messages", pending.page), &token, &body).await.map(|a| {
-                a.body.pointer("/messages/0/id").and_then(Value::as_str).map(String::from)
-            })
-        }
-        _ => {
-            let mut body = json!({
-                "recipient": { "id": pending.recipient },
-                "messaging_type": pending.payload.get("messagingType").and_then(Value::as_str).unwrap_or("RESPONSE"),
-                "message": { "text": pending.text, "metadata": tag(&pending.client_id) },
-            });
-            if let Some(t) = pending.payload.get("tag").and_then(Value::as_str) {
-                body["tag"] = json!(t);
-            }
-            if let Some(reply) = pending.payload.get("replyTo").and_then(Value::as_str) {
-                body["reply_to"] = json!({ "mid": reply });
-            }
-            graph.post_json(Host::Facebook, &format!("{}/messages", pending.page), &token, &body).await.map(|a| {
-                a.body.get("message_id").and_then(Value::as_str).map(String::from)
-            })
-        }
+    let host = crate::accounts::host_of(pending.login.as_deref());
+    let result = match build_message(store, graph, host, &pending, &token).await {
+        Ok(body) => graph.post_json(host, &format!("{}/messages", pending.page), &token, &body).await.map(|a| match pending.platform {
+            Platform::Whatsapp => a.body.pointer("/messages/0/id").and_then(Value::as_str).map(String::from),
+            _ => a.body.get("message_id").and_then(Value::as_str).map(String::from),
+        }),
+        Err(e) => Err(e),
     };
     match result {
         Ok(Some(mid)) => {
@@ -361,31 +632,207 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
     }
 }
 
-/// A read receipt: best effort, never retried beyond a lost connection, never shown.
-async fn send_seen(store: &Store, accounts: &Accounts, graph: &GraphClient, pending: &Pending, token: &crate::secrets::Secret<String>) -> Result<Outcome> {
-    let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
-    let body = match pending.platform {
-        Platform::Whatsapp => json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id }),
-        _ => json!({ "recipient": { "id": pending.recipient }, "sender_action": "mark_seen" }),
+/// The request body of a message send (META-API.md §3.3 Messenger/Instagram, §3.4
+/// WhatsApp), uploading its file first when it has one and was not uploaded yet.
+async fn build_message(store: &Store, graph: &GraphClient, host: Host, pending: &Pending, token: &Secret<String>) -> std::result::Result<Value, GraphError> {
+    let reply_to = pending.payload.get("replyTo").and_then(Value::as_str);
+    if pending.platform == Platform::Whatsapp {
+        let mut body = json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": pending.recipient,
+            "biz_opaque_callback_data": tag(&pending.client_id),
+        });
+        match pending.kind.as_str() {
+            "media" => {
+                let media_id = match pending.payload.get("uploadedId").and_then(Value::as_str) {
+                    Some(id) => id.to_string(),
+                    None => upload(store, graph, host, pending, token).await?,
+                };
+                let file = &pending.payload["file"];
+                let kind = match file["kind"].as_str().unwrap_or("file") {
+                    "image" => "image",
+                    "video" => "video",
+                    "audio" => "audio",
+                    _ => "document",
+                };
+                let mut media = json!({ "id": media_id });
+                if !pending.text.is_empty() && kind != "audio" {
+                    media["caption"] = json!(pending.text);
+                }
+                if kind == "document" {
+                    media["filename"] = file["filename"].clone();
+                }
+                body["type"] = json!(kind);
+                body[kind] = media;
+            }
+            "template" => {
+                let t = &pending.payload["template"];
+                let parameters: Vec<Value> = t["parameters"].as_array().into_iter().flatten().map(|p| json!({ "type": "text", "text": p })).collect();
+                let mut template = json!({ "name": t["name"], "language": { "code": t["language"] } });
+                if !parameters.is_empty() {
+                    template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+                }
+                body["type"] = json!("template");
+                body["template"] = template;
+            }
+            _ => {
+                body["type"] = json!("text");
+                body["text"] = json!({ "body": pending.text, "preview_url": false });
+            }
+        }
+        if let Some(reply) = reply_to {
+            body["context"] = json!({ "message_id": reply });
+        }
+        return Ok(body);
+    }
+    let message = match pending.kind.as_str() {
+        "media" => {
+            let attachment_id = match pending.payload.get("uploadedId").and_then(Value::as_str) {
+                Some(id) => id.to_string(),
+                None => upload(store, graph, host, pending, token).await?,
+            };
+            let kind = messenger_attachment_type(pending.payload["file"]["kind"].as_str().unwrap_or("file"));
+            json!({ "attachment": { "type": kind, "payload": { "attachment_id": attachment_id } }, "metadata": tag(&pending.client_id) })
+        }
+        _ => json!({ "text": pending.text, "metadata": tag(&pending.client_id) }),
     };
-    let result = graph.post_json(Host::Facebook, &format!("{}/messages", pending.page), token, &body).await;
+    let mut body = json!({
+        "recipient": { "id": pending.recipient },
+        "messaging_type": pending.payload.get("messagingType").and_then(Value::as_str).unwrap_or("RESPONSE"),
+        "message": message,
+    });
+    if let Some(t) = pending.payload.get("tag").and_then(Value::as_str) {
+        body["tag"] = json!(t);
+    }
+    if let Some(reply) = reply_to {
+        body["reply_to"] = json!({ "mid": reply });
+    }
+    Ok(body)
+}
+
+fn messenger_attachment_type(kind: &str) -> &'static str {
+    match kind {
+        "image" => "image",
+        "video" => "video",
+        "audio" => "audio",
+        _ => "file",
+    }
+}
+
+/// Uploads the file of a media send (WhatsApp `POST /{phone-number-id}/media`, Messenger
+/// and Instagram `POST /{page-id}/message_attachments` with `filedata`) and keeps the id,
+/// so a retry sends the same upload instead of uploading again. A failed upload certainly
+/// sent nothing: its errors count as "not sent".
+async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &Pending, token: &Secret<String>) -> std::result::Result<String, GraphError> {
+    let file = &pending.payload["file"];
+    let path = file["path"].as_str().unwrap_or_default().to_string();
+    let mime = file["mime"].as_str().unwrap_or("application/octet-stream").to_string();
+    let filename = file["filename"].as_str().unwrap_or("file").to_string();
+    let read_path = path.clone();
+    let read = tokio::task::spawn_blocking(move || std::fs::read(read_path)).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    let bytes = read.map_err(|e| GraphError {
+        kind: ErrorKind::Invalid,
+        http_status: 0,
+        code: None,
+        subcode: None,
+        message: format!("the file to send is no longer on this computer ({e}); discard this message and attach it again"),
+        usage: Default::default(),
+    })?;
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(filename).mime_str(&mime).map_err(|e| GraphError::network(e.to_string()))?;
+    let not_sent = |mut e: GraphError| {
+        if e.kind == ErrorKind::Transient {
+            e.kind = ErrorKind::Unreachable;
+        }
+        e
+    };
+    let id = if pending.platform == Platform::Whatsapp {
+        let form = reqwest::multipart::Form::new().text("messaging_product", "whatsapp").text("type", mime.clone()).part("file", part);
+        let answer = graph.post_multipart(host, &format!("{}/media", pending.page), token, form).await.map_err(not_sent)?;
+        answer.body.get("id").and_then(Value::as_str).map(String::from)
+    } else {
+        let kind = messenger_attachment_type(file["kind"].as_str().unwrap_or("file"));
+        let message = json!({ "attachment": { "type": kind, "payload": { "is_reusable": true } } });
+        let form = reqwest::multipart::Form::new().text("message", message.to_string()).part("filedata", part);
+        let answer = graph.post_multipart(host, &format!("{}/message_attachments", pending.page), token, form).await.map_err(not_sent)?;
+        answer.body.get("attachment_id").and_then(Value::as_str).map(String::from)
+    };
+    let Some(id) = id else {
+        return Err(GraphError { kind: ErrorKind::Unreachable, http_status: 200, code: None, subcode: None, message: "Meta accepted the upload without an id".into(), usage: Default::default() });
+    };
+    let (client_id, uploaded) = (pending.client_id.clone(), id.clone());
+    let recorded = store
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET payload = json_set(payload, '$.uploadedId', ?2), updated_at = ?3 WHERE client_id = ?1",
+                params![client_id, uploaded, now_ms()],
+            )
+            .ctx("recording an upload")?;
+            // The other computers fetch the same file by this id (WhatsApp keeps uploads 30 days).
+            tx.execute(
+                "UPDATE attachments SET media_id = ?2 WHERE message_id = (SELECT id FROM messages WHERE platform_message_id = ?1)",
+                params![local_mid(&client_id), uploaded],
+            )
+            .ctx("recording an upload")?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "an upload's id could not be kept; a retry uploads again");
+    }
+    Ok(id)
+}
+
+/// A read receipt or a reaction: never shown as a message, retried only when it certainly
+/// did not reach Meta. A refused reaction is taken back in the thread.
+async fn send_action(store: &Store, accounts: &Accounts, graph: &GraphClient, pending: &Pending, token: &Secret<String>) -> Result<Outcome> {
+    let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
+    let emoji = pending.payload.get("emoji").and_then(Value::as_str);
+    let body = match (pending.kind.as_str(), pending.platform) {
+        ("seen", Platform::Whatsapp) => json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id }),
+        ("seen", _) => json!({ "recipient": { "id": pending.recipient }, "sender_action": "mark_seen" }),
+        // An empty emoji takes a WhatsApp reaction back (WARX).
+        (_, Platform::Whatsapp) => json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": pending.recipient,
+            "type": "reaction", "reaction": { "message_id": message_id, "emoji": emoji.unwrap_or("") },
+        }),
+        (_, _) => match emoji {
+            Some(e) => json!({ "recipient": { "id": pending.recipient }, "sender_action": "react", "payload": { "message_id": message_id, "reaction": reaction_name(e) } }),
+            None => json!({ "recipient": { "id": pending.recipient }, "sender_action": "unreact", "payload": { "message_id": message_id } }),
+        },
+    };
+    let host = crate::accounts::host_of(pending.login.as_deref());
+    let result = graph.post_json(host, &format!("{}/messages", pending.page), token, &body).await;
     let (state, error) = match result {
         Ok(_) => ("sent", None),
         Err(e) => {
             accounts.record_error(pending.account_id, &e).await?;
-            let retry = matches!(e.kind, ErrorKind::Unreachable) && pending.attempts < MAX_ATTEMPTS;
+            let retry = matches!(e.kind, ErrorKind::Unreachable | ErrorKind::RateLimited { .. }) && pending.attempts < MAX_ATTEMPTS;
             (if retry { "queued" } else { "failed" }, Some(e.to_string()))
         }
     };
-    let (id, next) = (pending.client_id.clone(), now_ms() + 5_000);
+    let (id, next) = (pending.client_id.clone(), now_ms() + 5_000 * pending.attempts.max(1));
     let (state_db, error_db) = (state, error.clone());
+    let undo = (pending.kind == "reaction" && state == "failed").then(|| {
+        let previous = pending.payload.get("previous").and_then(Value::as_str).map(String::from);
+        (pending.conversation_id, message_id.to_string(), emoji.map(String::from), previous)
+    });
     store
         .write(move |tx| {
             tx.execute(
                 "UPDATE outbox SET state = ?2, error_message = ?3, next_attempt_at = ?4, updated_at = ?5 WHERE client_id = ?1",
                 params![id, state_db, error_db, next, now_ms()],
             )
-            .ctx("recording a read receipt")?;
+            .ctx("recording a sender action")?;
+            if let Some((conversation_id, mid, sent, previous)) = undo {
+                // Back to what it was, unless the owner changed it again meanwhile.
+                tx.execute(
+                    "UPDATE reactions SET emoji = ?2, reaction = NULL WHERE platform_message_id = ?1 AND actor = 'business' AND emoji IS ?3",
+                    params![mid, previous, sent],
+                )
+                .ctx("taking a reaction back")?;
+                apply::log_changes(tx, &[conversation_id], "outbox", now_ms())?;
+            }
             Ok(())
         })
         .await?;
@@ -561,17 +1008,22 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
 }
 
 /// Sent messages not yet published to the owner's other computers: (client id, events JSON).
+/// Only WhatsApp's: Messenger and Instagram echo what a Page sends to every computer
+/// through the relay already, with the attachments' CDN links.
 pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>> {
     Ok(store
         .read(|c| {
             let mut stmt = c
                 .prepare(
-                    "SELECT o.client_id, o.platform_message_id, c.platform, a.asset_id, ct.platform_user_id, m.body, m.sent_at, m.reply_to_mid
+                    "SELECT o.client_id, o.platform_message_id, c.platform, a.asset_id, ct.platform_user_id, m.body, m.sent_at, m.reply_to_mid, m.kind, m.id
                      FROM outbox o JOIN messages m ON m.platform_message_id = o.platform_message_id
                      JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
                      JOIN contacts ct ON ct.id = c.contact_id
-                     WHERE o.state = 'sent' AND o.published = 0 ORDER BY o.updated_at LIMIT 100",
+                     WHERE o.state = 'sent' AND o.published = 0 AND c.platform = 'whatsapp' ORDER BY o.updated_at LIMIT 100",
                 )
+                .ctx("finding messages to publish")?;
+            let mut attachments = c
+                .prepare("SELECT kind, mime_type, media_id, filename, size_bytes, sha256 FROM attachments WHERE message_id = ?1 ORDER BY position")
                 .ctx("finding messages to publish")?;
             let rows = stmt
                 .query_map([], |r| {
@@ -579,14 +1031,30 @@ pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>
                     let mid: String = r.get(1)?;
                     let key = ConversationKey { platform: platform_of(&r.get::<_, String>(2)?), account_id: r.get(3)?, contact_id: r.get(4)? };
                     let sent_at: i64 = r.get(6)?;
+                    let kind = MessageKind::parse(&r.get::<_, String>(8)?).unwrap_or(MessageKind::Text);
+                    // Files travel as WhatsApp media ids the other computers download; this
+                    // computer's paths mean nothing there.
+                    let files = attachments
+                        .query_map([r.get::<_, i64>(9)?], |a| {
+                            Ok(Attachment {
+                                kind: a.get::<_, Option<String>>(0)?.as_deref().and_then(AttachmentKind::parse),
+                                mime_type: a.get(1)?,
+                                media_id: a.get(2)?,
+                                filename: a.get(3)?,
+                                size_bytes: a.get(4)?,
+                                sha256: a.get(5)?,
+                                ..Attachment::default()
+                            })
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
                     let events = vec![
                         DomainEvent::Message(NewMessage {
                             key: key.clone(),
                             mid: mid.clone(),
                             direction: Direction::Outbound,
-                            kind: MessageKind::Text,
+                            kind,
                             text: r.get(5)?,
-                            attachments: Vec::new(),
+                            attachments: files,
                             reply_to: r.get::<_, Option<String>>(7)?.map(|mid| ReplyTo::Message { mid }),
                             extras: MessageExtras { send_metadata: Some(tag(&client_id)), ..MessageExtras::default() },
                             sent_at,

@@ -439,7 +439,7 @@ async fn connect_once(
                     return Ended::Stop(LinkError::Protocol(format!("recording a publication: {e}")));
                 }
                 if options.until_idle && publishing.is_empty() && caught_up.is_some_and(|seq| applied_seq >= seq) {
-                    let _unused = tx.send(Message::Close(None)).await;
+                    close_gracefully(&mut tx, &mut rx).await;
                     return Ended::Idle;
                 }
             }
@@ -500,7 +500,7 @@ async fn connect_once(
                 status.send_replace(LinkStatus::Live { relay: relay.clone() });
                 caught_up = Some(seq);
                 if options.until_idle && applied_seq >= seq && publishing.is_empty() {
-                    let _unused = tx.send(Message::Close(None)).await;
+                    close_gracefully(&mut tx, &mut rx).await;
                     return Ended::Idle;
                 }
             }
@@ -570,6 +570,31 @@ async fn next_command(commands: &mut Option<tokio::sync::mpsc::Receiver<LinkComm
         *commands = None;
     }
     std::future::pending().await
+}
+
+/// Ends a connection with the closing handshake: the relay answers a Close only after
+/// handling what came before it (the last acks), so nothing applied here is queued there
+/// again. Bounded: a relay that never answers is left after five seconds.
+async fn close_gracefully<S, R>(tx: &mut S, rx: &mut R)
+where
+    S: futures_util::Sink<Message> + Unpin,
+    R: futures_util::Stream<Item = std::result::Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    use futures_util::{SinkExt as _, StreamExt as _};
+    if tx.send(Message::Close(None)).await.is_err() {
+        return;
+    }
+    let answered = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = rx.next().await {
+            if matches!(frame, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    if answered.is_err() {
+        tracing::debug!("the relay did not answer the close within 5 s");
+    }
 }
 
 /// Where an OAuth flow stands, from what the link received.

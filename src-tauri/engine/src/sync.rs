@@ -22,7 +22,7 @@ use crate::events::{
     Attachment, AttachmentKind, ContactProfile, ConversationKey, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage,
     Platform, ReplyTo,
 };
-use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host, Usage};
+use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Usage};
 use crate::store::{Store, now_ms};
 
 /// Conversations per page request.
@@ -253,7 +253,7 @@ pub async fn backfill(
         if let Some(a) = after.as_deref() {
             query.push(("after", a));
         }
-        let answer = match graph.get(Host::Facebook, &format!("{page}/conversations"), &token, &query).await {
+        let answer = match graph.get(account.host(), &format!("{page}/conversations"), &token, &query).await {
             Ok(answer) => answer,
             Err(e) => {
                 accounts.record_error(account_id, &e).await?;

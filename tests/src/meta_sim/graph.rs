@@ -88,6 +88,9 @@ const FB_CODE_TTL_MS: i64 = 10 * MINUTE_MS;
 const IG_CODE_TTL_MS: i64 = HOUR_MS;
 /// WhatsApp media URLs are valid for 5 minutes (§3.4 "Media download").
 const MEDIA_URL_TTL_MS: i64 = 5 * MINUTE_MS;
+/// WAM: media ids from webhooks can be downloaded for 7 days, uploaded ones live 30 days.
+const RECEIVED_MEDIA_TTL_MS: i64 = 7 * DAY_MS;
+const UPLOADED_MEDIA_TTL_MS: i64 = 30 * DAY_MS;
 /// Only the 20 most recent messages of a conversation have details (§3.1).
 const DETAIL_WINDOW: usize = 20;
 /// Standard messaging window (§5.1).
@@ -844,6 +847,7 @@ struct WaContact {
 struct Media {
     info: MediaInfo,
     bytes: Arc<Vec<u8>>,
+    created_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -884,6 +888,8 @@ struct Sim {
     media_urls: HashMap<String, (String, i64)>,
     /// CDN name → (mime, bytes)
     cdn: HashMap<String, (String, Arc<Vec<u8>>)>,
+    /// CDN names whose signed expiry has passed ([`World::expire_cdn_links`]).
+    cdn_expired: HashSet<String>,
     /// attachment_id → the attachment JSON it was created from.
     attachment_ids: HashMap<String, Value>,
     sent: Vec<Sent>,
@@ -1289,6 +1295,12 @@ impl World {
     /// `GET /{media-id}`.
     pub fn add_media(&self, bytes: Vec<u8>, mime_type: &str) -> MediaInfo {
         lock(&self.shared).add_media(bytes, mime_type, None)
+    }
+
+    /// Ends every CDN link handed out so far, as their signed expiry would: the old links
+    /// answer 403, and messages fetched again carry new ones.
+    pub fn expire_cdn_links(&self) {
+        lock(&self.shared).rotate_cdn();
     }
 
     /// The media object.
@@ -2132,6 +2144,7 @@ impl Sim {
             media: HashMap::new(),
             media_urls: HashMap::new(),
             cdn: HashMap::new(),
+            cdn_expired: HashSet::new(),
             attachment_ids: HashMap::new(),
             sent: Vec::new(),
             requests: Vec::new(),
@@ -2679,6 +2692,30 @@ impl Sim {
         }
     }
 
+    fn rotate_cdn(&mut self) {
+        let base = format!("{}/cdn/", self.base_url);
+        let mut renames = Vec::new();
+        for c in 0..self.conversations.len() {
+            for m in 0..self.conversations[c].messages.len() {
+                for a in 0..self.conversations[c].messages[m].attachments.len() {
+                    let old = self.conversations[c].messages[m].attachments[a].url.clone();
+                    if let Some(name) = old.strip_prefix(&base) {
+                        let ext = name.rsplit('.').next().unwrap_or("bin").to_owned();
+                        let fresh = format!("{}.{ext}", self.digits(16));
+                        renames.push((name.to_owned(), fresh.clone()));
+                        self.conversations[c].messages[m].attachments[a].url = format!("{base}{fresh}");
+                    }
+                }
+            }
+        }
+        for (old, fresh) in renames {
+            if let Some(v) = self.cdn.remove(&old) {
+                self.cdn.insert(fresh, v);
+            }
+            self.cdn_expired.insert(old);
+        }
+    }
+
     fn add_media(&mut self, bytes: Vec<u8>, mime_type: &str, phone: Option<&str>) -> MediaInfo {
         let id = self.digits(16);
         let info = MediaInfo {
@@ -2689,11 +2726,13 @@ impl Sim {
             phone_number_id: phone.map(str::to_owned),
             deleted: false,
         };
+        let created_ms = self.now();
         self.media.insert(
             id,
             Media {
                 info: info.clone(),
                 bytes: Arc::new(bytes),
+                created_ms,
             },
         );
         info
@@ -3154,6 +3193,13 @@ impl Sim {
         }
         if let Some(m) = self.media.get(id)
             && !m.info.deleted
+            && self.now()
+                < m.created_ms
+                    + if m.info.phone_number_id.is_some() {
+                        UPLOADED_MEDIA_TTL_MS
+                    } else {
+                        RECEIVED_MEDIA_TTL_MS
+                    }
         {
             return Some(Node::Media(id.to_owned()));
         }
@@ -5932,6 +5978,11 @@ impl Sim {
 
     /// Attachment and profile-picture bytes (the `scontent` CDN): public, no token.
     fn cdn_get(&mut self, name: &str) -> R {
+        if self.cdn_expired.contains(name) {
+            // Meta's CDN links carry a signed expiry (`oe=`); past it the CDN answers 403
+            // (**guessed** body).
+            return Err(Reply::text(403, "URL signature expired"));
+        }
         match self.cdn.get(name) {
             Some((mime, bytes)) => Ok(Reply::bytes(mime, bytes.as_ref().clone())),
             None => Err(Reply::text(404, "Not Found")),

@@ -33,7 +33,16 @@ voice?: boolean, animated?: boolean,
 /**
  * Where the downloaded copy lives on this computer, once downloaded.
  */
-localPath: string | null, };
+localPath: string | null, 
+/**
+ * A small JPEG of a downloaded image, for the thread.
+ */
+thumbnailPath?: string | null, 
+/**
+ * Why the media will not be on this computer (gone from Meta, too big, not what it
+ * claimed to be); absent while it is on its way or once it is here.
+ */
+downloadError?: string | null, };
 
 export type Location = { latitude: number, longitude: number, name: string | null, address: string | null, url: string | null, };
 
@@ -261,7 +270,20 @@ assetId: string, displayName: string | null,
 /**
  * `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`, `unverified`.
  */
-status: string, statusDetail: string | null, rateLimitedUntil: number | null, };
+status: string, statusDetail: string | null, rateLimitedUntil: number | null, 
+/**
+ * `facebook` (Page token), `instagram` (Instagram Login), `whatsapp` (system-user token).
+ */
+login: string | null, 
+/**
+ * The WhatsApp Business Account of a number (its templates live there).
+ */
+businessId: string | null, 
+/**
+ * When the token stops working (Instagram Login tokens last 60 days and are refreshed
+ * before); absent for tokens that do not expire.
+ */
+tokenExpiresAt: number | null, };
 
 export type PageChoice = { pageId: string, name: string, instagramId: string | null, instagramUsername: string | null, };
 
@@ -273,7 +295,11 @@ phoneNumberId: string,
 /**
  * A system-user token. Goes to the keyring, never to the store or the log.
  */
-token: string, };
+token: string, 
+/**
+ * WhatsApp Business Account id, for templates; found from the token when absent.
+ */
+businessAccountId: string | null, };
 
 export type FacebookLogin = { state: string, authorizeUrl: string, };
 
@@ -307,6 +333,42 @@ export type OutboxRef = {
  */
 clientId: string, };
 
+export type InstagramLoginStatus = { "state": "waiting" } | { "state": "connected", account: AccountView, } | { "state": "failed", message: string, };
+
+export type SendMediaRequest = { conversationId: string, 
+/**
+ * A file on this computer (picked in the file dialog); copied before it is queued.
+ */
+path: string, caption: string | null, replyTo: string | null, };
+
+export type OutboxRefs = { clientIds: Array<string>, };
+
+export type SendTemplateRequest = { conversationId: string, name: string, language: string, 
+/**
+ * Values for `{{1}}`, `{{2}}`… of the template's body, in order.
+ */
+parameters: Array<string>, };
+
+export type ReactRequest = { conversationId: string, 
+/**
+ * Platform id of the message.
+ */
+messageId: string, 
+/**
+ * `None` takes the business's reaction back.
+ */
+emoji: string | null, };
+
+export type Template = { name: string, language: string, category: string | null, 
+/**
+ * The body with `{{1}}`, `{{2}}`… where the values go.
+ */
+body: string, 
+/**
+ * How many values the body needs.
+ */
+parameters: number, };
+
 /** Every command: its request (passed as `request`) and its response. */
 export interface Commands {
   app_status: { request: undefined; response: AppStatus };
@@ -328,6 +390,12 @@ export interface Commands {
   connect_pages: { request: ConnectPagesRequest; response: Array<AccountView> };
   disconnect_account: { request: DisconnectRequest; response: DisconnectResult };
   send_text: { request: SendTextRequest; response: OutboxRef };
+  send_media: { request: SendMediaRequest; response: OutboxRefs };
+  list_templates: { request: ConversationRef; response: Array<Template> };
+  send_template: { request: SendTemplateRequest; response: OutboxRef };
+  react: { request: ReactRequest; response: OutboxRef };
+  begin_instagram_login: { request: undefined; response: FacebookLogin };
+  instagram_login_status: { request: FacebookLoginRef; response: InstagramLoginStatus };
   retry_send: { request: OutboxRef; response: void };
   discard_send: { request: OutboxRef; response: void };
 }

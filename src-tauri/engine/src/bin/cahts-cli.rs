@@ -48,7 +48,60 @@ enum Command {
     ConnectWhatsapp {
         #[arg(long)]
         phone_number_id: String,
+        /// The WhatsApp Business Account id (for templates); found from the token when absent.
+        #[arg(long)]
+        business_account_id: Option<String>,
     },
+    /// Connects an Instagram professional account with Instagram Login through the paired
+    /// relay (prints the login URL as JSON first, then waits), or with --token-stdin from a
+    /// long-lived Instagram user token read from stdin.
+    ConnectInstagram {
+        #[arg(long)]
+        token_stdin: bool,
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Sends a photo, video, voice note or file, with an optional caption; waits for Meta's
+    /// answer and prints the outcomes.
+    SendMedia {
+        #[arg(long)]
+        conversation: i64,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        caption: Option<String>,
+        #[arg(long)]
+        reply_to: Option<String>,
+    },
+    /// The approved templates of a WhatsApp conversation's number.
+    Templates {
+        #[arg(long)]
+        conversation: i64,
+    },
+    /// Sends an approved WhatsApp template; --param fills {{1}}, {{2}}… in order.
+    SendTemplate {
+        #[arg(long)]
+        conversation: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        language: String,
+        #[arg(long = "param")]
+        params: Vec<String>,
+    },
+    /// Reacts to a message with an emoji; without --emoji takes the reaction back.
+    React {
+        #[arg(long)]
+        conversation: i64,
+        /// Platform id of the message.
+        #[arg(long)]
+        message: String,
+        #[arg(long)]
+        emoji: Option<String>,
+    },
+    /// Downloads received media that is due (as the app does in the background); prints
+    /// what happened.
+    Media,
     /// Connects Facebook Pages (and their Instagram accounts) with a user token read from
     /// stdin. Without --page, lists the Pages the token can connect.
     ConnectPages {
@@ -193,8 +246,32 @@ async fn connect_facebook(
     with_instagram: bool,
     timeout_secs: u64,
 ) -> anyhow::Result<Vec<cahts_engine::accounts::AccountView>> {
-    use cahts_engine::relay_link::{LinkCommand, OAuthState};
     let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+    let (state, token) = login_through_relay(store, secrets.clone(), cahts_protocol::wire::OAuthProvider::Facebook, timeout_secs).await?;
+    let wanted: Vec<String> = if pages.is_empty() {
+        accounts.page_choices(&token).await?.into_iter().map(|p| p.page_id).collect()
+    } else {
+        pages.to_vec()
+    };
+    let connected = accounts.connect_pages(&token, &wanted, with_instagram).await?;
+    // The user token did its job: the Page tokens are what stays.
+    relay_link::forget_oauth(store, secrets, &state).await?;
+    Ok(connected)
+}
+
+/// Runs a Facebook or Instagram Login through the paired relay: prints the login URL as
+/// JSON on the first line, waits for the sealed token. Returns (state, token).
+async fn login_through_relay(
+    store: &cahts_engine::store::Store,
+    secrets: std::sync::Arc<SecretStore>,
+    provider: cahts_protocol::wire::OAuthProvider,
+    timeout_secs: u64,
+) -> anyhow::Result<(String, cahts_engine::secrets::Secret<String>)> {
+    use cahts_engine::relay_link::{LinkCommand, OAuthState};
+    let service = match provider {
+        cahts_protocol::wire::OAuthProvider::Facebook => "Facebook",
+        cahts_protocol::wire::OAuthProvider::Instagram => "Instagram",
+    };
     let (status, _) = tokio::sync::watch::channel(relay_link::LinkStatus::NotPaired);
     let (commands, receiver) = tokio::sync::mpsc::channel(4);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -210,7 +287,7 @@ async fn connect_facebook(
     ));
     let (reply, answer) = tokio::sync::oneshot::channel();
     commands
-        .send(LinkCommand::BeginOAuth { provider: cahts_protocol::wire::OAuthProvider::Facebook, reply })
+        .send(LinkCommand::BeginOAuth { provider, reply })
         .await
         .map_err(|_| anyhow::anyhow!("the relay link stopped"))?;
     let (state, url) = tokio::time::timeout(std::time::Duration::from_secs(60), answer)
@@ -222,12 +299,12 @@ async fn connect_facebook(
         writeln!(out, "{}", serde_json::json!({ "authorizeUrl": url }))?;
         out.flush()?;
     }
-    eprintln!("Open this address in a browser and log in to Facebook:\n{url}");
+    eprintln!("Open this address in a browser and log in to {service}:\n{url}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
     let token = loop {
         match relay_link::oauth_outcome(store, secrets.clone(), &state).await? {
             OAuthState::Token(token) => break token,
-            OAuthState::Failed(message) => bail!("Facebook Login did not complete: {message}"),
+            OAuthState::Failed(message) => bail!("{service} Login did not complete: {message}"),
             OAuthState::Waiting if std::time::Instant::now() > deadline => bail!("no login within {timeout_secs} s"),
             OAuthState::Waiting => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
         }
@@ -239,15 +316,7 @@ async fn connect_facebook(
         Ok(Err(e)) => tracing::warn!(error = %e, "relay link stopped with an error"),
         Err(e) => tracing::warn!(error = %e, "relay link task failed"),
     }
-    let wanted: Vec<String> = if pages.is_empty() {
-        accounts.page_choices(&token).await?.into_iter().map(|p| p.page_id).collect()
-    } else {
-        pages.to_vec()
-    };
-    let connected = accounts.connect_pages(&token, &wanted, with_instagram).await?;
-    // The user token did its job: the Page tokens are what stays.
-    relay_link::forget_oauth(store, secrets, &state).await?;
-    Ok(connected)
+    Ok((state, token))
 }
 
 /// A token from stdin (one line), so it never appears in `ps` or shell history.
@@ -303,6 +372,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Accounts
         | Command::ConnectWhatsapp { .. }
+        | Command::ConnectInstagram { .. }
+        | Command::SendMedia { .. }
+        | Command::Templates { .. }
+        | Command::SendTemplate { .. }
+        | Command::React { .. }
+        | Command::Media
         | Command::ConnectPages { .. }
         | Command::Disconnect { .. }
         | Command::CheckSubscriptions
@@ -318,10 +393,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let accounts = cahts_engine::accounts::Accounts::new(engine.store(), secrets, graph).await?;
                 anyhow::Ok(match cli.command {
                     Command::Accounts => serde_json::to_value(accounts.list().await?)?,
-                    Command::ConnectWhatsapp { phone_number_id } => {
+                    Command::ConnectWhatsapp { phone_number_id, business_account_id } => {
                         let token = read_secret_stdin()?;
-                        serde_json::to_value(accounts.connect_whatsapp(&phone_number_id, token).await?)?
+                        serde_json::to_value(accounts.connect_whatsapp(&phone_number_id, token, business_account_id).await?)?
                     }
+                    Command::ConnectInstagram { token_stdin, timeout } => {
+                        if token_stdin {
+                            serde_json::to_value(accounts.connect_instagram(read_secret_stdin()?, None).await?)?
+                        } else {
+                            let secrets = std::sync::Arc::new(SecretStore::from_env()?);
+                            let store = engine.store();
+                            let (state, token) = login_through_relay(&store, secrets.clone(), cahts_protocol::wire::OAuthProvider::Instagram, timeout).await?;
+                            let account = accounts.connect_instagram(token, None).await?;
+                            relay_link::forget_oauth(&store, secrets, &state).await?;
+                            serde_json::to_value(account)?
+                        }
+                    }
+                    Command::SendMedia { conversation, file, caption, reply_to } => {
+                        let request = cahts_engine::ipc::SendMediaRequest {
+                            conversation_id: conversation.to_string(),
+                            path: file.to_string_lossy().into_owned(),
+                            caption,
+                            reply_to,
+                        };
+                        let queued = engine.send_media(request).await?;
+                        let outcomes = engine.process_outbox().await?;
+                        let outcomes: Vec<_> = outcomes.into_iter().filter(|o| queued.client_ids.contains(&o.client_id)).collect();
+                        serde_json::json!({ "clientIds": queued.client_ids, "outcomes": outcomes })
+                    }
+                    Command::Templates { conversation } => {
+                        serde_json::to_value(engine.list_templates(cahts_engine::ipc::ConversationRef { conversation_id: conversation.to_string() }).await?)?
+                    }
+                    Command::SendTemplate { conversation, name, language, params } => {
+                        let request = cahts_engine::ipc::SendTemplateRequest { conversation_id: conversation.to_string(), name, language, parameters: params };
+                        let queued = engine.send_template(request).await?;
+                        let outcome = engine.process_outbox().await?.into_iter().find(|o| o.client_id == queued.client_id);
+                        serde_json::json!({ "clientId": queued.client_id, "outcome": outcome })
+                    }
+                    Command::React { conversation, message, emoji } => {
+                        let request = cahts_engine::ipc::ReactRequest { conversation_id: conversation.to_string(), message_id: message, emoji };
+                        let queued = engine.react(request).await?;
+                        let outcome = engine.process_outbox().await?.into_iter().find(|o| o.client_id == queued.client_id);
+                        serde_json::json!({ "clientId": queued.client_id, "outcome": outcome })
+                    }
+                    Command::Media => serde_json::to_value(engine.fetch_media().await?)?,
                     Command::ConnectPages { pages, no_instagram } => {
                         let token = read_secret_stdin()?;
                         if pages.is_empty() {

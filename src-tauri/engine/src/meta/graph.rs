@@ -277,6 +277,24 @@ impl GraphClient {
         self.send(request).await
     }
 
+    /// A multipart upload (WhatsApp `/{phone-number-id}/media`, Messenger
+    /// `/{page-id}/message_attachments` with `filedata`).
+    pub async fn post_multipart(&self, host: Host, path: &str, token: &Secret<String>, form: reqwest::multipart::Form) -> Result<Answer, GraphError> {
+        // Uploads of tens of megabytes need longer than a JSON call.
+        let request = self.http.post(self.url(host, path)).bearer_auth(token.expose()).multipart(form).timeout(Duration::from_secs(300));
+        self.send(request).await
+    }
+
+    /// Starts fetching media bytes. The token goes only to URLs Meta named for that media
+    /// (WhatsApp media URLs refuse requests without it); CDN URLs get none.
+    pub async fn fetch(&self, url: &str, token: Option<&Secret<String>>) -> Result<reqwest::Response, GraphError> {
+        let mut request = self.http.get(url).timeout(Duration::from_secs(300));
+        if let Some(token) = token {
+            request = request.bearer_auth(token.expose());
+        }
+        request.send().await.map_err(GraphError::from_reqwest)
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, GraphError> {
         let response = request.send().await.map_err(GraphError::from_reqwest)?;
         let status = response.status().as_u16();

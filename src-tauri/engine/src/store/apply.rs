@@ -594,8 +594,8 @@ const UPSERT_STATUS: &str = "INSERT INTO messages (conversation_id, platform, pl
                  RETURNING id";
 
 const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (message_id, position, kind, mime_type, url, media_id, filename, size_bytes,
-         sha256, title, voice, animated, local_path)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         sha256, title, voice, animated, local_path, thumbnail_path)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
      ON CONFLICT (message_id, position) DO NOTHING";
 
 pub(crate) fn insert_attachment(tx: &Transaction<'_>, message_id: i64, position: usize, a: &Attachment) -> Result<()> {
@@ -618,6 +618,7 @@ fn execute_attachment(stmt: &mut rusqlite::Statement<'_>, message_id: i64, posit
         a.voice,
         a.animated,
         a.local_path,
+        a.thumbnail_path,
     ])
     .ctx("storing an attachment")?;
     Ok(())

@@ -178,6 +178,7 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
                     voice: r.get(9)?,
                     animated: r.get(10)?,
                     local_path: r.get(11)?,
+                    ..Attachment::default()
                 },
             ))
         },

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_accounts_and_outbox",
         sql: include_str!("../../../../migrations/0002_accounts_and_outbox.sql"),
     },
+    Migration {
+        name: "0003_media_templates_instagram_login",
+        sql: include_str!("../../../../migrations/0003_media_templates_instagram_login.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

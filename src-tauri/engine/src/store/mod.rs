@@ -56,7 +56,11 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if writer {
         // WAL: readers never block the writer and the writer never blocks readers.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Set once; asking again while another process writes can meet SQLITE_BUSY.
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         // In WAL, NORMAL is durable against application crashes and loses at most the
         // last transactions on power loss; FULL would fsync every commit.
         conn.pragma_update(None, "synchronous", "NORMAL")?;

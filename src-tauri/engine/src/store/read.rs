@@ -265,7 +265,8 @@ fn attachments_for(conn: &Connection, message_ids: &[i64]) -> Result<HashMap<i64
     }
     let placeholders = vec!["?"; message_ids.len()].join(",");
     let sql = format!(
-        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path
+        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path,
+                thumbnail_path, CASE WHEN download_state IS NOT NULL THEN download_error END
          FROM attachments WHERE message_id IN ({placeholders}) ORDER BY message_id, position"
     );
     let mut stmt = conn.prepare(&sql).ctx("preparing attachments")?;
@@ -286,6 +287,8 @@ fn attachments_for(conn: &Connection, message_ids: &[i64]) -> Result<HashMap<i64
                     voice: r.get(9)?,
                     animated: r.get(10)?,
                     local_path: r.get(11)?,
+                    thumbnail_path: r.get(12)?,
+                    download_error: r.get(13)?,
                 },
             ))
         })

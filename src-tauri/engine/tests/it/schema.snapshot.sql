@@ -1,3 +1,7 @@
+-- index attachments_to_fetch
+CREATE INDEX attachments_to_fetch ON attachments (next_download_at)
+    WHERE local_path IS NULL AND download_state IS NULL AND (url IS NOT NULL OR media_id IS NOT NULL);
+
 -- index conversations_by_activity
 CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL;
@@ -34,7 +38,7 @@ CREATE TABLE accounts (
     status        TEXT    NOT NULL DEFAULT 'unverified',
     status_detail TEXT,
     rate_limited_until INTEGER,
-    created_at    INTEGER NOT NULL, parent_asset_id TEXT,
+    created_at    INTEGER NOT NULL, parent_asset_id TEXT, business_id TEXT, login TEXT, token_expires_at INTEGER,
     UNIQUE (platform, asset_id)
 );
 
@@ -53,7 +57,7 @@ CREATE TABLE attachments (
     title         TEXT,
     voice         INTEGER NOT NULL DEFAULT 0,
     animated      INTEGER NOT NULL DEFAULT 0,
-    local_path    TEXT,
+    local_path    TEXT, thumbnail_path TEXT, download_state TEXT, download_error TEXT, download_attempts INTEGER NOT NULL DEFAULT 0, next_download_at INTEGER,
     UNIQUE (message_id, position)
 );
 
