@@ -26,12 +26,16 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let data_dir = match std::env::var_os("CAHTS_DATA_DIR") {
                 Some(dir) => dir.into(),
                 None => app.path().app_data_dir()?,
             };
             let engine = Engine::open(EngineConfig::in_dir(data_dir))?;
+            // Downloaded media, and nothing else of the data directory, can be shown.
+            app.asset_protocol_scope().allow_directory(engine.media_config().dir, true)?;
             forward_changes(app.handle().clone(), &engine);
             forward_relay_status(app.handle().clone(), &engine);
             app.manage(engine);

@@ -386,9 +386,11 @@ async function run(page) {
     await page.waitForSelector(tid("account-list"));
     await page.click(tid("connect-facebook"));
     await page.click(tid("fb-begin"));
-    await page.waitForSelector(tid("fb-url"));
-    const url = await page.textContent(tid("fb-url"));
+    await page.waitForSelector(tid("login-url"));
+    const url = await page.textContent(tid("login-url"));
     assert(url.startsWith("https://www.facebook.com/"), `the login address is shown, got "${url}"`);
+    const opened = await calls(page, "plugin:opener|open_url");
+    assert(opened.length === 1 && JSON.stringify(opened[0].request ?? opened[0]).includes("facebook.com"), "the login page was opened in the browser");
     await page.waitForSelector(tid("page-choices"), { timeout: 5000 });
     const connectLabel = await page.textContent(tid("fb-connect"));
     assert(connectLabel.includes("Connect 2 Pages"), `every Page is chosen by default, got "${connectLabel}"`);
@@ -397,6 +399,12 @@ async function run(page) {
     await shot(page, "accounts.png");
     const connect = (await calls(page, "connect_pages"))[0];
     assert(connect.request.withInstagram === true && connect.request.pageIds.length === 2, "connect_pages got both Pages with Instagram");
+    await page.click(tid("connect-instagram"));
+    await page.click(tid("ig-begin"));
+    await page.waitForSelector(tid("ig-connected"), { timeout: 5000 });
+    assert((await page.textContent(tid("ig-connected"))).includes("@studio.kai"), "the Instagram account is named when connected");
+    await page.click("text=Done");
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 5, tid("account-row"), "the Instagram Login account joins the list");
   });
 
   await step("disconnecting an account can delete its history", async () => {
@@ -404,7 +412,7 @@ async function run(page) {
     await (await rows[0].$(tid("disconnect"))).click();
     await page.check(tid("delete-data"));
     await page.click(tid("confirm-disconnect"));
-    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 3, tid("account-row"), "the deleted account leaves the list");
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 4, tid("account-row"), "the deleted account leaves the list");
     const call = (await calls(page, "disconnect_account"))[0];
     assert(call.request.deleteData === true, "disconnect_account asked to delete the data");
     await page.keyboard.press("Escape");
@@ -429,6 +437,33 @@ async function run(page) {
     await page.click(tid("discard-send"));
     await page.waitForSelector(tid("failed-send-actions"), { state: "detached" });
     assert((await calls(page, "discard_send")).length === 1, "discard_send called once");
+    // A file, with the typed text as its caption.
+    await page.fill(tid("composer-input"), "Here is the menu");
+    await page.click(tid("composer-attach"));
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("menu.pdf")), tid("thread-message"), "the file appears in the thread");
+    const media = (await calls(page, "send_media"))[0];
+    assert(media.request.path === "/home/lena/Documents/menu.pdf" && media.request.caption === "Here is the menu", "send_media got the picked file and the caption");
+  });
+
+  await step("after WhatsApp's 24 hours the composer offers approved templates with a preview", async () => {
+    await page.evaluate(() => window.__cahtsFake.receiveLateConversation());
+    await page.evaluate(() => window.__cahtsFake.emitStoreChanged({ conversationIds: [], everything: true }));
+    await page.waitForSelector(row("c-noor"), { timeout: 5000 });
+    await page.click(row("c-noor"));
+    await page.waitForSelector(tid("template-composer"));
+    assert((await page.$(tid("composer-input"))) === null, "no free text box outside the window");
+    const values = await page.$$(tid("template-value"));
+    assert(values.length === 2, `order_ready needs two values, got ${values.length}`);
+    assert((await page.isDisabled(tid("template-send"))), "cannot send with blanks");
+    await values[0].fill("Noor");
+    await values[1].fill("4411");
+    const preview = await page.textContent(tid("template-preview"));
+    assert(preview === "Hello Noor, your order 4411 is ready.", `the preview shows what goes, got "${preview}"`);
+    await shot(page, "template.png");
+    await page.click(tid("template-send"));
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("your order 4411 is ready")), tid("thread-message"), "the template appears in the thread");
+    const sent = (await calls(page, "send_template"))[0];
+    assert(sent.request.name === "order_ready" && sent.request.parameters.join("|") === "Noor|4411", "send_template got the template and its values");
   });
 
   await step("no errors in the page console", async () => {

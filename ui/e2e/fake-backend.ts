@@ -110,8 +110,19 @@ export function createFakeBackend(now: number) {
   let nextAccount = 1;
   /** Polls of the Facebook Login before it completes (the owner is in the browser). */
   let loginPolls = 0;
-  const addAccount = (a: Omit<AccountView, "id" | "status" | "statusDetail" | "rateLimitedUntil">): AccountView => {
-    const account: AccountView = { ...a, id: nextAccount++, status: "connected", statusDetail: null, rateLimitedUntil: null };
+  type NewAccount = Omit<AccountView, "id" | "status" | "statusDetail" | "rateLimitedUntil" | "login" | "businessId" | "tokenExpiresAt"> &
+    Partial<Pick<AccountView, "login" | "businessId" | "tokenExpiresAt">>;
+  const addAccount = (a: NewAccount): AccountView => {
+    const account: AccountView = {
+      login: a.platform === "whatsapp" ? "whatsapp" : "facebook",
+      businessId: null,
+      tokenExpiresAt: null,
+      ...a,
+      id: nextAccount++,
+      status: "connected",
+      statusDetail: null,
+      rateLimitedUntil: null,
+    };
     accounts = [...accounts.filter((x) => x.assetId !== a.assetId), account];
     return account;
   };
@@ -239,6 +250,66 @@ export function createFakeBackend(now: number) {
         : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
       return { warning: null };
     },
+    send_media: ({ conversationId, path, caption }) => {
+      const c = find(conversationId);
+      const clientId = `c${c.messages.length + 1}`;
+      const filename = path.split(/[\\/]/).pop() ?? "file";
+      c.messages.push({
+        extras: { ...NO_EXTRAS },
+        id: `out-${clientId}`,
+        mid: `m_sent_${clientId}`,
+        direction: "outbound",
+        kind: "file",
+        text: caption,
+        sentAt: Date.now(),
+        status: "sent",
+        failure: null,
+        attachments: [{ kind: "file", mimeType: "application/pdf", url: null, mediaId: null, filename, sizeBytes: 48_000, sha256: null, title: null, localPath: path }],
+        reactions: [],
+        quoted: null,
+        edited: false,
+        deleted: false,
+      });
+      return { clientIds: [clientId] };
+    },
+    list_templates: ({ conversationId }) => {
+      if (find(conversationId).platform !== "whatsapp") throw bad("Templates are a WhatsApp feature.");
+      return [
+        { name: "order_ready", language: "en_US", category: "UTILITY", body: "Hello {{1}}, your order {{2}} is ready.", parameters: 2 },
+        { name: "thanks", language: "en_US", category: "UTILITY", body: "Thank you for your visit!", parameters: 0 },
+      ];
+    },
+    send_template: ({ conversationId, name, parameters }) => {
+      const c = find(conversationId);
+      const clientId = `c${c.messages.length + 1}`;
+      const body = name === "order_ready" ? `Hello ${parameters[0]}, your order ${parameters[1]} is ready.` : "Thank you for your visit!";
+      c.messages.push({
+        extras: { ...NO_EXTRAS },
+        id: `out-${clientId}`,
+        mid: `wamid.sent_${clientId}`,
+        direction: "outbound",
+        kind: "template",
+        text: body,
+        sentAt: Date.now(),
+        status: "sent",
+        failure: null,
+        attachments: [],
+        reactions: [],
+        quoted: null,
+        edited: false,
+        deleted: false,
+      });
+      return { clientId };
+    },
+    react: () => ({ clientId: "r1" }),
+    begin_instagram_login: () => {
+      loginPolls = 0;
+      return { state: "ig7Q2", authorizeUrl: "https://www.instagram.com/oauth/authorize?client_id=990&state=ig7Q2&response_type=code" };
+    },
+    instagram_login_status: () =>
+      loginPolls++ < 1
+        ? { state: "waiting" }
+        : { state: "connected", account: addAccount({ platform: "instagram", assetId: "17841400000000777", displayName: "@studio.kai", login: "instagram" }) },
     send_text: ({ conversationId, text }) => {
       if (mode === "demo") throw bad("Demo conversations are not real: nothing can be sent from them.");
       const c = find(conversationId);
@@ -296,13 +367,17 @@ export function createFakeBackend(now: number) {
     },
     handle(cmd: string, args: unknown): unknown {
       // The mock boundary: arguments arrive untyped, exactly as over IPC.
-      const request = (args as any)?.request;
+      // Plugin commands take their arguments bare; ours wrap them in `request`.
+      const request = cmd.startsWith("plugin:") ? args : (args as any)?.request;
       calls.push({ cmd, request: request === undefined ? undefined : structuredClone(request) });
       const failure = failures.get(cmd);
       if (failure?.match(request)) {
         if (--failure.left <= 0) failures.delete(cmd);
         throw failure.error;
       }
+      // Tauri plugins: the file dialog picks a fixed file; opening a URL is recorded only.
+      if (cmd === "plugin:dialog|open") return "/home/lena/Documents/menu.pdf";
+      if (cmd === "plugin:opener|open_url") return null;
       if (!(cmd in handlers)) throw `Command ${cmd} not found`;
       const handler = handlers[cmd as keyof Commands] as (r: unknown) => unknown;
       const result = handler(request);

@@ -446,3 +446,17 @@ export function arrivingConversation(now: number): FakeConversation {
     messages: [message({ direction: "inbound", sentAt: now, text: "Hi! Are you open on Sunday? I'd love to pick up a bouquet." })],
   };
 }
+
+/** A WhatsApp customer who last wrote 26 hours ago: only a template can answer. */
+export function lateWhatsappConversation(now: number): FakeConversation {
+  return {
+    id: "c-noor",
+    platform: "whatsapp",
+    account: ACCOUNTS.whatsapp,
+    contact: contact("p-noor", { name: "Noor Haddad", phone: "+44 7700 900123", platformUserId: "447700900123" }),
+    state: "open",
+    unreadCount: 0,
+    markedUnread: false,
+    messages: [message({ direction: "inbound", sentAt: now - 26 * HOUR, text: "Is order 4411 ready for pick-up?" })],
+  };
+}

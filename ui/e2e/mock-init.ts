@@ -5,7 +5,7 @@
  */
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { STORE_CHANGED_EVENT, type StoreChanged, type UiError } from "../src/ipc/bindings";
-import { arrivingConversation } from "./fixtures";
+import { arrivingConversation, lateWhatsappConversation } from "./fixtures";
 import { createFakeBackend, type Call } from "./fake-backend";
 
 type TauriInternals = { invoke: (cmd: string, args?: unknown) => Promise<unknown> };
@@ -19,6 +19,7 @@ declare global {
       inFlight: () => number;
       failNext: (cmd: string, error: UiError, times?: number, match?: (request: unknown) => boolean) => void;
       receiveNewConversation: () => string;
+      receiveLateConversation: () => string;
       emitStoreChanged: (change: StoreChanged) => Promise<unknown>;
     };
   }
@@ -53,6 +54,11 @@ window.__cahtsFake = {
   failNext: (cmd, error, times, match) => fake.failNext(cmd as never, error, times, match),
   receiveNewConversation: () => {
     const c = arrivingConversation(Date.now());
+    fake.insert(c);
+    return c.id;
+  },
+  receiveLateConversation: () => {
+    const c = lateWhatsappConversation(Date.now());
     fake.insert(c);
     return c.id;
   },

@@ -1,6 +1,10 @@
-/** Accounts: what is connected and in what state; connect WhatsApp or Facebook Pages; disconnect. */
+/**
+ * Accounts: what is connected and in what state; connect WhatsApp, Facebook Pages (with
+ * their Instagram accounts) or an Instagram account on its own; disconnect.
+ */
 import * as Dialog from "@radix-ui/react-dialog";
-import { useState, type FormEvent } from "react";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import { useEffect, useState, type FormEvent } from "react";
 import type { AccountView } from "../../ipc/bindings";
 import { PLATFORM_LABEL } from "../../lib/platform";
 import { Icon } from "../../ui/Icon";
@@ -12,10 +16,40 @@ import {
   useConnectPages,
   useConnectWhatsapp,
   useDisconnect,
+  useBeginInstagramLogin,
   useFacebookLoginStatus,
+  useInstagramLoginStatus,
 } from "./api";
 
-type Pane = "list" | "whatsapp" | "facebook";
+type Pane = "list" | "whatsapp" | "facebook" | "instagram";
+
+/** The login page, opened in the owner's browser, with the address to copy as a fallback. */
+function LoginWait({ url, service, failed }: { url: string; service: string; failed: string | null }) {
+  const [openError, setOpenError] = useState<string | null>(null);
+  useEffect(() => {
+    openUrl(url).catch((e: unknown) => setOpenError(String(e)));
+  }, [url]);
+  return (
+    <div className="login-wait" data-testid="login-waiting">
+      <p>
+        {openError ? `Open this address in your browser and log in to ${service}:` : `Log in to ${service} in the browser window that opened. If none did, open:`}
+        <br />
+        <span className="login-wait__url" data-testid="login-url">
+          {url}
+        </span>
+      </p>
+      <div className="dialog__actions dialog__actions--start">
+        <button type="button" className="btn btn--ghost" onClick={() => void openUrl(url).catch((e: unknown) => setOpenError(String(e)))}>
+          Open again
+        </button>
+        <button type="button" className="btn btn--ghost" onClick={() => void navigator.clipboard?.writeText(url)}>
+          Copy address
+        </button>
+      </div>
+      {failed ? <InlineError error={{ message: failed, action: "Log in again." }} /> : <p className="login-wait__hint">Waiting for the login…</p>}
+    </div>
+  );
+}
 
 export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
   const [pane, setPane] = useState<Pane>("list");
@@ -40,6 +74,7 @@ export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenCh
           {pane === "list" ? <AccountList onConnect={setPane} /> : null}
           {pane === "whatsapp" ? <ConnectWhatsapp onDone={() => setPane("list")} /> : null}
           {pane === "facebook" ? <ConnectFacebook onDone={() => setPane("list")} /> : null}
+          {pane === "instagram" ? <ConnectInstagram onDone={() => setPane("list")} /> : null}
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
@@ -68,6 +103,10 @@ function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
         <button type="button" className="btn btn--secondary" data-testid="connect-whatsapp" onClick={() => onConnect("whatsapp")}>
           <PlatformGlyph platform="whatsapp" size={15} decorative />
           Connect WhatsApp
+        </button>
+        <button type="button" className="btn btn--secondary" data-testid="connect-instagram" onClick={() => onConnect("instagram")}>
+          <PlatformGlyph platform="instagram" size={15} decorative />
+          Instagram without a Page
         </button>
       </div>
     </>
@@ -137,9 +176,13 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
   const connect = useConnectWhatsapp();
   const [phoneNumberId, setPhoneNumberId] = useState("");
   const [token, setToken] = useState("");
+  const [businessAccountId, setBusinessAccountId] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    connect.mutate({ phoneNumberId: phoneNumberId.trim(), token: token.trim() }, { onSuccess: onDone });
+    connect.mutate(
+      { phoneNumberId: phoneNumberId.trim(), token: token.trim(), businessAccountId: businessAccountId.trim() || null },
+      { onSuccess: onDone },
+    );
   };
   return (
     <form className="form" onSubmit={submit}>
@@ -155,6 +198,10 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
       <label className="form__field">
         <span className="form__label">System-user token</span>
         <input className="input" data-testid="wa-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+      </label>
+      <label className="form__field">
+        <span className="form__label">WhatsApp Business Account ID (optional: found from the token when left empty; needed for templates)</span>
+        <input className="input" data-testid="wa-business-id" inputMode="numeric" value={businessAccountId} onChange={(e) => setBusinessAccountId(e.target.value)} />
       </label>
       <InlineError error={connect.error} />
       <div className="dialog__actions">
@@ -189,19 +236,7 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
           {begin.isPending ? "Asking the relay…" : "Log in with Facebook"}
         </button>
       ) : status?.state !== "ready" ? (
-        <div className="login-wait" data-testid="fb-waiting">
-          <p>
-            Open this address in your browser and log in:
-            <br />
-            <a className="login-wait__url" href={begin.data.authorizeUrl} target="_blank" rel="noreferrer" data-testid="fb-url">
-              {begin.data.authorizeUrl}
-            </a>
-          </p>
-          <button type="button" className="btn btn--ghost" onClick={() => void navigator.clipboard?.writeText(begin.data!.authorizeUrl)}>
-            Copy address
-          </button>
-          {status?.state === "failed" ? <InlineError error={{ message: status.message, action: "Log in again." }} /> : <p className="login-wait__hint">Waiting for the login…</p>}
-        </div>
+        <LoginWait url={begin.data.authorizeUrl} service="Facebook" failed={status?.state === "failed" ? status.message : null} />
       ) : (
         <>
           <ul className="account-list" data-testid="page-choices">
@@ -250,6 +285,37 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
             {connect.isPending ? "Connecting…" : `Connect ${selected.size} Page${selected.size === 1 ? "" : "s"}`}
           </button>
         ) : null}
+      </div>
+    </div>
+  );
+}
+
+function ConnectInstagram({ onDone }: { onDone: () => void }) {
+  const begin = useBeginInstagramLogin();
+  const login = useInstagramLoginStatus(begin.data?.state ?? null);
+  const status = login.data;
+  return (
+    <div className="form">
+      <p className="dialog__lead">
+        For an Instagram professional account that is not linked to a Facebook Page. Log in with Instagram in your browser; the
+        login goes through your relay, which passes the access to this computer only. CAHTS renews it before its 60 days run out.
+      </p>
+      {!begin.data ? (
+        <button type="button" className="btn btn--primary" data-testid="ig-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>
+          {begin.isPending ? "Asking the relay…" : "Log in with Instagram"}
+        </button>
+      ) : status?.state === "connected" ? (
+        <p className="dialog__lead" data-testid="ig-connected">
+          <Icon name="check" size={15} /> {status.account.displayName ?? status.account.assetId} is connected.
+        </p>
+      ) : (
+        <LoginWait url={begin.data.authorizeUrl} service="Instagram" failed={status?.state === "failed" ? status.message : null} />
+      )}
+      <InlineError error={begin.error ?? login.error ?? null} />
+      <div className="dialog__actions">
+        <button type="button" className="btn btn--ghost" onClick={onDone}>
+          {status?.state === "connected" ? "Done" : "Back"}
+        </button>
       </div>
     </div>
   );

@@ -11,6 +11,9 @@ const base: AccountView = {
   status: "connected",
   statusDetail: null,
   rateLimitedUntil: null,
+  login: "facebook",
+  businessId: null,
+  tokenExpiresAt: null,
 };
 
 describe("account invalidations", () => {

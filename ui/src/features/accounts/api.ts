@@ -8,6 +8,7 @@ import type {
   DisconnectResult,
   FacebookLogin,
   FacebookLoginStatus,
+  InstagramLoginStatus,
   UiError,
 } from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
@@ -50,6 +51,29 @@ export function useFacebookLoginStatus(state: string | null) {
   return useQuery<FacebookLoginStatus, UiError>({
     queryKey: accountKeys.login(state ?? ""),
     queryFn: () => call("facebook_login_status", { state: state ?? "" }),
+    enabled: state !== null,
+    refetchInterval: (query) => (query.state.data?.state === "waiting" ? 1000 : false),
+  });
+}
+
+export function useBeginInstagramLogin() {
+  return useMutation<FacebookLogin, UiError>({
+    mutationFn: () => call("begin_instagram_login"),
+    meta: { inlineError: true },
+  });
+}
+
+/** Polls an Instagram Login; the engine connects the account when the token arrives. */
+export function useInstagramLoginStatus(state: string | null) {
+  const client = useQueryClient();
+  return useQuery<InstagramLoginStatus, UiError>({
+    // Not under accountKeys.all: connecting invalidates that, which must not poll this again.
+    queryKey: ["instagram-login", state ?? ""],
+    queryFn: async () => {
+      const status = await call("instagram_login_status", { state: state ?? "" });
+      if (status.state === "connected") applyInvalidation(client, accountInvalidations.connect());
+      return status;
+    },
     enabled: state !== null,
     refetchInterval: (query) => (query.state.data?.state === "waiting" ? 1000 : false),
   });

@@ -1,13 +1,116 @@
-/** The reply box: knows the reply window before you type, sends with Enter. */
+/**
+ * The reply box: knows the reply window before you type, sends with Enter, attaches a file
+ * (the text becomes its caption). After WhatsApp's 24 hours it offers approved templates.
+ */
+import { open as openFileDialog } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { ConversationSummary } from "../../ipc/bindings";
+import type { ConversationSummary, UiError } from "../../ipc/bindings";
 import { Icon } from "../../ui/Icon";
 import { replyWindow } from "../thread/replyWindow";
-import { lengthLeft, useSendText } from "./api";
+import { lengthLeft, renderTemplate, useSendMedia, useSendTemplate, useSendText, useTemplates } from "./api";
+
+function ErrorNote({ error, testId }: { error: UiError | null; testId: string }) {
+  if (!error) return null;
+  return (
+    <div className="form__error" role="alert" data-testid={testId}>
+      <Icon name="alert" size={15} />
+      <div>
+        <p>{error.message}</p>
+        {error.action ? <p className="form__error-action">{error.action}</p> : null}
+      </div>
+    </div>
+  );
+}
+
+/** WhatsApp after 24 hours: pick an approved template, fill its values, see what goes. */
+function TemplateComposer({ conversation }: { conversation: ConversationSummary }) {
+  const templates = useTemplates(conversation.id, true);
+  const send = useSendTemplate();
+  const [chosen, setChosen] = useState(0);
+  const [values, setValues] = useState<string[]>([]);
+  useEffect(() => {
+    setChosen(0);
+    setValues([]);
+    send.reset();
+  }, [conversation.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  const list = templates.data ?? [];
+  const template = list[chosen];
+  const filled = template ? Array.from({ length: template.parameters }, (_, i) => values[i] ?? "") : [];
+  const ready = template !== undefined && filled.every((v) => v.trim() !== "");
+  return (
+    <footer className="composer" data-testid="template-composer">
+      <p className="composer__note">
+        <Icon name="clock" size={13} /> The customer has not written in 24 hours: WhatsApp allows only an approved template now.
+      </p>
+      {templates.isPending ? <p className="composer__hint">Loading this number's templates…</p> : null}
+      <ErrorNote error={templates.error} testId="template-error" />
+      {templates.isSuccess && list.length === 0 ? (
+        <p className="composer__hint">This number has no approved template. Create one in WhatsApp Manager; Meta reviews it before it can be sent.</p>
+      ) : null}
+      {template ? (
+        <>
+          <div className="composer__row">
+            <select
+              className="input composer__template"
+              data-testid="template-select"
+              aria-label="Template"
+              value={chosen}
+              onChange={(e) => {
+                setChosen(Number(e.target.value));
+                setValues([]);
+              }}
+            >
+              {list.map((t, i) => (
+                <option key={`${t.name}/${t.language}`} value={i}>
+                  {t.name} · {t.language}
+                </option>
+              ))}
+            </select>
+            {filled.map((v, i) => (
+              <input
+                key={i}
+                className="input composer__value"
+                data-testid="template-value"
+                aria-label={`Value ${i + 1}`}
+                placeholder={`{{${i + 1}}}`}
+                value={v}
+                onChange={(e) => {
+                  const next = [...filled];
+                  next[i] = e.target.value;
+                  setValues(next);
+                }}
+              />
+            ))}
+            <button
+              type="button"
+              className="btn btn--primary composer__send"
+              data-testid="template-send"
+              disabled={!ready || send.isPending}
+              onClick={() =>
+                send.mutate(
+                  { conversationId: conversation.id, name: template.name, language: template.language, parameters: filled.map((v) => v.trim()) },
+                  { onSuccess: () => setValues([]) },
+                )
+              }
+            >
+              <Icon name="forward" size={15} />
+              Send template
+            </button>
+          </div>
+          <p className="composer__preview" data-testid="template-preview">
+            {renderTemplate(template.body, filled)}
+          </p>
+        </>
+      ) : null}
+      <ErrorNote error={send.error} testId="composer-error" />
+    </footer>
+  );
+}
 
 export function Composer({ conversation, now, demo }: { conversation: ConversationSummary; now: number; demo: boolean }) {
   const [text, setText] = useState("");
   const send = useSendText();
+  const sendMedia = useSendMedia();
   const box = useRef<HTMLTextAreaElement>(null);
   const window = replyWindow(conversation.platform, conversation.lastInboundAt, now);
   const closed = window.status === "closed" || window.status === "waiting";
@@ -17,12 +120,20 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
   useEffect(() => {
     setText("");
     send.reset();
+    sendMedia.reset();
   }, [conversation.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const submit = () => {
     const body = text.trim();
     if (!body || left < 0 || send.isPending || closed || demo) return;
     send.mutate({ conversationId: conversation.id, text: body, replyTo: null }, { onSuccess: () => setText("") });
+  };
+  const attach = async () => {
+    if (sendMedia.isPending || closed || demo) return;
+    const picked = await openFileDialog({ multiple: false, directory: false, title: "Send a photo, video or file" });
+    if (typeof picked !== "string") return;
+    const caption = text.trim() || null;
+    sendMedia.mutate({ conversationId: conversation.id, path: picked, caption, replyTo: null }, { onSuccess: () => setText("") });
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
@@ -40,6 +151,9 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
         <p>Demo conversations are examples: replies are switched off.</p>
       </footer>
     );
+  }
+  if (closed && conversation.platform === "whatsapp") {
+    return <TemplateComposer conversation={conversation} />;
   }
   if (closed) {
     return (
@@ -70,6 +184,17 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
         />
         <button
           type="button"
+          className="icon-btn composer__attach"
+          data-testid="composer-attach"
+          aria-label="Attach a photo, video or file"
+          title={text.trim() ? "Send a file with this text as its caption" : "Send a photo, video or file"}
+          disabled={sendMedia.isPending}
+          onClick={() => void attach()}
+        >
+          <Icon name="paperclip" size={17} />
+        </button>
+        <button
+          type="button"
           className="btn btn--primary composer__send"
           data-testid="composer-send"
           disabled={!text.trim() || left < 0 || send.isPending}
@@ -82,15 +207,8 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
       {left < 100 ? (
         <p className={left < 0 ? "composer__count composer__count--over" : "composer__count"}>{left < 0 ? `${-left} over the limit` : `${left} left`}</p>
       ) : null}
-      {send.isError ? (
-        <div className="form__error" role="alert" data-testid="composer-error">
-          <Icon name="alert" size={15} />
-          <div>
-            <p>{send.error.message}</p>
-            {send.error.action ? <p className="form__error-action">{send.error.action}</p> : null}
-          </div>
-        </div>
-      ) : null}
+      {sendMedia.isPending ? <p className="composer__hint">Sending the file…</p> : null}
+      <ErrorNote error={send.error ?? sendMedia.error} testId="composer-error" />
     </footer>
   );
 }

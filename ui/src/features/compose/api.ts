@@ -1,6 +1,7 @@
 /** Sending replies through the outbox: send, and retry or discard a failed send. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { OutboxRef, SendTextRequest, UiError } from "../../ipc/bindings";
+import { useQuery } from "@tanstack/react-query";
+import type { OutboxRef, OutboxRefs, SendMediaRequest, SendTemplateRequest, SendTextRequest, Template, UiError } from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
 import { applyInvalidation, keys, type Invalidation } from "../../lib/invalidation";
 import { conversationKeys } from "../conversations/api";
@@ -18,6 +19,40 @@ export function useSendText() {
     meta: { inlineError: true },
     onSuccess: (_ref, request) => applyInvalidation(client, composeInvalidations.send(request.conversationId)),
   });
+}
+
+export function useSendMedia() {
+  const client = useQueryClient();
+  return useMutation<OutboxRefs, UiError, SendMediaRequest>({
+    mutationFn: (request) => call("send_media", request),
+    meta: { inlineError: true },
+    onSuccess: (_ref, request) => applyInvalidation(client, composeInvalidations.send(request.conversationId)),
+  });
+}
+
+/** The approved templates of a WhatsApp conversation's number (asked of Meta, so cached a while). */
+export function useTemplates(conversationId: string, enabled: boolean) {
+  return useQuery<Template[], UiError>({
+    queryKey: ["templates", conversationId],
+    queryFn: () => call("list_templates", { conversationId }),
+    enabled,
+    staleTime: 5 * 60_000,
+    meta: { inlineError: true },
+  });
+}
+
+export function useSendTemplate() {
+  const client = useQueryClient();
+  return useMutation<OutboxRef, UiError, SendTemplateRequest>({
+    mutationFn: (request) => call("send_template", request),
+    meta: { inlineError: true },
+    onSuccess: (_ref, request) => applyInvalidation(client, composeInvalidations.send(request.conversationId)),
+  });
+}
+
+/** A template's body with the values typed so far; blanks stay as their placeholder. */
+export function renderTemplate(body: string, values: string[]): string {
+  return body.replace(/\{\{\s*(\d+)\s*\}\}/g, (whole, n: string) => values[Number(n) - 1]?.trim() || whole);
 }
 
 export function useRetrySend(conversationId: string) {

@@ -1,4 +1,8 @@
-/** Attachments drawn as what they are; none can be opened yet, so none pretend to be links. */
+/**
+ * Attachments drawn as what they are. Photos, videos and voice notes downloaded to this
+ * computer are shown from there (Meta's links expire); what could not be downloaded says why.
+ */
+import { convertFileSrc } from "@tauri-apps/api/core";
 import { useState } from "react";
 import type { Attachment, AttachmentKind } from "../../ipc/bindings";
 import { humanSize } from "../../lib/format";
@@ -12,6 +16,17 @@ export function attachmentKind(a: Attachment): AttachmentKind {
   if (mime.startsWith("video/")) return "video";
   if (mime.startsWith("audio/")) return "audio";
   return "file";
+}
+
+/** A file in the data directory, as the window can load it (Tauri's asset protocol). */
+export function localSrc(path: string | null | undefined): string | null {
+  if (!path) return null;
+  try {
+    return convertFileSrc(path);
+  } catch {
+    // Outside the app window (tests with mocked IPC) there is no asset protocol.
+    return null;
+  }
 }
 
 /** Images, videos and stickers stand alone, without a bubble around them. */
@@ -63,12 +78,21 @@ const CARD_TITLE: Partial<Record<AttachmentKind, string>> = {
 export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
   const kind = attachmentKind(a);
   const size = humanSize(a.sizeBytes);
+  const local = localSrc(a.localPath);
+  const picture = localSrc(a.thumbnailPath) ?? local ?? a.url;
+  if (!local && a.downloadError) {
+    return (
+      <div data-testid="attachment-missing" title={a.downloadError}>
+        <Tile icon="unavailable" label={kind === "image" ? "Photo not available" : `${a.filename ?? "File"} not available`} sub={a.downloadError} muted />
+      </div>
+    );
+  }
   switch (kind) {
     case "image":
-      return a.url ? <Thumb url={a.url} alt={a.title ?? "Photo"} className="media-img" /> : <Tile icon="image" label="Photo" sub={size} />;
+      return picture ? <Thumb url={picture} alt={a.title ?? "Photo"} className="media-img" /> : <Tile icon="image" label="Photo" sub={size} />;
     case "sticker":
-      return a.url ? (
-        <Thumb url={a.url} alt="Sticker" className="media-sticker" />
+      return picture ? (
+        <Thumb url={picture} alt="Sticker" className="media-sticker" />
       ) : (
         <div className="media-sticker media-sticker--empty">
           <Icon name="smile" size={28} />
@@ -76,6 +100,7 @@ export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
         </div>
       );
     case "video":
+      if (local) return <video className="media-img" src={local} controls preload="metadata" data-testid="video" />;
       return (
         <div className="media-video">
           <span className="media-video__play">
@@ -88,6 +113,7 @@ export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
         </div>
       );
     case "audio":
+      if (local) return <audio className="voice-player" src={local} controls preload="metadata" data-testid="audio" />;
       return (
         <div className="voice" data-voice={a.voice || undefined}>
           <span className="voice__play">
@@ -105,7 +131,7 @@ export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
           </span>
           <span className="card__text">
             <span className="card__title">{a.filename ?? "File"}</span>
-            <span className="card__sub">{[fileType(a), size].filter(Boolean).join(" · ") || "Document"}</span>
+            <span className="card__sub">{[fileType(a), size, local ? "on this computer" : null].filter(Boolean).join(" · ") || "Document"}</span>
           </span>
         </div>
       );
