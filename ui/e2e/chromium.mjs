@@ -466,6 +466,24 @@ async function run(page) {
     assert(sent.request.name === "order_ready" && sent.request.parameters.join("|") === "Noor|4411", "send_template got the template and its values");
   });
 
+  await step("reacting to a customer's message, and taking it back; none after the window", async () => {
+    assert((await page.$(tid("react-open"))) === null, "no reactions in a conversation whose window has closed");
+    await page.click(row("c-harper"));
+    await page.waitForSelector(tid("composer-input"));
+    const inbound = page.locator(`${tid("thread-message")}[data-direction="inbound"]`).first();
+    await inbound.hover();
+    await inbound.locator(tid("react-open")).click();
+    await page.click('[aria-label="React 👍"]');
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("👍")), tid("reaction"), "the reaction shows under the message");
+    await inbound.hover();
+    await shot(page, "reaction.png");
+    await inbound.locator(tid("react-open")).click();
+    await page.click('[aria-label="Remove 👍"]');
+    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 0, tid("reaction"), "the reaction is gone");
+    const reacts = await calls(page, "react");
+    assert(reacts.length === 2 && reacts[0].request.emoji === "👍" && reacts[1].request.emoji === null, "react sent the emoji, then null to take it back");
+  });
+
   await step("no errors in the page console", async () => {
     assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
   });

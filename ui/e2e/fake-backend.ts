@@ -301,7 +301,13 @@ export function createFakeBackend(now: number) {
       });
       return { clientId };
     },
-    react: () => ({ clientId: "r1" }),
+    react: ({ conversationId, messageId, emoji }) => {
+      const m = find(conversationId).messages.find((x) => x.mid === messageId);
+      if (!m) throw bad("Only a message that reached Meta can get a reaction.");
+      m.reactions = m.reactions.filter((r) => r.actor !== "business");
+      if (emoji) m.reactions.push({ actor: "business", emoji });
+      return { clientId: "r1" };
+    },
     begin_instagram_login: () => {
       loginPolls = 0;
       return { state: "ig7Q2", authorizeUrl: "https://www.instagram.com/oauth/authorize?client_id=990&state=ig7Q2&response_type=code" };

@@ -1,7 +1,7 @@
 /** Sending replies through the outbox: send, and retry or discard a failed send. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useQuery } from "@tanstack/react-query";
-import type { OutboxRef, OutboxRefs, SendMediaRequest, SendTemplateRequest, SendTextRequest, Template, UiError } from "../../ipc/bindings";
+import type { OutboxRef, OutboxRefs, ReactRequest, SendMediaRequest, SendTemplateRequest, SendTextRequest, Template, UiError } from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
 import { applyInvalidation, keys, type Invalidation } from "../../lib/invalidation";
 import { conversationKeys } from "../conversations/api";
@@ -53,6 +53,15 @@ export function useSendTemplate() {
 /** A template's body with the values typed so far; blanks stay as their placeholder. */
 export function renderTemplate(body: string, values: string[]): string {
   return body.replace(/\{\{\s*(\d+)\s*\}\}/g, (whole, n: string) => values[Number(n) - 1]?.trim() || whole);
+}
+
+/** A reaction shows at once in the thread (the engine records it before sending). */
+export function useReact(conversationId: string) {
+  const client = useQueryClient();
+  return useMutation<OutboxRef, UiError, ReactRequest>({
+    mutationFn: (request) => call("react", request),
+    onSuccess: () => applyInvalidation(client, keys(threadKeys.detail(conversationId))),
+  });
 }
 
 export function useRetrySend(conversationId: string) {

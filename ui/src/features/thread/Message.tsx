@@ -1,6 +1,6 @@
 /** One message: quote, bubble, reactions and the small line with time and status. */
-import { useDiscardSend, useRetrySend, localClientId } from "../compose/api";
-import { memo } from "react";
+import { useDiscardSend, useReact, useRetrySend, localClientId } from "../compose/api";
+import { memo, useState } from "react";
 import type { Quoted, Reaction, ThreadMessage } from "../../ipc/bindings";
 import { formatClock, formatFull } from "../../lib/time";
 import { Icon } from "../../ui/Icon";
@@ -47,6 +47,41 @@ function Reactions({ reactions }: { reactions: Reaction[] }) {
   );
 }
 
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "🙏"];
+
+/** Reacting to a customer's message: five quick emoji; the current one again takes it back. */
+function ReactButton({ conversationId, messageId, current }: { conversationId: string; messageId: string; current: string | null }) {
+  const [open, setOpen] = useState(false);
+  const react = useReact(conversationId);
+  return (
+    <div className="msg__react">
+      {open ? (
+        <div className="react-picker" role="menu" data-testid="react-picker">
+          {QUICK_REACTIONS.map((emoji) => (
+            <button
+              key={emoji}
+              type="button"
+              role="menuitem"
+              className={emoji === current ? "react-picker__emoji react-picker__emoji--on" : "react-picker__emoji"}
+              aria-label={emoji === current ? `Remove ${emoji}` : `React ${emoji}`}
+              disabled={react.isPending}
+              onClick={() => {
+                react.mutate({ conversationId, messageId, emoji: emoji === current ? null : emoji });
+                setOpen(false);
+              }}
+            >
+              {emoji}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <button type="button" className="icon-btn" data-testid="react-open" aria-label="React" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <Icon name="smile" size={15} />
+      </button>
+    </div>
+  );
+}
+
 /** Bubbles that are not a plain coloured block: media, taps, notices, unsent. */
 function bubbleVariant(m: ThreadMessage): string {
   if (m.deleted) return "bubble--deleted";
@@ -67,9 +102,10 @@ type Props = {
   contactName: string;
   highlighted: boolean;
   conversationId: string;
+  canReact: boolean;
 };
 
-export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted, conversationId }: Props) {
+export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted, conversationId, canReact }: Props) {
   const common = {
     "data-testid": "thread-message",
     "data-direction": m.direction,
@@ -96,9 +132,14 @@ export const Message = memo(function Message({ message: m, position, showMeta, c
             <Icon name="forward" size={12} /> Forwarded
           </span>
         ) : null}
-        <div className={`bubble ${bubbleVariant(m)}`} title={formatFull(m.sentAt)}>
-          {m.quoted ? <QuoteBlock quoted={m.quoted} contactName={contactName} /> : null}
-          <MessageContent message={m} />
+        <div className="msg__line">
+          <div className={`bubble ${bubbleVariant(m)}`} title={formatFull(m.sentAt)}>
+            {m.quoted ? <QuoteBlock quoted={m.quoted} contactName={contactName} /> : null}
+            <MessageContent message={m} />
+          </div>
+          {canReact && m.direction === "inbound" && !m.deleted && !localClientId(m.mid) ? (
+            <ReactButton conversationId={conversationId} messageId={m.mid} current={m.reactions.find((r) => r.actor === "business")?.emoji ?? null} />
+          ) : null}
         </div>
         {m.reactions.length > 0 ? <Reactions reactions={m.reactions} /> : null}
         {showMeta ? (

@@ -14,6 +14,8 @@ type Props = {
   conversationId: string;
   messages: ThreadMessage[];
   contactName: string;
+  /** Reactions follow the reply window: none once it has closed. */
+  canReact: boolean;
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder: () => void;
@@ -24,7 +26,7 @@ type Props = {
 const LOAD_OLDER_AT = 160; // px from the top
 const PINNED_SLACK = 80; // px from the bottom that still counts as "at the bottom"
 
-export function MessageList({ conversationId, messages, contactName, hasOlder, loadingOlder, loadOlder, focusMessageId, now }: Props) {
+export function MessageList({ conversationId, messages, contactName, hasOlder, loadingOlder, loadOlder, focusMessageId, now, canReact }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const items = useMemo(() => layoutThread(messages), [messages]);
   const pinned = useRef(true);
@@ -111,6 +113,7 @@ export function MessageList({ conversationId, messages, contactName, hasOlder, l
               contactName={contactName}
               highlighted={item.message.id === focusMessageId}
               conversationId={conversationId}
+              canReact={canReact}
             />
           ),
         )}

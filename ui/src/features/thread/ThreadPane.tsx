@@ -11,6 +11,7 @@ import { useAppStatus } from "../status/api";
 import { useThread } from "./api";
 import { chronological } from "./layout";
 import { MessageList } from "./MessageList";
+import { replyWindow } from "./replyWindow";
 import { ThreadHeader } from "./ThreadHeader";
 
 type Props = {
@@ -83,6 +84,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           loadOlder={() => void thread.fetchNextPage()}
           focusMessageId={focusMessageId}
           now={now}
+          canReact={!demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)}
         />
       )}
       {header ? <Composer conversation={header} now={now} demo={demo} /> : null}
