@@ -218,6 +218,68 @@ try {
     { timeout: 30_000, timeoutMsg: 'the reply is sent through meta-sim and shows as Sent' },
   );
   await browser.saveScreenshot(join(shots, 'window-reply.png'));
+
+  step('a photo the customer sends is downloaded from meta-sim and shown from this computer');
+  const photoBody = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: seed.waba_id, changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: seed.display_phone_number, phone_number_id: seed.phone_number_id },
+      contacts: [{ profile: { name: 'Zoë Lefèvre' }, wa_id: seed.customer_wa_id }],
+      messages: [{ from: seed.customer_wa_id, id: 'wamid.window-test-photo', timestamp: String(at + 1), type: 'image',
+        image: { id: seed.photo.media_id, mime_type: seed.photo.mime_type, sha256: seed.photo.sha256 } }],
+    } }] }],
+  });
+  await postWebhook(relayUrl, photoBody);
+  await browser.waitUntil(
+    async () =>
+      browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="thread-message"] img.media-img')].some(
+          (img) => /^(asset:|http:\/\/asset\.localhost)/.test(img.src) && img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 100 && img.getBoundingClientRect().height > 50,
+        ),
+      ),
+    { timeout: 30_000, timeoutMsg: 'the photo is fetched and drawn from the media directory' },
+  ).catch(async (e) => {
+    console.log(JSON.stringify(await browser.execute(() => [...document.querySelectorAll('[data-testid="thread-message"] img, [data-testid="thread-message"] [data-testid="attachment-missing"]')].map((i) => [i.outerHTML.slice(0, 300), i.complete, i.naturalWidth, i.getBoundingClientRect().width]))));
+    throw e;
+  });
+  await browser.saveScreenshot(join(shots, 'window-photo.png'));
+
+  step('a customer who wrote 26 hours ago gets an approved template, chosen and filled in the composer');
+  const lateBody = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: seed.waba_id, changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: seed.display_phone_number, phone_number_id: seed.phone_number_id },
+      contacts: [{ profile: { name: 'Ada Brandt' }, wa_id: '4917700000001' }],
+      messages: [{ from: '4917700000001', id: 'wamid.window-test-late', timestamp: String(at - 26 * 3600), type: 'text', text: { body: 'Is order 4411 ready?' } }],
+    } }] }],
+  });
+  const listed = (await browser.$$('[data-testid="conversation-item"]')).length;
+  await postWebhook(relayUrl, lateBody);
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length === listed + 1, {
+    timeout: 20_000,
+    timeoutMsg: "Ada's conversation arrives",
+  });
+  await (await browser.$('//*[@data-testid="conversation-item"][contains(., "Ada Brandt")]')).click();
+  const select = await browser.$('[data-testid="template-select"]');
+  await select.waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the template composer lists the number\'s templates (business account found from the token)' });
+  await select.selectByVisibleText('order_update · en_US');
+  const values = await browser.$$('[data-testid="template-value"]');
+  if (values.length !== 2) throw new Error(`order_update needs two values, the composer shows ${values.length}`);
+  await values[0].setValue('Ada');
+  await values[1].setValue('4411');
+  await (await browser.$('[data-testid="template-send"]')).click();
+  await browser.waitUntil(
+    async () => {
+      for (const m of await browser.$$('[data-testid="thread-message"]')) {
+        if ((await m.getText()).includes('Hi Ada, your order 4411 is on its way.') && (await m.$$('.status--sent, .status--delivered')).length > 0) return true;
+      }
+      return false;
+    },
+    { timeout: 30_000, timeoutMsg: 'the template is sent through meta-sim and shows as Sent' },
+  );
+  await browser.saveScreenshot(join(shots, 'window-template.png'));
   console.log('window: all checks passed');
 } catch (error) {
   console.error(`window: FAILED: ${error?.message ?? error}`);

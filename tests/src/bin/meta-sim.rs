@@ -88,6 +88,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let wa_customer = "4915112345678";
     let wamid = world.wa_customer_writes(&phone.id, wa_customer, "Zoë Lefèvre");
+    // A photo a customer sent, downloadable by its media id (for webhooks that carry it).
+    let photo = world.add_media(sample_photo()?, "image/png");
 
     let app = world.app();
     let conversations = |list: &[cahts_tests::meta_sim::graph::ConversationInfo]| {
@@ -132,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             "templates": templates.iter().map(|t| json!({ "name": t.name, "language": t.language })).collect::<Vec<_>>(),
             "customer_wa_id": wa_customer,
             "customer_last_wamid": wamid,
+            "photo": { "media_id": photo.id, "sha256": photo.sha256, "mime_type": photo.mime_type },
         },
     });
     println!("meta-sim listening on {}", sim.base_url());
@@ -140,4 +143,12 @@ async fn main() -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())
+}
+
+/// A 640×400 gradient, as a PNG.
+fn sample_photo() -> anyhow::Result<Vec<u8>> {
+    let image = image::RgbImage::from_fn(640, 400, |x, y| image::Rgb([(x * 255 / 640) as u8, (y * 255 / 400) as u8, 180]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png)?;
+    Ok(bytes.into_inner())
 }

@@ -41,10 +41,11 @@ export function isCard(a: Attachment): boolean {
   return k === "file" || k === "share" || k === "reel" || k === "story";
 }
 
-function Thumb({ url, alt, className }: { url: string; alt: string; className: string }) {
+function Thumb({ url, alt, className, local = false }: { url: string; alt: string; className: string; local?: boolean }) {
   const [broken, setBroken] = useState(false);
   if (broken) return <Tile icon="unavailable" label="Photo no longer available" muted />;
-  return <img className={className} src={url} alt={alt} loading="lazy" referrerPolicy="no-referrer" onError={() => setBroken(true)} />;
+  // Files on this computer load at once; only remote pictures wait until scrolled to.
+  return <img className={className} src={url} alt={alt} loading={local ? "eager" : "lazy"} referrerPolicy="no-referrer" onError={() => setBroken(true)} />;
 }
 
 function Tile({ icon, label, sub, muted = false }: { icon: IconName; label: string; sub?: string | null; muted?: boolean }) {
@@ -89,10 +90,10 @@ export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
   }
   switch (kind) {
     case "image":
-      return picture ? <Thumb url={picture} alt={a.title ?? "Photo"} className="media-img" /> : <Tile icon="image" label="Photo" sub={size} />;
+      return picture ? <Thumb url={picture} alt={a.title ?? "Photo"} className="media-img" local={picture !== a.url} /> : <Tile icon="image" label="Photo" sub={size} />;
     case "sticker":
       return picture ? (
-        <Thumb url={picture} alt="Sticker" className="media-sticker" />
+        <Thumb url={picture} alt="Sticker" className="media-sticker" local={picture !== a.url} />
       ) : (
         <div className="media-sticker media-sticker--empty">
           <Icon name="smile" size={28} />
