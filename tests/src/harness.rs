@@ -267,12 +267,23 @@ pub fn files_under(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for entry in entries {
             let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                out.push((path.clone(), std::fs::read(&path)?));
+                // A running process may remove a file between the listing and the read
+                // (SQLite's journal, a finished temporary file): it holds nothing then.
+                match std::fs::read(&path) {
+                    Ok(bytes) => out.push((path.clone(), bytes)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
     }

@@ -331,3 +331,48 @@ async fn instagram_login_accounts_connect_sync_answer_and_keep_their_token_fresh
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whatsapp_reply_whose_answer_was_lost_is_settled_by_its_status_not_sent_twice() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let waba = world.add_waba("Blumenhaus Lena");
+    let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
+    let desktop = Desktop::new(dir.path(), "desk");
+    ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    let customer = "4915112345678";
+    world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
+    let now = world.now_ms() / 1000;
+    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", now, vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})]))?;
+    let zoe = conversation_of(&desktop, customer)?;
+
+    // WhatsApp takes the message, and the answer never comes back.
+    sim.faults().drop_after_processing("POST /*/messages", 1);
+    let sent = ok_json(cli(&desktop, &sim, &["send", "--conversation", &zoe, "--text", "Oui, samedi matin."], None)?)?;
+    assert_eq!(sent["outcome"]["state"], "unconfirmed", "{sent}");
+    let accepted = world.sent().into_iter().find(|s| s.message_type == "text").expect("WhatsApp accepted it");
+    let wamid = accepted.message_id.clone().unwrap();
+    let callback = accepted.request["biz_opaque_callback_data"].as_str().unwrap().to_string();
+    assert_eq!(callback, format!("cahts:{}", sent["clientId"].as_str().unwrap()));
+
+    // Its `sent` status webhook carries the callback data back: the reply is settled.
+    let status = json!({"object":"whatsapp_business_account","entry":[{"id": waba.id, "changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"4930901820","phone_number_id": phone.id},
+        "statuses":[{"id": wamid, "status":"sent", "timestamp": (now + 1).to_string(), "recipient_id": customer, "biz_opaque_callback_data": callback}]}}]}]});
+    ingest(&desktop, dir.path(), &status.to_string())?;
+    let conn = rusqlite::Connection::open(desktop.db())?;
+    let (state, mid): (String, String) = conn.query_row("SELECT state, platform_message_id FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    assert_eq!((state.as_str(), mid.as_str()), ("sent", wamid.as_str()));
+    let rows: Vec<(String, Option<String>, i64)> = conn
+        .prepare("SELECT platform_message_id, body, stub FROM messages WHERE direction = 'outbound'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(rows, vec![(wamid.clone(), Some("Oui, samedi matin.".to_string()), 0)], "one message, with its text and Meta's id");
+
+    // Half a minute later nothing is sent again.
+    conn.execute("UPDATE outbox SET next_attempt_at = 0", [])?;
+    ok_json(cli(&desktop, &sim, &["outbox"], None)?)?;
+    assert_eq!(world.sent().iter().filter(|s| s.message_type == "text").count(), 1, "sent once");
+    Ok(())
+}

@@ -287,7 +287,7 @@ impl Generator {
         match (direction, self.rng.random_range(0..100)) {
             (Direction::Outbound, 0..=59) => {
                 let status = if self.rng.random_bool(0.6) { DeliveryStatus::Read } else { DeliveryStatus::Delivered };
-                events.push(DomainEvent::Status { key, mid, status, at, error: None });
+                events.push(DomainEvent::Status { key, mid, status, at, error: None, send_metadata: None });
             }
             (Direction::Outbound, 60..=60) if slot % 3 == 2 => {
                 let error = PlatformError {
@@ -295,7 +295,7 @@ impl Generator {
                     title: Some("Re-engagement message".into()),
                     detail: Some("More than 24 hours have passed since the recipient last replied.".into()),
                 };
-                events.push(DomainEvent::Status { key, mid, status: DeliveryStatus::Failed, at, error: Some(error) });
+                events.push(DomainEvent::Status { key, mid, status: DeliveryStatus::Failed, at, error: Some(error), send_metadata: None });
             }
             (_, 61..=66) => {
                 let emoji = ["❤️", "👍", "😂", "😮"][self.rng.random_range(0..4)];

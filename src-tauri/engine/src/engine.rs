@@ -404,7 +404,11 @@ impl Engine {
     pub fn start_media_worker(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
         let mut changes = self.subscribe();
+        let media_dir = self.media_config().dir;
         tokio::spawn(async move {
+            if let Err(e) = tokio::task::spawn_blocking(move || crate::media::sweep_partial_downloads(&media_dir)).await {
+                tracing::warn!(error = %e, "sweeping half-written downloads failed");
+            }
             loop {
                 let Some(engine) = weak.upgrade() else { return };
                 if engine.mode() == StoreMode::Real {

@@ -416,6 +416,11 @@ pub enum DomainEvent {
         status: DeliveryStatus,
         at: i64,
         error: Option<PlatformError>,
+        /// What the sender attached to the message for its own tracking (WhatsApp
+        /// `biz_opaque_callback_data`): CAHTS's outbox client id, which settles a send
+        /// whose answer was lost.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        send_metadata: Option<String>,
     },
     /// Messenger watermark: every outbound message sent at or before `watermark` reached
     /// `status` (Delivered or Read).

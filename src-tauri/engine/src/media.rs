@@ -486,6 +486,34 @@ async fn make_thumbnail(media_dir: &Path, source: &Path, digest: &str) -> Option
     }
 }
 
+/// Removes half-written downloads (`.tmp*` files) that a killed process left, once they
+/// are an hour old: younger ones may belong to a download still running in another
+/// process (the window and `cahts-cli` share the directory). Returns how many went.
+pub fn sweep_partial_downloads(dir: &Path) -> usize {
+    let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut removed = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let partial = entry.file_name().to_string_lossy().starts_with(".tmp");
+            if partial && meta.modified().is_ok_and(|m| m < cutoff) && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed downloads a stopped process left half-written");
+    }
+    removed
+}
+
 /// The thumbnail of an image already in the media directory (`media/ab/<hash>.ext`).
 pub async fn thumbnail_for(path: &Path, sha256: &str) -> Option<PathBuf> {
     let media_dir = path.parent()?.parent()?;
@@ -620,6 +648,25 @@ pub fn send_limit(platform: &str, kind: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_written_downloads_are_swept_once_an_hour_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("ab");
+        std::fs::create_dir_all(&sub).unwrap();
+        let old = sub.join(".tmpOLD123");
+        let fresh = dir.path().join(".tmpNEW456");
+        let kept = sub.join("abcdef.jpg");
+        for p in [&old, &fresh, &kept] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for p in [&old, &kept] {
+            std::fs::File::options().write(true).open(p).unwrap().set_modified(two_hours_ago).unwrap();
+        }
+        assert_eq!(sweep_partial_downloads(dir.path()), 1);
+        assert!(!old.exists() && fresh.exists() && kept.exists());
+    }
 
     #[test]
     fn checksums_match_in_hex_or_base64() {

@@ -920,13 +920,30 @@ fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::Resul
         .query_row("SELECT conversation_id FROM messages WHERE platform_message_id = ?1", [&local], |r| r.get(0))
         .optional()
         .ctx("finding a local message")?;
-    let echo_exists: bool = tx
-        .query_row("SELECT 1 FROM messages WHERE platform_message_id = ?1", [mid], |_| Ok(()))
+    // The message may already be stored under Meta's id: as a full echo (Messenger,
+    // Instagram), or as a placeholder holding only a delivery status (a WhatsApp status
+    // that arrived before the send's answer, or after a crash lost it).
+    let existing: Option<(bool, i64, Option<i64>, Option<i64>, Option<String>)> = tx
+        .query_row(
+            "SELECT stub, status, status_at, failure_code, failure_reason FROM messages WHERE platform_message_id = ?1",
+            [mid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .optional()
-        .ctx("finding an echo")?
-        .is_some();
+        .ctx("finding an echo")?;
     if let Some(conversation_id) = conversation_id {
-        if echo_exists {
+        if let Some((true, status, status_at, code, reason)) = existing {
+            // The placeholder gives way to the local copy, which keeps the text and takes
+            // the status.
+            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1 AND stub = 1", [mid]).ctx("merging a delivery status")?;
+            tx.execute(
+                "UPDATE messages SET platform_message_id = ?2, status = max(?3, ?4), status_at = coalesce(?5, ?6),
+                        failure_code = ?7, failure_reason = ?8
+                 WHERE platform_message_id = ?1",
+                params![local, mid, DeliveryStatus::Sent.rank(), status, status_at, now_ms(), code, reason],
+            )
+            .ctx("giving a message its id")?;
+        } else if existing.is_some() {
             tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [&local]).ctx("dropping a local copy")?;
         } else {
             tx.execute(
@@ -1059,7 +1076,7 @@ pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>
                             extras: MessageExtras { send_metadata: Some(tag(&client_id)), ..MessageExtras::default() },
                             sent_at,
                         }),
-                        DomainEvent::Status { key, mid, status: DeliveryStatus::Sent, at: sent_at, error: None },
+                        DomainEvent::Status { key, mid, status: DeliveryStatus::Sent, at: sent_at, error: None, send_metadata: None },
                     ];
                     Ok((client_id, serde_json::to_string(&events).expect("events serialize")))
                 })

@@ -119,7 +119,7 @@ impl Applier<'_, '_> {
                 self.count(changed, conversation.id);
                 Ok(())
             }
-            DomainEvent::Status { key, mid, status, at, error } => self.status(key, mid, *status, *at, error.as_ref()),
+            DomainEvent::Status { key, mid, status, at, error, send_metadata } => self.status(key, mid, *status, *at, error.as_ref(), send_metadata.as_deref()),
             DomainEvent::Watermark { key, status, watermark } => self.watermark(key, *status, *watermark),
         }
     }
@@ -403,9 +403,12 @@ impl Applier<'_, '_> {
         status: DeliveryStatus,
         at: i64,
         error: Option<&PlatformError>,
+        send_metadata: Option<&str>,
     ) -> Result<()> {
         let conversation = self.conversation(key)?;
         let is_new = self.existing(key.platform, mid)?.is_none();
+        // Kept on a placeholder so the outbox can recognise its own send.
+        let extras = send_metadata.map(|m| serde_json::json!({ "sendMetadata": m }).to_string());
         let (code, reason) = match (status, error) {
             (DeliveryStatus::Failed, Some(e)) => (e.code, failure_reason(e)),
             (DeliveryStatus::Failed, None) => (None, Some("The platform reported the message as failed".to_owned())),
@@ -422,6 +425,7 @@ impl Applier<'_, '_> {
                     status.rank(),
                     code,
                     reason,
+                    extras,
                 ], |r| r.get(0))
             .optional()
             .ctx("recording a delivery status")?;
@@ -578,8 +582,8 @@ const COMPLETE_PLACEHOLDER: &str = "INSERT INTO messages (conversation_id, platf
                  RETURNING id";
 
 const UPSERT_STATUS: &str = "INSERT INTO messages (conversation_id, platform, platform_message_id, direction, kind,
-                     sent_at, status, status_at, failure_code, failure_reason, stub)
-                 VALUES (?1, ?2, ?3, 'outbound', 'text', ?4, ?5, ?4, ?6, ?7, 1)
+                     sent_at, status, status_at, failure_code, failure_reason, stub, extras)
+                 VALUES (?1, ?2, ?3, 'outbound', 'text', ?4, ?5, ?4, ?6, ?7, 1, ?8)
                  ON CONFLICT (platform, platform_message_id) DO UPDATE SET
                      -- Failure details belong to a failed status only: a later `delivered`
                      -- clears them, whichever arrived first.

@@ -473,6 +473,7 @@ fn receipt(
             status,
             at,
             error: None,
+            send_metadata: None,
         });
     }
     Ok(events)

@@ -494,5 +494,7 @@ fn status(phone_number_id: &str, ids: &Identities, s: &Value) -> Result<DomainEv
         status,
         at,
         error: first_error(s),
+        // WAS: returned in the status webhooks of a message sent with it.
+        send_metadata: field(s, "biz_opaque_callback_data").and_then(Value::as_str).map(String::from),
     })
 }
