@@ -396,6 +396,8 @@ async function run(page) {
     assert(connectLabel.includes("Connect 2 Pages"), `every Page is chosen by default, got "${connectLabel}"`);
     await page.click(tid("fb-connect"));
     await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 4, tid("account-row"), "WhatsApp, two Pages and one Instagram account are listed");
+    await page.waitForSelector(tid("history-progress"));
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("36 conversations")), tid("history-done"), "history loading runs to the end and says how much");
     await shot(page, "accounts.png");
     const connect = (await calls(page, "connect_pages"))[0];
     assert(connect.request.withInstagram === true && connect.request.pageIds.length === 2, "connect_pages got both Pages with Instagram");

@@ -110,7 +110,7 @@ export function createFakeBackend(now: number) {
   let nextAccount = 1;
   /** Polls of the Facebook Login before it completes (the owner is in the browser). */
   let loginPolls = 0;
-  type NewAccount = Omit<AccountView, "id" | "status" | "statusDetail" | "rateLimitedUntil" | "login" | "businessId" | "tokenExpiresAt"> &
+  type NewAccount = Omit<AccountView, "id" | "status" | "statusDetail" | "rateLimitedUntil" | "login" | "businessId" | "tokenExpiresAt" | "history"> &
     Partial<Pick<AccountView, "login" | "businessId" | "tokenExpiresAt">>;
   const addAccount = (a: NewAccount): AccountView => {
     const account: AccountView = {
@@ -118,6 +118,8 @@ export function createFakeBackend(now: number) {
       businessId: null,
       tokenExpiresAt: null,
       ...a,
+      // Connected Pages and Instagram accounts load their history, as the engine does.
+      history: a.platform === "whatsapp" ? null : { running: true, conversations: 0, error: null },
       id: nextAccount++,
       status: "connected",
       statusDetail: null,
@@ -212,7 +214,16 @@ export function createFakeBackend(now: number) {
       mode = "real";
       return status();
     },
-    list_accounts: () => accounts,
+    list_accounts: () => {
+      // Each look finds twelve more conversations loaded, up to 36.
+      for (const a of accounts) {
+        if (a.history?.running) {
+          const conversations = a.history.conversations + 12;
+          a.history = { running: conversations < 36, conversations, error: null };
+        }
+      }
+      return accounts;
+    },
     connect_whatsapp: ({ phoneNumberId, token }) => {
       if (token !== "EAAG-system-user-token") {
         throw { code: "MetaRefused", message: "Meta refused: Invalid OAuth access token - Cannot parse access token", action: "Check the token (or log in again) and try again." } satisfies UiError;

@@ -64,6 +64,19 @@ pub struct AccountView {
     /// before); absent for tokens that do not expire.
     #[ts(type = "number | null")]
     pub token_expires_at: Option<i64>,
+    /// History loading started by this app run, while it runs and after it ended.
+    pub history: Option<HistoryProgress>,
+}
+
+/// Where loading an account's history stands (Meta gives no total, so a count).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryProgress {
+    pub running: bool,
+    #[ts(type = "number")]
+    pub conversations: u64,
+    /// Why it stopped early, with what to do.
+    pub error: Option<String>,
 }
 
 impl AccountView {
@@ -644,5 +657,6 @@ fn row_to_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
         login: r.get(7)?,
         business_id: r.get(8)?,
         token_expires_at: r.get(9)?,
+        history: None,
     })
 }

@@ -76,6 +76,8 @@ pub struct Engine {
     relay: crate::relay_link::RelayControl,
     graph: crate::meta::graph::GraphClient,
     wake_outbox: Notify,
+    /// History loads started in this run, by account id.
+    history: Arc<std::sync::Mutex<std::collections::HashMap<i64, crate::accounts::HistoryProgress>>>,
 }
 
 impl Engine {
@@ -92,6 +94,7 @@ impl Engine {
             relay: Default::default(),
             graph: crate::meta::graph::GraphClient::new(crate::meta::graph::GraphConfig::from_env()),
             wake_outbox: Notify::new(),
+            history: Default::default(),
         }))
     }
 
@@ -262,7 +265,53 @@ impl Engine {
     }
 
     pub async fn list_accounts(&self) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
-        self.accounts().await?.list().await
+        let mut list = self.accounts().await?.list().await?;
+        let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        for account in &mut list {
+            account.history = history.get(&account.id).cloned();
+        }
+        Ok(list)
+    }
+
+    /// Loads the history of newly connected Messenger and Instagram accounts now, rather
+    /// than at the next background re-sync; progress shows in `list_accounts`.
+    pub fn start_history(self: &Arc<Self>, accounts: Vec<crate::accounts::AccountView>) {
+        let wanted: Vec<_> = accounts.into_iter().filter(|a| a.platform != crate::events::Platform::Whatsapp).collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            for account in wanted {
+                let id = account.id;
+                let set = |p: crate::accounts::HistoryProgress| {
+                    engine.history.lock().unwrap_or_else(|e| e.into_inner()).insert(id, p);
+                };
+                set(crate::accounts::HistoryProgress { running: true, conversations: 0, error: None });
+                let outcome = match (engine.real_store().await, engine.accounts().await) {
+                    (Ok(store), Ok(accounts)) => {
+                        let progress = |p: crate::sync::Progress| {
+                            set(crate::accounts::HistoryProgress { running: true, conversations: p.conversations, error: None });
+                        };
+                        crate::sync::backfill(&store, &accounts, &engine.graph, &account, &progress).await.map_err(|e| e.to_string())
+                    }
+                    (Err(e), _) => Err(e.to_string()),
+                    (_, Err(e)) => Err(e.to_string()),
+                };
+                match outcome {
+                    Ok(report) => {
+                        let error = report.paused_until.map(|_| "Meta asked CAHTS to slow down; the rest loads on its own later.".to_string());
+                        set(crate::accounts::HistoryProgress { running: false, conversations: report.conversations, error });
+                    }
+                    Err(e) => {
+                        tracing::warn!(account_id = id, error = %e, "history could not be loaded");
+                        let done = engine.history.lock().unwrap_or_else(|e| e.into_inner()).get(&id).map_or(0, |p| p.conversations);
+                        set(crate::accounts::HistoryProgress { running: false, conversations: done, error: Some(format!("{e}. It is tried again in the background.")) });
+                    }
+                }
+                engine.wake_feed.notify_one();
+            }
+        });
     }
 
     pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> std::result::Result<crate::accounts::AccountView, crate::accounts::AccountError> {
@@ -276,7 +325,7 @@ impl Engine {
     }
 
     /// Connects the account as soon as the relay delivers the Instagram token.
-    pub async fn instagram_login_status(&self, req: FacebookLoginRef) -> std::result::Result<InstagramLoginStatus, crate::accounts::AccountError> {
+    pub async fn instagram_login_status(self: &Arc<Self>, req: FacebookLoginRef) -> std::result::Result<InstagramLoginStatus, crate::accounts::AccountError> {
         let store = self.real_store().await?;
         let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
         let outcome = crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
@@ -286,6 +335,7 @@ impl Engine {
             crate::relay_link::OAuthState::Token(token) => {
                 let account = self.accounts().await?.connect_instagram(token, None).await?;
                 crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+                self.start_history(vec![account.clone()]);
                 Ok(InstagramLoginStatus::Connected { account })
             }
         }
@@ -310,7 +360,7 @@ impl Engine {
         }
     }
 
-    pub async fn connect_pages(&self, req: ConnectPagesRequest) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
+    pub async fn connect_pages(self: &Arc<Self>, req: ConnectPagesRequest) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
         let store = self.real_store().await?;
         let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
         let token = match crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))? {
@@ -319,6 +369,7 @@ impl Engine {
         };
         let connected = self.accounts().await?.connect_pages(&token, &req.page_ids, req.with_instagram).await?;
         crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        self.start_history(connected.clone());
         Ok(connected)
     }
 

@@ -632,7 +632,7 @@ pub fn typescript_bindings() -> String {
         SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
         SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
         crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
-        crate::accounts::AccountView, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
+        crate::accounts::AccountView, crate::accounts::HistoryProgress, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
         FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
         SendTextRequest, OutboxRef, InstagramLoginStatus, SendMediaRequest, OutboxRefs, SendTemplateRequest, ReactRequest,
         crate::outbox::Template,

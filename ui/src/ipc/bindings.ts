@@ -283,7 +283,17 @@ businessId: string | null,
  * When the token stops working (Instagram Login tokens last 60 days and are refreshed
  * before); absent for tokens that do not expire.
  */
-tokenExpiresAt: number | null, };
+tokenExpiresAt: number | null, 
+/**
+ * History loading started by this app run, while it runs and after it ended.
+ */
+history: HistoryProgress | null, };
+
+export type HistoryProgress = { running: boolean, conversations: number, 
+/**
+ * Why it stopped early, with what to do.
+ */
+error: string | null, };
 
 export type PageChoice = { pageId: string, name: string, instagramId: string | null, instagramUsername: string | null, };
 

@@ -127,6 +127,7 @@ function AccountRow({ account }: { account: AccountView }) {
           {PLATFORM_LABEL[account.platform]} · <span className={`account-row__state account-row__state--${tone}`}>{label}</span>
         </p>
         {account.statusDetail ? <p className="account-row__detail">{account.statusDetail}</p> : null}
+        {account.history ? <HistoryLine history={account.history} /> : null}
         {confirming ? (
           <div className="account-row__confirm">
             <label className="checkbox">
@@ -156,6 +157,23 @@ function AccountRow({ account }: { account: AccountView }) {
         </button>
       ) : null}
     </li>
+  );
+}
+
+function HistoryLine({ history }: { history: NonNullable<AccountView["history"]> }) {
+  const count = `${history.conversations} conversation${history.conversations === 1 ? "" : "s"}`;
+  if (history.running) {
+    return (
+      <div className="history-line" data-testid="history-progress">
+        <span className="history-line__bar" role="progressbar" aria-label="Loading history" />
+        <span>Loading history… {count} so far</span>
+      </div>
+    );
+  }
+  return (
+    <p className="account-row__detail" data-testid="history-done">
+      {history.error ? `History: ${count} loaded. ${history.error}` : `History loaded: ${count}.`}
+    </p>
   );
 }
 

@@ -14,6 +14,7 @@ const base: AccountView = {
   login: "facebook",
   businessId: null,
   tokenExpiresAt: null,
+  history: null,
 };
 
 describe("account invalidations", () => {

@@ -27,7 +27,12 @@ export const accountInvalidations = {
 };
 
 export function useAccounts() {
-  return useQuery<AccountView[], UiError>({ queryKey: accountKeys.all, queryFn: () => call("list_accounts") });
+  return useQuery<AccountView[], UiError>({
+    queryKey: accountKeys.all,
+    queryFn: () => call("list_accounts"),
+    // While history loads, its count moves: look again every second.
+    refetchInterval: (query) => (query.state.data?.some((a) => a.history?.running) ? 1000 : false),
+  });
 }
 
 export function useConnectWhatsapp() {
