@@ -29,12 +29,19 @@ if (!dataDir || readdirSync(dataDir).length > 0) {
 const shots = resolve('test-results');
 const step = (name) => console.log(`window: ${name}`);
 
-// A real relay on loopback, its own data in a temporary directory.
-const APP_SECRET = 'window-test-app-secret';
+// A real relay on loopback, its own data in a temporary directory. Its Meta app is
+// meta-sim's (same id and secret), so webhooks and Facebook Login both check out.
+const metaSim = JSON.parse(readFileSync(metaSimSeed, 'utf8'));
+const APP_SECRET = metaSim.app.app_secret;
+const RELAY_PUBLIC_URL = 'https://relay.window.test';
 const relayEnv = {
   ...process.env,
   CAHTS_RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'cahts-window-relay-')),
   CAHTS_RELAY_META_APP_SECRET: APP_SECRET,
+  CAHTS_RELAY_META_APP_ID: metaSim.app.app_id,
+  CAHTS_RELAY_PUBLIC_URL: RELAY_PUBLIC_URL,
+  CAHTS_RELAY_GRAPH_API_BASE: metaSim.base_url,
+  CAHTS_RELAY_FACEBOOK_DIALOG_BASE: metaSim.base_url,
   CAHTS_RELAY_VERIFY_TOKEN: 'window-test-verify-token',
   CAHTS_RELAY_LISTEN: '127.0.0.1:0',
   CAHTS_RELAY_LOG: 'warn',
@@ -168,8 +175,37 @@ try {
   );
   await browser.saveScreenshot(join(shots, 'window-relay.png'));
 
+  step('connecting a Facebook Page and its Instagram account with Facebook Login through the relay; their history loads');
+  const listedBefore = (await browser.$$('[data-testid="conversation-item"]')).length;
+  await (await browser.$('[data-testid="accounts-nav"]')).click();
+  await (await browser.$('[data-testid="accounts-dialog"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('[data-testid="connect-facebook"]')).click();
+  await (await browser.$('[data-testid="fb-begin"]')).click();
+  const loginUrl = await browser.$('[data-testid="login-url"]');
+  await loginUrl.waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the relay hands out the login address' });
+  // The owner's browser: meta-sim's dialog approves and redirects to the relay's callback.
+  const dialog = await fetch(await loginUrl.getText(), { redirect: 'manual' });
+  if (dialog.status !== 302) throw new Error(`the login dialog answered ${dialog.status}`);
+  const query = new URL(dialog.headers.get('location').replace(RELAY_PUBLIC_URL, relayUrl)).search;
+  const callback = await fetch(`${relayUrl}/oauth/callback${query}`);
+  if (callback.status !== 200) throw new Error(`the relay's callback answered ${callback.status}`);
+  const connectPages = await browser.$('[data-testid="fb-connect"]');
+  await connectPages.waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the sealed token reaches the window and its Pages are offered' });
+  await connectPages.click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="history-done"]')).length === 2, {
+    timeout: 60_000,
+    timeoutMsg: 'the Page and its Instagram account load their history',
+  });
+  await browser.saveScreenshot(join(shots, 'window-history.png'));
+  await browser.keys('Escape');
+  const seededConversations = metaSim.page.messenger_conversations.length + metaSim.instagram.conversations.length;
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation-item"]')).length >= listedBefore + seededConversations, {
+    timeout: 20_000,
+    timeoutMsg: `the ${seededConversations} Messenger and Instagram conversations are in the inbox`,
+  });
+
   step('connecting a WhatsApp number with a system-user token (checked by meta-sim)');
-  const seed = JSON.parse(readFileSync(metaSimSeed, 'utf8')).whatsapp;
+  const seed = metaSim.whatsapp;
   await (await browser.$('[data-testid="accounts-nav"]')).click();
   await (await browser.$('[data-testid="accounts-dialog"]')).waitForDisplayed({ timeout: 10_000 });
   await (await browser.$('[data-testid="connect-whatsapp"]')).click();
@@ -178,7 +214,9 @@ try {
   await (await browser.$('[data-testid="wa-submit"]')).click();
   await browser.waitUntil(
     async () => {
-      for (const r of await browser.$$('[data-testid="account-row"]')) if ((await r.getAttribute('data-status')) === 'connected') return true;
+      for (const r of await browser.$$('[data-testid="account-row"]')) {
+        if ((await r.getAttribute('data-status')) === 'connected' && (await r.getText()).includes('WhatsApp')) return true;
+      }
       return false;
     },
     { timeout: 20_000, timeoutMsg: 'the WhatsApp number is listed as connected' },
