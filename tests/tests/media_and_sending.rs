@@ -329,6 +329,11 @@ async fn instagram_login_accounts_connect_sync_answer_and_keep_their_token_fresh
     for t in world.issued_tokens() {
         assert!(!cahts_tests::harness::contains(&db, t.as_bytes()), "a token is in the store");
     }
+    // Disconnecting tells Instagram to stop sending this account's messages.
+    let id = account["id"].as_i64().unwrap().to_string();
+    let out = ok_json(cli(&desktop, &sim, &["disconnect", &id], None)?)?;
+    assert_eq!(out["warning"], Value::Null, "{out}");
+    assert_eq!(world.subscribed_fields(&ig.id), Vec::<String>::new());
     Ok(())
 }
 

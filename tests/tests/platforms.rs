@@ -202,7 +202,7 @@ async fn history_is_fetched_resumes_after_a_kill_and_then_only_fetches_what_chan
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_expiring_mid_backfill_asks_for_reconnecting_and_limits_slow_or_pause_it() -> anyhow::Result<()> {
+async fn a_token_expiring_mid_backfill_asks_for_reconnecting_limits_slow_or_pause_it_and_5xx_are_waited_out() -> anyhow::Result<()> {
     let shop = connected_shop(60).await?;
     let faults = shop.sim.faults();
     faults.expire_token_after(&shop.page_token, 1);
@@ -231,6 +231,22 @@ async fn a_token_expiring_mid_backfill_asks_for_reconnecting_and_limits_slow_or_
     let messenger = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap().clone();
     assert_eq!(messenger["status"], "rate_limited");
     assert!(!shop.ig_id.is_empty());
+
+    // A burst of Meta 5xx: the pass waits and carries on. A longer outage ends it with
+    // Meta's answer named; the next pass finishes.
+    let shop = connected_shop(60).await?;
+    let id = messenger_id(&shop)?;
+    shop.sim.faults().fail_next("GET */conversations", 3, Fault::service_unavailable());
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
+    assert_eq!((reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()), (Some(true), Some(60)), "{reports}");
+    let shop = connected_shop(60).await?;
+    let id = messenger_id(&shop)?;
+    shop.sim.faults().fail_next("GET */conversations", 5, Fault::service_unavailable());
+    let out = cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 503"), "{}", String::from_utf8_lossy(&out.stderr));
+    let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
+    assert_eq!((reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()), (Some(true), Some(60)), "{reports}");
     Ok(())
 }
 

@@ -196,6 +196,32 @@ fn pace(usage: &Usage) -> Option<Duration> {
     }
 }
 
+/// Retries of a page that failed in a way that may pass (Meta's 5xx, `is_transient`, no
+/// connection), waiting 0.5, 1, 2 and 4 s: a short outage does not end the pass. Reads
+/// are safe to repeat.
+const TRANSIENT_RETRIES: u32 = 4;
+
+async fn get_with_retries(
+    graph: &GraphClient,
+    host: crate::meta::graph::Host,
+    path: &str,
+    token: &crate::secrets::Secret<String>,
+    query: &[(&str, &str)],
+) -> Result<crate::meta::graph::Answer, GraphError> {
+    let mut attempt = 0;
+    loop {
+        match graph.get(host, path, token, query).await {
+            Err(e) if matches!(e.kind, ErrorKind::Transient | ErrorKind::Unreachable) && attempt < TRANSIENT_RETRIES => {
+                let wait = Duration::from_millis(500 << attempt);
+                tracing::info!(error = %e, wait_ms = wait.as_millis() as u64, "history page failed; trying again");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs (or resumes) a backfill of one Messenger or Instagram account.
 pub async fn backfill(
     store: &Store,
@@ -253,7 +279,7 @@ pub async fn backfill(
         if let Some(a) = after.as_deref() {
             query.push(("after", a));
         }
-        let answer = match graph.get(account.host(), &format!("{page}/conversations"), &token, &query).await {
+        let answer = match get_with_retries(graph, account.host(), &format!("{page}/conversations"), &token, &query).await {
             Ok(answer) => answer,
             Err(e) => {
                 accounts.record_error(account_id, &e).await?;
