@@ -486,6 +486,21 @@ async function run(page) {
     assert(reacts.length === 2 && reacts[0].request.emoji === "👍" && reacts[1].request.emoji === null, "react sent the emoji, then null to take it back");
   });
 
+  await step("replying to a particular message quotes it", async () => {
+    const inbound = page.locator(`${tid("thread-message")}[data-direction="inbound"]`).first();
+    await inbound.hover();
+    await inbound.locator(tid("reply-open")).click();
+    await page.waitForSelector(tid("composer-replying"));
+    assert((await page.textContent(tid("composer-replying"))).includes("Harper Lewis"), "the composer says whom the reply answers");
+    await page.keyboard.type("Yes, 10 to 14.");
+    await shot(page, "reply-to.png");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(tid("composer-replying"), { state: "detached" });
+    const sent = (await calls(page, "send_text")).at(-1);
+    assert(typeof sent.request.replyTo === "string" && sent.request.replyTo.length > 0, "send_text carried the answered message's id");
+    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("Yes, 10 to 14.") && e.querySelector(".quote")), tid("thread-message"), "the reply shows the quoted message");
+  });
+
   await step("no errors in the page console", async () => {
     assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
   });

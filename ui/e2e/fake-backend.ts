@@ -327,9 +327,10 @@ export function createFakeBackend(now: number) {
       loginPolls++ < 1
         ? { state: "waiting" }
         : { state: "connected", account: addAccount({ platform: "instagram", assetId: "17841400000000777", displayName: "@studio.kai", login: "instagram" }) },
-    send_text: ({ conversationId, text }) => {
+    send_text: ({ conversationId, text, replyTo }) => {
       if (mode === "demo") throw bad("Demo conversations are not real: nothing can be sent from them.");
       const c = find(conversationId);
+      const answered = replyTo ? c.messages.find((m) => m.mid === replyTo) : undefined;
       const clientId = `c${c.messages.length + 1}`;
       const failed = text.includes("outside the window");
       c.messages.push({
@@ -344,7 +345,9 @@ export function createFakeBackend(now: number) {
         failure: failed ? { code: 10, reason: "The reply window has closed for this conversation." } : null,
         attachments: [],
         reactions: [],
-        quoted: null,
+        quoted: answered
+          ? { type: "message", mid: answered.mid, direction: answered.direction, kind: answered.kind, text: answered.text, deleted: answered.deleted }
+          : null,
         edited: false,
         deleted: false,
       });

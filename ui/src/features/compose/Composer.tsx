@@ -4,7 +4,7 @@
  */
 import { open as openFileDialog } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { ConversationSummary, UiError } from "../../ipc/bindings";
+import type { ConversationSummary, ThreadMessage, UiError } from "../../ipc/bindings";
 import { Icon } from "../../ui/Icon";
 import { replyWindow } from "../thread/replyWindow";
 import { lengthLeft, renderTemplate, useSendMedia, useSendTemplate, useSendText, useTemplates } from "./api";
@@ -107,7 +107,17 @@ function TemplateComposer({ conversation }: { conversation: ConversationSummary 
   );
 }
 
-export function Composer({ conversation, now, demo }: { conversation: ConversationSummary; now: number; demo: boolean }) {
+type ComposerProps = {
+  conversation: ConversationSummary;
+  now: number;
+  demo: boolean;
+  /** The message this reply answers, if the owner chose one. */
+  replyTo?: ThreadMessage | null;
+  replyToName?: string;
+  onClearReply?: () => void;
+};
+
+export function Composer({ conversation, now, demo, replyTo = null, replyToName = "", onClearReply }: ComposerProps) {
   const [text, setText] = useState("");
   const send = useSendText();
   const sendMedia = useSendMedia();
@@ -126,21 +136,42 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
   const submit = () => {
     const body = text.trim();
     if (!body || left < 0 || send.isPending || closed || demo) return;
-    send.mutate({ conversationId: conversation.id, text: body, replyTo: null }, { onSuccess: () => setText("") });
+    send.mutate(
+      { conversationId: conversation.id, text: body, replyTo: replyTo?.mid ?? null },
+      {
+        onSuccess: () => {
+          setText("");
+          onClearReply?.();
+        },
+      },
+    );
   };
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
+
   const attach = async () => {
     if (sendMedia.isPending || closed || demo) return;
     const picked = await openFileDialog({ multiple: false, directory: false, title: "Send a photo, video or file" });
     if (typeof picked !== "string") return;
     const caption = text.trim() || null;
-    sendMedia.mutate({ conversationId: conversation.id, path: picked, caption, replyTo: null }, { onSuccess: () => setText("") });
+    sendMedia.mutate(
+      { conversationId: conversation.id, path: picked, caption, replyTo: replyTo?.mid ?? null },
+      {
+        onSuccess: () => {
+          setText("");
+          onClearReply?.();
+        },
+      },
+    );
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
     } else if (e.key === "Escape") {
-      box.current?.blur();
+      if (replyTo) onClearReply?.();
+      else box.current?.blur();
     }
   };
 
@@ -169,6 +200,17 @@ export function Composer({ conversation, now, demo }: { conversation: Conversati
         <p className="composer__note" data-testid="composer-note">
           More than 24 hours since the customer wrote: this is sent as a personal reply from your team (human agent), allowed until {window.label.replace(/^.*—\s*/, "")}.
         </p>
+      ) : null}
+      {replyTo ? (
+        <div className="composer__replying" data-testid="composer-replying">
+          <Icon name="quote" size={13} />
+          <span className="composer__replying-text">
+            Replying to {replyToName}: {replyTo.deleted ? "an unsent message" : (replyTo.text ?? "an attachment")}
+          </span>
+          <button type="button" className="icon-btn" aria-label="Do not reply to this message" onClick={() => onClearReply?.()}>
+            <Icon name="x" size={13} />
+          </button>
+        </div>
       ) : null}
       <div className="composer__row">
         <textarea

@@ -103,9 +103,10 @@ type Props = {
   highlighted: boolean;
   conversationId: string;
   canReact: boolean;
+  onReply: (m: ThreadMessage) => void;
 };
 
-export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted, conversationId, canReact }: Props) {
+export const Message = memo(function Message({ message: m, position, showMeta, contactName, highlighted, conversationId, canReact, onReply }: Props) {
   const common = {
     "data-testid": "thread-message",
     "data-direction": m.direction,
@@ -137,8 +138,15 @@ export const Message = memo(function Message({ message: m, position, showMeta, c
             {m.quoted ? <QuoteBlock quoted={m.quoted} contactName={contactName} /> : null}
             <MessageContent message={m} />
           </div>
-          {canReact && m.direction === "inbound" && !m.deleted && !localClientId(m.mid) ? (
-            <ReactButton conversationId={conversationId} messageId={m.mid} current={m.reactions.find((r) => r.actor === "business")?.emoji ?? null} />
+          {canReact && !m.deleted && !localClientId(m.mid) ? (
+            <div className="msg__tools">
+              <button type="button" className="icon-btn" data-testid="reply-open" aria-label="Reply to this message" onClick={() => onReply(m)}>
+                <Icon name="quote" size={15} />
+              </button>
+              {m.direction === "inbound" ? (
+                <ReactButton conversationId={conversationId} messageId={m.mid} current={m.reactions.find((r) => r.actor === "business")?.emoji ?? null} />
+              ) : null}
+            </div>
           ) : null}
         </div>
         {m.reactions.length > 0 ? <Reactions reactions={m.reactions} /> : null}

@@ -14,8 +14,9 @@ type Props = {
   conversationId: string;
   messages: ThreadMessage[];
   contactName: string;
-  /** Reactions follow the reply window: none once it has closed. */
+  /** Reactions and replies follow the reply window: none once it has closed. */
   canReact: boolean;
+  onReply: (m: ThreadMessage) => void;
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder: () => void;
@@ -26,7 +27,7 @@ type Props = {
 const LOAD_OLDER_AT = 160; // px from the top
 const PINNED_SLACK = 80; // px from the bottom that still counts as "at the bottom"
 
-export function MessageList({ conversationId, messages, contactName, hasOlder, loadingOlder, loadOlder, focusMessageId, now, canReact }: Props) {
+export function MessageList({ conversationId, messages, contactName, hasOlder, loadingOlder, loadOlder, focusMessageId, now, canReact, onReply }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const items = useMemo(() => layoutThread(messages), [messages]);
   const pinned = useRef(true);
@@ -114,6 +115,7 @@ export function MessageList({ conversationId, messages, contactName, hasOlder, l
               highlighted={item.message.id === focusMessageId}
               conversationId={conversationId}
               canReact={canReact}
+              onReply={onReply}
             />
           ),
         )}

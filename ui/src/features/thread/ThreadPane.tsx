@@ -1,6 +1,6 @@
 /** The open conversation: header, messages, and marking it read when opened. */
-import { useEffect, useMemo, useRef } from "react";
-import type { ConversationSummary } from "../../ipc/bindings";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
 import { displayName } from "../../lib/contact";
 import { MOD_KEY } from "../../lib/keys";
 import { Icon } from "../../ui/Icon";
@@ -56,6 +56,10 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   // Freshest first: the list row (optimistic changes), the thread page, what was clicked.
   const header = listRow ?? conversation ?? initial;
   const demo = useAppStatus().data?.mode === "demo";
+  // The message the next reply answers; a different conversation starts without one.
+  const [replyTo, setReplyTo] = useState<ThreadMessage | null>(null);
+  useEffect(() => setReplyTo(null), [conversationId]);
+  const onReply = useCallback((m: ThreadMessage) => setReplyTo(m), []);
 
   return (
     <section className="thread" data-testid="thread" data-conversation-id={conversationId} aria-label="Conversation">
@@ -85,9 +89,19 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           focusMessageId={focusMessageId}
           now={now}
           canReact={!demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)}
+          onReply={onReply}
         />
       )}
-      {header ? <Composer conversation={header} now={now} demo={demo} /> : null}
+      {header ? (
+        <Composer
+          conversation={header}
+          now={now}
+          demo={demo}
+          replyTo={replyTo}
+          replyToName={replyTo?.direction === "inbound" ? displayName(header.contact) : "You"}
+          onClearReply={() => setReplyTo(null)}
+        />
+      ) : null}
     </section>
   );
 }
