@@ -506,6 +506,28 @@ async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_throug
         assert!(!contains(&bytes, b"samedi matin"), "{} holds the reply in clear", path.display());
     }
 
+    // A photo sent from the office reaches the laptop as WhatsApp's media id, and the
+    // laptop (with the number connected too) fetches the same bytes.
+    ok_json(cli(&laptop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    let photo = dir.path().join("bouquet.png");
+    let bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82".to_vec();
+    std::fs::write(&photo, &bytes)?;
+    let sent_photo = ok_json(cli(&office, &sim, &["send-media", "--conversation", &id, "--file", photo.to_str().unwrap()], None)?)?;
+    assert_eq!(sent_photo["outcomes"][0]["state"], "sent", "{sent_photo}");
+    office.sync_until_idle()?;
+    laptop.sync_until_idle()?;
+    let report = ok_json(cli(&laptop, &sim, &["media"], None)?)?;
+    assert_eq!(report["downloaded"], 1, "{report}");
+    let conn = rusqlite::Connection::open(laptop.db())?;
+    let path: String = conn.query_row(
+        "SELECT t.local_path FROM attachments t JOIN messages m ON m.id = t.message_id WHERE m.direction = 'outbound'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(std::fs::read(&path)?, bytes);
+    assert!(path.starts_with(laptop.dir.to_str().unwrap()), "the laptop's own copy: {path}");
+    drop(conn);
+
     // Opening the conversation tells the customer it was read.
     ok_json(cli(&office, &sim, &["read", "--conversation", &id], None)?)?;
     let outbox = ok_json(cli(&office, &sim, &["outbox"], None)?)?;
