@@ -381,3 +381,79 @@ async fn a_whatsapp_reply_whose_answer_was_lost_is_settled_by_its_status_not_sen
     assert_eq!(world.sent().iter().filter(|s| s.message_type == "text").count(), 1, "sent once");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_token_only_in_the_keyring() -> anyhow::Result<()> {
+    use cahts_tests::harness::{contains, files_under, Relay};
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let app = world.app();
+    let ig = world.add_instagram_unlinked("studio.kai", "Studio Kai");
+    world.set_login_instagram(&ig.id);
+    world.allow_redirect_uri("https://relay.example.test/oauth/callback");
+    let relay = Relay::start(
+        dir.path(),
+        &[
+            ("CAHTS_RELAY_PUBLIC_URL", "https://relay.example.test"),
+            ("CAHTS_RELAY_INSTAGRAM_APP_ID", &app.instagram_app_id),
+            ("CAHTS_RELAY_INSTAGRAM_APP_SECRET", &app.instagram_app_secret),
+            ("CAHTS_RELAY_INSTAGRAM_API_BASE", &sim.base_url()),
+            ("CAHTS_RELAY_INSTAGRAM_GRAPH_BASE", &sim.base_url()),
+            ("CAHTS_RELAY_INSTAGRAM_AUTHORIZE_BASE", &sim.base_url()),
+        ],
+    )?;
+    let desktop = Desktop::new(dir.path(), "desk");
+    desktop.pair(&relay, "default")?;
+
+    let mut child = desktop
+        .command()
+        .env("CAHTS_GRAPH_BASE", sim.base_url())
+        .env("CAHTS_INSTAGRAM_GRAPH_BASE", sim.base_url())
+        .args(["connect-instagram", "--timeout", "60"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (line, mut stdout) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line)?;
+        Ok((line, stdout))
+    })
+    .await??;
+    let url = serde_json::from_str::<Value>(&line)?["authorizeUrl"].as_str().unwrap().to_string();
+    assert!(url.contains("/oauth/authorize") && url.contains(&app.instagram_app_id), "{url}");
+
+    // The owner approves on Instagram, which sends the browser to the relay's callback.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let dialog = browser.get(&url).send().await?;
+    assert_eq!(dialog.status(), 302);
+    let location = dialog.headers()["location"].to_str()?.to_string();
+    let query = location.split_once('?').unwrap().1.split('#').next().unwrap();
+    let callback = browser.get(format!("{}/oauth/callback?{query}", relay.url())).send().await?;
+    assert_eq!(callback.status(), 200);
+
+    let (status, rest) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let status = child.wait()?;
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest)?;
+        Ok((status, rest))
+    })
+    .await??;
+    assert!(status.success(), "connect-instagram failed");
+    let account: Value = serde_json::from_str(rest.trim())?;
+    assert_eq!((account["assetId"].as_str(), account["login"].as_str()), (Some(ig.id.as_str()), Some("instagram")), "{account}");
+    assert!(world.subscribed_fields(&ig.id).iter().any(|f| f == "messages"));
+    assert!(world.issued_tokens().len() >= 2, "the short- and long-lived tokens were issued, so the scan below looks for real ones");
+    for root in [dir.path().join("relay"), desktop.dir.clone()] {
+        for (path, bytes) in files_under(&root)? {
+            for token in world.issued_tokens() {
+                assert!(!contains(&bytes, token.as_bytes()), "{} holds an Instagram token", path.display());
+            }
+        }
+    }
+    for token in world.issued_tokens() {
+        assert!(!relay.log().contains(&token));
+    }
+    Ok(())
+}
