@@ -100,6 +100,12 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     let desktop = Desktop::new(dir.path(), "desk");
     let account = ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
     assert_eq!(account["businessId"], waba.id, "the business account is found from the token: {account}");
+    assert_eq!(world.subscribed_fields(&waba.id), vec!["messages".to_string()], "the app is subscribed to the number's business account");
+    // Meta drops the subscription; the periodic check puts it back.
+    world.unsubscribe_app(&waba.id);
+    let checked = ok_json(cli(&desktop, &sim, &["check-subscriptions"], None)?)?;
+    assert_eq!(checked[0]["outcome"], "resubscribed", "{checked}");
+    assert_eq!(world.subscribed_fields(&waba.id), vec!["messages".to_string()]);
 
     // A photo from eight days ago: WhatsApp kept it for seven.
     let old = world.add_media(photo_png(), "image/png");
@@ -160,6 +166,7 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     let account_id = account["id"].as_i64().unwrap().to_string();
     ok_json(cli(&desktop, &sim, &["disconnect", &account_id, "--delete-data"], None)?)?;
     assert!(!Path::new(&local).exists(), "the photo went with the history");
+    assert_eq!(world.subscribed_fields(&waba.id), Vec::<String>::new(), "its only number gone, the business account is unsubscribed");
     Ok(())
 }
 

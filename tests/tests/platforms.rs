@@ -83,15 +83,27 @@ async fn whatsapp_connects_only_with_a_token_meta_accepts_and_the_token_stays_in
     assert!(stderr.contains("Meta refused"), "{stderr}");
     assert_eq!(ok_json(cli(&desktop, &sim, &["accounts"], None)?)?, serde_json::json!([]), "nothing kept after a refusal");
 
-    let account = ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    // Logged at the most talkative level, every crate included, to catch a token in a URL.
+    let connected = {
+        use std::io::Write as _;
+        let mut command = desktop.command();
+        command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_LOG", "trace").args(["connect-whatsapp", "--phone-number-id", &phone.id]);
+        command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = command.spawn()?;
+        child.stdin.take().unwrap().write_all(format!("{}\n", waba.system_user_token).as_bytes())?;
+        child.wait_with_output()?
+    };
+    let log = String::from_utf8_lossy(&connected.stderr).to_string();
+    let account = ok_json(connected)?;
     assert_eq!(account["status"], "connected");
     assert_eq!(account["displayName"], "Blumenhaus Lena (+49 30 901820)");
+    assert!(log.len() > 1000, "the trace log has content: {} bytes", log.len());
 
     // The token is nowhere but the keyring: not in the store, its WAL, an export, or the log.
     let export = ok_json(cli(&desktop, &sim, &["export-json"], None)?)?;
     assert!(!export.to_string().contains(&waba.system_user_token));
-    let log = String::from_utf8_lossy(&refused.stderr).to_string();
-    assert!(!log.contains(&waba.system_user_token));
+    assert!(!log.contains(&waba.system_user_token), "the connect log holds the token");
+    assert!(!String::from_utf8_lossy(&refused.stderr).contains("EAAG-not-a-real-token"));
     for (path, bytes) in files_under(&desktop.dir)? {
         assert!(!contains(&bytes, waba.system_user_token.as_bytes()), "{} holds the token", path.display());
     }

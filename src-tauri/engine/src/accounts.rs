@@ -84,6 +84,23 @@ impl AccountView {
     pub fn host(&self) -> Host {
         host_of(self.login.as_deref())
     }
+
+    /// Whether this account has a webhook subscription of its own to check.
+    pub fn has_subscription(&self) -> bool {
+        self.subscription().is_some()
+    }
+
+    /// Where the app's webhook subscription for this account lives, and the fields asked
+    /// for: the Page (Messenger), the WhatsApp Business Account, or the Instagram Login
+    /// account itself. An Instagram account reached through its Page rides on the Page's.
+    fn subscription(&self) -> Option<(Host, String, Option<&'static str>)> {
+        match (self.platform, self.login.as_deref()) {
+            (Platform::Messenger, _) => Some((Host::Facebook, format!("{}/subscribed_apps", self.asset_id), Some(PAGE_FIELDS))),
+            (Platform::Whatsapp, _) => self.business_id.as_ref().map(|waba| (Host::Facebook, format!("{waba}/subscribed_apps"), None)),
+            (Platform::Instagram, Some("instagram")) => Some((Host::Instagram, "me/subscribed_apps".to_string(), Some(INSTAGRAM_FIELDS))),
+            (Platform::Instagram, _) => None,
+        }
+    }
 }
 
 pub fn host_of(login: Option<&str>) -> Host {
@@ -262,7 +279,23 @@ impl Accounts {
             business_id,
             token_expires_at: None,
         };
-        self.save(account, token).await
+        let saved = self.save(account, token.clone()).await?;
+        // The number's messages reach the relay only while the app is subscribed to its
+        // business account. Without a known business account, or without the right, the
+        // number still works for sending; the state says why nothing may arrive.
+        match self.subscribe_account(&saved, &token).await {
+            Ok(()) if saved.business_id.is_some() => {}
+            Ok(()) => {
+                let detail = "CAHTS could not tell this number's WhatsApp Business Account, so it cannot check that its messages are sent to your relay. Connect it again with the business account id.";
+                self.set_status(saved.id, "connected", Some(detail.into()), None).await?;
+            }
+            Err(e) => {
+                tracing::warn!(account_id = saved.id, error = %e, "could not subscribe the WhatsApp Business Account");
+                self.set_status(saved.id, "unsubscribed", Some(format!("Meta did not accept the webhook subscription of this number's business account: {e}")), None)
+                    .await?;
+            }
+        }
+        self.get(saved.id).await
     }
 
     /// The WhatsApp Business Account that holds a number, from the token's granted targets
@@ -480,44 +513,58 @@ impl Accounts {
         Ok(())
     }
 
-    /// Checks that Meta still sends this Page's webhooks (it unsubscribes a Page after an
-    /// hour of failed deliveries) and subscribes it again when not. Returns whether a
+    /// Checks that Meta still sends this account's webhooks (it unsubscribes a Page after
+    /// an hour of failed deliveries) and subscribes it again when not. Returns whether a
     /// re-subscription was needed.
     pub async fn check_subscription(&self, id: i64) -> Result<bool> {
         let account = self.get(id).await?;
-        if account.platform != Platform::Messenger {
-            return Ok(false);
-        }
+        let Some((host, path, _)) = account.subscription() else { return Ok(false) };
         let token = self.token(&account).await?;
-        let answer = match self.graph.get(Host::Facebook, &format!("{}/subscribed_apps", account.asset_id), &token, &[]).await {
+        let answer = match self.graph.get(host, &path, &token, &[]).await {
             Ok(answer) => answer,
             Err(e) => {
                 self.record_error(id, &e).await?;
                 return Err(e.into());
             }
         };
-        let subscribed = answer.body.get("data").and_then(Value::as_array).is_some_and(|apps| {
-            apps.iter().any(|app| {
-                app.get("subscribed_fields")
-                    .and_then(Value::as_array)
-                    .is_some_and(|f| f.iter().any(|f| f.as_str() == Some("messages")))
-            })
-        });
+        let apps = answer.body.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+        let subscribed = match account.platform {
+            // A WhatsApp Business Account lists the subscribed apps, without fields.
+            Platform::Whatsapp => !apps.is_empty(),
+            _ => apps.iter().any(|app| {
+                app.get("subscribed_fields").and_then(Value::as_array).is_some_and(|f| f.iter().any(|f| f.as_str() == Some("messages")))
+            }),
+        };
         if subscribed {
             return Ok(false);
         }
-        tracing::warn!(account_id = id, "Meta no longer sends this Page's webhooks; subscribing again");
-        match self.subscribe(&account.asset_id, &token).await {
+        tracing::warn!(account_id = id, "Meta no longer sends this account's webhooks; subscribing again");
+        match self.subscribe_account(&account, &token).await {
             Ok(()) => {
                 self.set_status(id, "connected", Some("Webhooks were re-subscribed after Meta stopped them.".into()), None).await?;
                 Ok(true)
             }
             Err(e) => {
-                self.set_status(id, "unsubscribed", Some(format!("Meta stopped sending this Page's messages and re-subscribing failed: {e}")), None)
+                self.set_status(id, "unsubscribed", Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")), None)
                     .await?;
                 Err(e)
             }
         }
+    }
+
+    /// Subscribes the app to the account's webhooks (Page, WhatsApp Business Account or
+    /// Instagram Login account; META-API.md §1 "Subscribing an asset").
+    async fn subscribe_account(&self, account: &AccountView, token: &Secret<String>) -> Result<()> {
+        let Some((host, path, fields)) = account.subscription() else { return Ok(()) };
+        let path = match fields {
+            Some(fields) => format!("{path}?subscribed_fields={fields}"),
+            None => path,
+        };
+        let answer = self.graph.post_json(host, &path, token, &json!({})).await?;
+        if answer.body.get("success").and_then(Value::as_bool) != Some(true) {
+            return Err(AccountError::Invalid(format!("Meta did not confirm the webhook subscription of {}", account.asset_id)));
+        }
+        Ok(())
     }
 
     async fn set_status(&self, id: i64, status: &'static str, detail: Option<String>, until: Option<i64>) -> Result<()> {
@@ -572,20 +619,21 @@ impl Accounts {
     pub async fn disconnect(&self, id: i64, delete_data: bool) -> Result<Option<String>> {
         let account = self.get(id).await?;
         let mut warning = None;
-        if account.login.as_deref() == Some("instagram") {
-            if let Ok(token) = self.token(&account).await
-                && let Err(e) = self.graph.delete(Host::Instagram, "me/subscribed_apps", &token, &[]).await
-            {
-                tracing::warn!(account_id = id, error = %e, "could not unsubscribe the Instagram account");
-                warning = Some(format!("Instagram could not be told to stop sending this account's messages ({e})."));
+        // A WhatsApp Business Account may hold other numbers still connected: only the
+        // last one connected here unsubscribes it.
+        let shared_waba = match (&account.platform, &account.business_id) {
+            (Platform::Whatsapp, Some(waba)) => {
+                let others = self.list().await?;
+                others.iter().any(|a| a.id != id && a.status != "disconnected" && a.business_id.as_deref() == Some(waba.as_str()))
             }
-        }
-        if account.platform == Platform::Messenger {
+            _ => false,
+        };
+        if let (Some((host, path, _)), false) = (account.subscription(), shared_waba) {
             match self.token(&account).await {
                 Ok(token) => {
-                    if let Err(e) = self.graph.delete(Host::Facebook, &format!("{}/subscribed_apps", account.asset_id), &token, &[]).await {
-                        tracing::warn!(account_id = id, error = %e, "could not unsubscribe the Page");
-                        warning = Some(format!("Meta could not be told to stop sending this Page's messages ({e}); remove the app in the Page's settings if they keep coming."));
+                    if let Err(e) = self.graph.delete(host, &path, &token, &[]).await {
+                        tracing::warn!(account_id = id, error = %e, "could not unsubscribe the account");
+                        warning = Some(format!("Meta could not be told to stop sending this account's messages ({e}); remove the app in the account's settings if they keep coming."));
                     }
                 }
                 Err(e) => warning = Some(e.to_string()),

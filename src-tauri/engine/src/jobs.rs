@@ -102,7 +102,7 @@ pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, fo
                     Ok(()) => accounts.refresh_instagram_token(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
                     Err(e) => Err(e),
                 },
-                "subscriptions" if account.platform == Platform::Messenger => accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
+                "subscriptions" if account.has_subscription() => accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
                 "history" if account.platform != Platform::Whatsapp => {
                     crate::sync::backfill(store, accounts, graph, account, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
                 }

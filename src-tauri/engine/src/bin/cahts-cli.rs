@@ -161,7 +161,8 @@ enum Command {
         #[arg(long)]
         delete_data: bool,
     },
-    /// Checks that Meta still sends each Page's webhooks; re-subscribes those it dropped.
+    /// Checks that Meta still sends each account's webhooks (Pages, WhatsApp Business
+    /// Accounts, Instagram Login accounts); re-subscribes those it dropped.
     CheckSubscriptions,
     /// Fetches Messenger and Instagram history (resumable; later runs fetch only what
     /// changed). Progress goes to stderr, the report to stdout.
@@ -452,7 +453,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Command::CheckSubscriptions => {
                         let mut report = Vec::new();
                         for account in accounts.list().await? {
-                            if account.platform == cahts_engine::Platform::Messenger && account.status != "disconnected" {
+                            if account.status != "disconnected" && account.has_subscription() {
                                 let outcome = match accounts.check_subscription(account.id).await {
                                     Ok(true) => "resubscribed".to_string(),
                                     Ok(false) => "ok".to_string(),
