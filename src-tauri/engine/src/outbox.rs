@@ -443,10 +443,28 @@ pub struct Template {
 
 impl Template {
     /// From one entry of `GET /{waba-id}/message_templates` (META-API.md §3.4 Template).
+    /// `None` for templates whose header or buttons need values too (a media header, a
+    /// `{{1}}` in the header text or a button URL): CAHTS fills body values only, and
+    /// Meta refuses such a template without the others.
     pub fn from_graph(value: &Value) -> Option<Template> {
-        let body = value
-            .get("components")
-            .and_then(Value::as_array)?
+        let components = value.get("components").and_then(Value::as_array)?;
+        let needs_more = components.iter().any(|c| {
+            let kind = c.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+            let format = c.get("format").and_then(Value::as_str).unwrap_or("TEXT").to_ascii_uppercase();
+            match kind.as_str() {
+                "HEADER" => format != "TEXT" || c.get("text").and_then(Value::as_str).is_some_and(|t| placeholders(t) > 0),
+                "BUTTONS" => c.get("buttons").and_then(Value::as_array).is_some_and(|b| {
+                    b.iter().any(|b| b.get("url").and_then(Value::as_str).is_some_and(|u| placeholders(u) > 0))
+                }),
+                _ => false,
+            }
+        });
+        if needs_more {
+            let name = value.get("name").and_then(Value::as_str).unwrap_or("");
+            tracing::info!(template = name, "template skipped: it needs header or button values");
+            return None;
+        }
+        let body = components
             .iter()
             .find(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))?
             .get("text")
@@ -1149,6 +1167,20 @@ pub async fn discard(store: &Store, client_id: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_count_their_body_values_and_those_needing_more_are_left_out() {
+        let t = Template::from_graph(&json!({"name": "order_ready", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+            "components": [{"type": "HEADER", "format": "TEXT", "text": "Your order"}, {"type": "BODY", "text": "Hi {{1}}, order {{2}} is ready. {{2}}!"}]}))
+        .unwrap();
+        assert_eq!(t.parameters, 2);
+        assert_eq!(t.render(&["Ada".into(), "4411".into()]), "Hi Ada, order 4411 is ready. 4411!");
+        let image_header = json!({"name": "promo", "language": "en_US", "components": [{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "New!"}]});
+        assert_eq!(Template::from_graph(&image_header), None);
+        let url_button = json!({"name": "track", "language": "en_US", "components": [{"type": "BODY", "text": "Track it"},
+            {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track", "url": "https://x.example/{{1}}"}]}]});
+        assert_eq!(Template::from_graph(&url_button), None);
+    }
 
     #[test]
     fn the_reply_window_follows_each_platforms_rules() {
