@@ -336,7 +336,7 @@ impl Engine {
                 let account = self.accounts().await?.connect_instagram(token, None).await?;
                 crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
                 self.start_history(vec![account.clone()]);
-                Ok(InstagramLoginStatus::Connected { account })
+                Ok(InstagramLoginStatus::Connected { account: Box::new(account) })
             }
         }
     }

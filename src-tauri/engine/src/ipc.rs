@@ -309,7 +309,7 @@ pub struct ConnectWhatsappRequest {
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum InstagramLoginStatus {
     Waiting,
-    Connected { account: crate::accounts::AccountView },
+    Connected { account: Box<crate::accounts::AccountView> },
     Failed { message: String },
 }
 

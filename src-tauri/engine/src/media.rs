@@ -405,7 +405,7 @@ fn type_mismatch(kind: &str, served: Option<&str>, declared: Option<&str>) -> Op
         "audio" => Some("audio"),
         _ => None,
     };
-    let Some(expected) = expected else { return None };
+    let expected = expected?;
     // Servers label media loosely (application/octet-stream); only a clear contradiction counts.
     for m in [served, declared.unwrap_or("")] {
         let f = family(m);

@@ -941,7 +941,9 @@ fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::Resul
     // The message may already be stored under Meta's id: as a full echo (Messenger,
     // Instagram), or as a placeholder holding only a delivery status (a WhatsApp status
     // that arrived before the send's answer, or after a crash lost it).
-    let existing: Option<(bool, i64, Option<i64>, Option<i64>, Option<String>)> = tx
+    // (placeholder?, status, status time, failure code, failure reason)
+    type Stored = (bool, i64, Option<i64>, Option<i64>, Option<String>);
+    let existing: Option<Stored> = tx
         .query_row(
             "SELECT stub, status, status_at, failure_code, failure_reason FROM messages WHERE platform_message_id = ?1",
             [mid],
