@@ -293,3 +293,48 @@ pub fn files_under(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Runs `cahts-cli` for `desktop` against meta-sim at `graph_base` (every Meta base URL
+/// pointed there), with `stdin` as its one input line (tokens are read from stdin).
+pub fn cli_with(desktop: &Desktop, graph_base: &str, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
+    use std::io::Write as _;
+    let mut command = desktop.command();
+    command.env("CAHTS_GRAPH_BASE", graph_base).env("CAHTS_INSTAGRAM_GRAPH_BASE", graph_base).args(args);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn()?;
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(format!("{input}\n").as_bytes())?;
+    }
+    drop(child.stdin.take());
+    Ok(child.wait_with_output()?)
+}
+
+/// The JSON a successful `cahts-cli` printed; its stderr when it failed.
+pub fn ok_json(out: Output) -> anyhow::Result<serde_json::Value> {
+    anyhow::ensure!(out.status.success(), "cahts-cli failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// The store's conversation with the customer known to the platform as `contact`.
+pub fn conversation_with(desktop: &Desktop, contact: &str) -> anyhow::Result<i64> {
+    let conn = rusqlite::Connection::open(desktop.db())?;
+    Ok(conn.query_row(
+        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.platform_user_id = ?1",
+        [contact],
+        |r| r.get(0),
+    )?)
+}
+
+/// The owner's browser at a login dialog: meta-sim approves at once and redirects to
+/// the relay's public callback, which is fetched at the relay's real address instead.
+/// Returns the callback's status and page.
+pub async fn approve_login(authorize_url: &str, relay_url: &str) -> anyhow::Result<(u16, String)> {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let dialog = browser.get(authorize_url).send().await?;
+    anyhow::ensure!(dialog.status() == 302, "the login dialog answered {}", dialog.status());
+    let location = dialog.headers().get("location").context("the dialog redirected nowhere")?.to_str()?.to_string();
+    let query = location.split_once('?').context("the redirect carries no query")?.1.split('#').next().unwrap_or_default().to_string();
+    let callback = browser.get(format!("{relay_url}/oauth/callback?{query}")).send().await?;
+    let status = callback.status().as_u16();
+    Ok((status, callback.text().await?))
+}

@@ -6,27 +6,13 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use cahts_tests::harness::Desktop;
+use cahts_tests::harness::{approve_login, cli_with, conversation_with, ok_json, Desktop};
 use cahts_tests::meta_sim::graph::{SentKind, Template};
 use cahts_tests::meta_sim::{Fault, MetaSim, Platform, TokenLife};
 use serde_json::{json, Value};
 
 fn cli(desktop: &Desktop, sim: &MetaSim, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
-    use std::io::Write as _;
-    let mut command = desktop.command();
-    command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_INSTAGRAM_GRAPH_BASE", sim.base_url()).args(args);
-    command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let mut child = command.spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.as_mut().unwrap().write_all(format!("{input}\n").as_bytes())?;
-    }
-    drop(child.stdin.take());
-    Ok(child.wait_with_output()?)
-}
-
-fn ok_json(out: Output) -> anyhow::Result<Value> {
-    anyhow::ensure!(out.status.success(), "cahts-cli failed: {}", String::from_utf8_lossy(&out.stderr));
-    Ok(serde_json::from_slice(&out.stdout)?)
+    cli_with(desktop, &sim.base_url(), args, stdin)
 }
 
 fn refused(out: Output) -> anyhow::Result<String> {
@@ -64,13 +50,7 @@ fn ingest(desktop: &Desktop, dir: &Path, body: &str) -> anyhow::Result<()> {
 }
 
 fn conversation_of(desktop: &Desktop, contact: &str) -> anyhow::Result<String> {
-    let conn = rusqlite::Connection::open(desktop.db())?;
-    let id: i64 = conn.query_row(
-        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.platform_user_id = ?1",
-        [contact],
-        |r| r.get(0),
-    )?;
-    Ok(id.to_string())
+    Ok(conversation_with(desktop, contact)?.to_string())
 }
 
 struct AttachmentRow {
@@ -432,13 +412,9 @@ async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_to
     assert!(url.contains("/oauth/authorize") && url.contains(&app.instagram_app_id), "{url}");
 
     // The owner approves on Instagram, which sends the browser to the relay's callback.
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let dialog = browser.get(&url).send().await?;
-    assert_eq!(dialog.status(), 302);
-    let location = dialog.headers()["location"].to_str()?.to_string();
-    let query = location.split_once('?').unwrap().1.split('#').next().unwrap();
-    let callback = browser.get(format!("{}/oauth/callback?{query}", relay.url())).send().await?;
-    assert_eq!(callback.status(), 200);
+    let (status, page) = approve_login(&url, &relay.url()).await?;
+    assert_eq!(status, 200);
+    assert!(page.contains("Connected"), "{page}");
 
     let (status, rest) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let status = child.wait()?;

@@ -6,26 +6,12 @@
 use std::process::Output;
 use std::time::Duration;
 
-use cahts_tests::harness::{contains, files_under, signal, Desktop};
+use cahts_tests::harness::{cli_with, contains, conversation_with, files_under, ok_json, signal, Desktop};
 use cahts_tests::meta_sim::{Fault, MetaSim, Platform, TokenLife};
 use serde_json::Value;
 
 fn cli(desktop: &Desktop, sim: &MetaSim, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
-    use std::io::Write as _;
-    let mut command = desktop.command();
-    command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_INSTAGRAM_GRAPH_BASE", sim.base_url()).args(args);
-    command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let mut child = command.spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.as_mut().unwrap().write_all(format!("{input}\n").as_bytes())?;
-    }
-    drop(child.stdin.take());
-    Ok(child.wait_with_output()?)
-}
-
-fn ok_json(out: Output) -> anyhow::Result<Value> {
-    anyhow::ensure!(out.status.success(), "cahts-cli failed: {}", String::from_utf8_lossy(&out.stderr));
-    Ok(serde_json::from_slice(&out.stdout)?)
+    cli_with(desktop, &sim.base_url(), args, stdin)
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
@@ -268,12 +254,7 @@ fn messenger_id(shop: &Shop) -> anyhow::Result<String> {
 }
 
 fn conversation_of(desktop: &Desktop, contact_platform_id: &str) -> anyhow::Result<i64> {
-    let conn = rusqlite::Connection::open(desktop.db())?;
-    Ok(conn.query_row(
-        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.platform_user_id = ?1",
-        [contact_platform_id],
-        |r| r.get(0),
-    )?)
+    conversation_with(desktop, contact_platform_id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,14 +370,9 @@ async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anyw
     assert!(url.starts_with(&sim.base_url()), "{url}");
 
     // The owner logs in: Meta's dialog redirects the browser to the relay's callback.
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let dialog = browser.get(&url).send().await?;
-    assert_eq!(dialog.status(), 302);
-    let location = dialog.headers()["location"].to_str()?.to_string();
-    let query = location.split_once('?').unwrap().1.split('#').next().unwrap();
-    let callback = browser.get(format!("{}/oauth/callback?{query}", relay.url())).send().await?;
-    assert_eq!(callback.status(), 200);
-    assert!(callback.text().await?.contains("Connected"));
+    let (status, shown) = cahts_tests::harness::approve_login(&url, &relay.url()).await?;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Connected"), "{shown}");
 
     let (status, rest) = blocking(move || {
         let status = child.wait()?;

@@ -7,6 +7,7 @@ import { openUrl } from "@tauri-apps/plugin-opener";
 import { useEffect, useState, type FormEvent } from "react";
 import type { AccountView } from "../../ipc/bindings";
 import { PLATFORM_LABEL } from "../../lib/platform";
+import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import {
@@ -178,16 +179,7 @@ function HistoryLine({ history }: { history: NonNullable<AccountView["history"]>
 }
 
 function InlineError({ error }: { error: { message: string; action: string | null } | null }) {
-  if (!error) return null;
-  return (
-    <div className="form__error" role="alert" data-testid="account-error">
-      <Icon name="alert" size={15} />
-      <div>
-        <p>{error.message}</p>
-        {error.action ? <p className="form__error-action">{error.action}</p> : null}
-      </div>
-    </div>
-  );
+  return <FormError error={error} testId="account-error" />;
 }
 
 function ConnectWhatsapp({ onDone }: { onDone: () => void }) {

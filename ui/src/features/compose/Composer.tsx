@@ -4,23 +4,11 @@
  */
 import { open as openFileDialog } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { ConversationSummary, ThreadMessage, UiError } from "../../ipc/bindings";
+import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
+import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { replyWindow } from "../thread/replyWindow";
 import { lengthLeft, renderTemplate, useSendMedia, useSendTemplate, useSendText, useTemplates } from "./api";
-
-function ErrorNote({ error, testId }: { error: UiError | null; testId: string }) {
-  if (!error) return null;
-  return (
-    <div className="form__error" role="alert" data-testid={testId}>
-      <Icon name="alert" size={15} />
-      <div>
-        <p>{error.message}</p>
-        {error.action ? <p className="form__error-action">{error.action}</p> : null}
-      </div>
-    </div>
-  );
-}
 
 /** WhatsApp after 24 hours: pick an approved template, fill its values, see what goes. */
 function TemplateComposer({ conversation }: { conversation: ConversationSummary }) {
@@ -43,7 +31,7 @@ function TemplateComposer({ conversation }: { conversation: ConversationSummary 
         <Icon name="clock" size={13} /> The customer has not written in 24 hours: WhatsApp allows only an approved template now.
       </p>
       {templates.isPending ? <p className="composer__hint">Loading this number's templates…</p> : null}
-      <ErrorNote error={templates.error} testId="template-error" />
+      <FormError error={templates.error} testId="template-error" />
       {templates.isSuccess && list.length === 0 ? (
         <p className="composer__hint">This number has no approved template. Create one in WhatsApp Manager; Meta reviews it before it can be sent.</p>
       ) : null}
@@ -102,7 +90,7 @@ function TemplateComposer({ conversation }: { conversation: ConversationSummary 
           </p>
         </>
       ) : null}
-      <ErrorNote error={send.error} testId="composer-error" />
+      <FormError error={send.error} testId="composer-error" />
     </footer>
   );
 }
@@ -250,7 +238,7 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
         <p className={left < 0 ? "composer__count composer__count--over" : "composer__count"}>{left < 0 ? `${-left} over the limit` : `${left} left`}</p>
       ) : null}
       {sendMedia.isPending ? <p className="composer__hint">Sending the file…</p> : null}
-      <ErrorNote error={send.error ?? sendMedia.error} testId="composer-error" />
+      <FormError error={send.error ?? sendMedia.error} testId="composer-error" />
     </footer>
   );
 }

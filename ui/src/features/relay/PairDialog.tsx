@@ -2,6 +2,7 @@
 import * as Dialog from "@radix-ui/react-dialog";
 import { useEffect, useState, type FormEvent } from "react";
 import type { RelayStatus } from "../../ipc/bindings";
+import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { describeLink, usePairRelay } from "./api";
 
@@ -83,15 +84,7 @@ export function PairDialog({
                 onChange={(e) => setCode(e.target.value)}
               />
             </label>
-            {pair.isError ? (
-              <div className="form__error" role="alert" data-testid="pair-error">
-                <Icon name="alert" size={15} />
-                <div>
-                  <p>{pair.error.message}</p>
-                  {pair.error.action ? <p className="form__error-action">{pair.error.action}</p> : null}
-                </div>
-              </div>
-            ) : null}
+            <FormError error={pair.error} testId="pair-error" />
             <div className="dialog__actions">
               <Dialog.Close asChild>
                 <button type="button" className="btn btn--ghost">
