@@ -55,6 +55,29 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Bodies larger than this are split off the async runtime.
 const INLINE_PARSE_LIMIT: usize = 64 * 1024;
 
+/// The most of a refused body that is read (and thrown away) before answering 413.
+const DRAIN_CAP: usize = 64 * 1024 * 1024;
+
+/// Reads and discards a refused body, up to `cap` bytes and 5 s: a sender still writing
+/// when the answer comes gets a connection reset instead of the 413 that says why.
+/// Beyond the cap the connection is simply closed.
+async fn drain(mut body: Body, cap: usize) {
+    use http_body_util::BodyExt as _;
+    let mut seen = 0usize;
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len());
+            if seen > cap {
+                break;
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!(seen, "stopped reading a refused body after 5 s");
+    }
+}
+
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let limit = app.config.max_body_bytes;
     let declared = headers
@@ -62,6 +85,7 @@ pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Body
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
+        drain(body, limit.saturating_mul(4).min(DRAIN_CAP)).await;
         return Err(app.reject(Rejection::TooLarge { limit }));
     }
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
