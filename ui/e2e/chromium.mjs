@@ -454,6 +454,8 @@ async function run(page) {
     await page.click(row("c-noor"));
     await page.waitForSelector(tid("template-composer"));
     assert((await page.$(tid("composer-input"))) === null, "no free text box outside the window");
+    // The templates are asked of Meta when the conversation opens: wait for them.
+    await page.waitForSelector(tid("template-value"));
     const values = await page.$$(tid("template-value"));
     assert(values.length === 2, `order_ready needs two values, got ${values.length}`);
     assert((await page.isDisabled(tid("template-send"))), "cannot send with blanks");
