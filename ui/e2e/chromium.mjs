@@ -304,11 +304,16 @@ async function run(page) {
     assert(/Outside 24 h — human agent reply until \w+/.test(header), `Instagram after 28 h allows a human agent reply, got "${header}"`);
     await page.click(tid("mark-unread"));
     await page.waitForSelector(`${row("c-mia")}[data-unread]`);
-    assert((await calls(page, "mark_unread")).some((c) => c.request.conversationId === "c-mia"), "mark_unread is called");
+    // The row changes at once (optimistically); the call lands a moment later.
+    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_unread" && c.request?.conversationId === "c-mia"), null, "mark_unread is called");
     await page.click(tid("toggle-done"));
     await waitUntil(page, (sel) => !document.querySelector(sel), row("c-mia"), "a done conversation leaves the inbox");
-    const set = (await calls(page, "set_conversation_state")).at(-1)?.request;
-    assert(set?.conversationId === "c-mia" && set.state === "done", "set_conversation_state(done) is called");
+    await waitUntil(
+      page,
+      () => window.__cahtsFake.calls.some((c) => c.cmd === "set_conversation_state" && c.request?.conversationId === "c-mia" && c.request.state === "done"),
+      null,
+      "set_conversation_state(done) is called",
+    );
     const open = await page.getAttribute(tid("thread"), "data-conversation-id");
     assert(open && open !== "c-mia", "the next conversation opens after Done");
   });
@@ -389,8 +394,12 @@ async function run(page) {
     await page.waitForSelector(tid("login-url"));
     const url = await page.textContent(tid("login-url"));
     assert(url.startsWith("https://www.facebook.com/"), `the login address is shown, got "${url}"`);
-    const opened = await calls(page, "plugin:opener|open_url");
-    assert(opened.length === 1 && JSON.stringify(opened[0].request ?? opened[0]).includes("facebook.com"), "the login page was opened in the browser");
+    await waitUntil(
+      page,
+      () => window.__cahtsFake.calls.some((c) => c.cmd === "plugin:opener|open_url" && JSON.stringify(c.request).includes("facebook.com")),
+      null,
+      "the login page was opened in the browser",
+    );
     await page.waitForSelector(tid("page-choices"), { timeout: 5000 });
     const connectLabel = await page.textContent(tid("fb-connect"));
     assert(connectLabel.includes("Connect 2 Pages"), `every Page is chosen by default, got "${connectLabel}"`);
