@@ -134,16 +134,8 @@ pub struct PageChoice {
     pub instagram_username: Option<String>,
 }
 
-fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Messenger => "messenger",
-        Platform::Instagram => "instagram",
-        Platform::Whatsapp => "whatsapp",
-    }
-}
-
 fn token_name(store_id: &str, platform: Platform, asset_id: &str) -> String {
-    format!("account-token/{store_id}/{}/{asset_id}", platform_name(platform))
+    format!("account-token/{store_id}/{}/{asset_id}", platform.as_str())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, SecretError> + Send + 'static) -> Result<T> {
@@ -225,7 +217,7 @@ impl Accounts {
                         token_expires_at = excluded.token_expires_at,
                         status = 'connected', status_detail = NULL, rate_limited_until = NULL",
                     params![
-                        platform_name(account.platform),
+                        account.platform.as_str(),
                         account.asset_id,
                         account.display_name,
                         account.parent,
@@ -237,7 +229,7 @@ impl Accounts {
                 )
                 .ctx("saving an account")?;
                 let id = tx
-                    .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![platform_name(account.platform), account.asset_id], |r| {
+                    .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![account.platform.as_str(), account.asset_id], |r| {
                         r.get(0)
                     })
                     .ctx("saving an account")?;
@@ -245,7 +237,7 @@ impl Accounts {
                 Ok(id)
             })
             .await?;
-        tracing::info!(account_id = id, platform = platform_name(platform), asset_id, "account connected");
+        tracing::info!(account_id = id, platform = platform.as_str(), asset_id, "account connected");
         self.get(id).await
     }
 
@@ -379,11 +371,7 @@ impl Accounts {
             return Err(AccountError::Invalid("Instagram did not say which account this login belongs to".into()));
         };
         let name = str_field(&me.body, "username").map(|u| format!("@{u}")).or_else(|| str_field(&me.body, "name").map(String::from));
-        let path = format!("me/subscribed_apps?subscribed_fields={INSTAGRAM_FIELDS}");
-        let answer = self.graph.post_json(Host::Instagram, &path, &token, &json!({})).await?;
-        if answer.body.get("success").and_then(Value::as_bool) != Some(true) {
-            return Err(AccountError::Invalid("Instagram did not confirm the webhook subscription".into()));
-        }
+        self.subscribe_at(Host::Instagram, "me/subscribed_apps", Some(INSTAGRAM_FIELDS), &token, &id).await?;
         let account = NewAccount {
             platform: Platform::Instagram,
             asset_id: id,
@@ -475,7 +463,7 @@ impl Accounts {
             let Some((choice, page_token)) = pages.iter().find(|(c, _)| &c.page_id == wanted) else {
                 return Err(AccountError::Invalid(format!("page {wanted} is not among the Pages this login can manage")));
             };
-            self.subscribe(&choice.page_id, page_token).await?;
+            self.subscribe_at(Host::Facebook, &format!("{}/subscribed_apps", choice.page_id), Some(PAGE_FIELDS), page_token, &choice.page_id).await?;
             let page = NewAccount {
                 platform: Platform::Messenger,
                 asset_id: choice.page_id.clone(),
@@ -504,14 +492,6 @@ impl Accounts {
         Ok(connected)
     }
 
-    async fn subscribe(&self, page_id: &str, page_token: &Secret<String>) -> Result<()> {
-        let path = format!("{page_id}/subscribed_apps?subscribed_fields={PAGE_FIELDS}");
-        let answer = self.graph.post_json(Host::Facebook, &path, page_token, &json!({})).await?;
-        if answer.body.get("success").and_then(Value::as_bool) != Some(true) {
-            return Err(AccountError::Invalid(format!("Meta did not confirm the webhook subscription of page {page_id}")));
-        }
-        Ok(())
-    }
 
     /// Checks that Meta still sends this account's webhooks (it unsubscribes a Page after
     /// an hour of failed deliveries) and subscribes it again when not. Returns whether a
@@ -556,13 +536,18 @@ impl Accounts {
     /// Instagram Login account; META-API.md §1 "Subscribing an asset").
     async fn subscribe_account(&self, account: &AccountView, token: &Secret<String>) -> Result<()> {
         let Some((host, path, fields)) = account.subscription() else { return Ok(()) };
+        self.subscribe_at(host, &path, fields, token, &account.asset_id).await
+    }
+
+    /// `POST {path}[?subscribed_fields=…]`, which Meta must confirm with `success: true`.
+    async fn subscribe_at(&self, host: Host, path: &str, fields: Option<&str>, token: &Secret<String>, what: &str) -> Result<()> {
         let path = match fields {
             Some(fields) => format!("{path}?subscribed_fields={fields}"),
-            None => path,
+            None => path.to_string(),
         };
         let answer = self.graph.post_json(host, &path, token, &json!({})).await?;
         if answer.body.get("success").and_then(Value::as_bool) != Some(true) {
-            return Err(AccountError::Invalid(format!("Meta did not confirm the webhook subscription of {}", account.asset_id)));
+            return Err(AccountError::Invalid(format!("Meta did not confirm the webhook subscription of {what}")));
         }
         Ok(())
     }
@@ -689,11 +674,7 @@ impl Accounts {
 
 fn row_to_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
     let platform: String = r.get(1)?;
-    let platform = match platform.as_str() {
-        "messenger" => Platform::Messenger,
-        "instagram" => Platform::Instagram,
-        _ => Platform::Whatsapp,
-    };
+    let platform = Platform::parse(&platform).unwrap_or(Platform::Whatsapp);
     Ok(AccountView {
         id: r.get(0)?,
         platform,

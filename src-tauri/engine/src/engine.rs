@@ -380,13 +380,10 @@ impl Engine {
 
     /// Queues a reply; the outbox worker sends it.
     pub async fn send_text(&self, req: SendTextRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
-        if self.mode() == StoreMode::Demo {
-            return Err(crate::outbox::OutboxError::Refused("Demo conversations are not real: nothing can be sent from them.".into()));
-        }
+        let store = self.sendable_store()?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let client_id = crate::outbox::enqueue_text(&self.store(), id, req.text, req.reply_to).await?;
-        self.wake_feed.notify_one();
-        self.wake_outbox.notify_one();
+        let client_id = crate::outbox::enqueue_text(&store, id, req.text, req.reply_to).await?;
+        self.after_enqueue();
         Ok(OutboxRef { client_id })
     }
 

@@ -103,12 +103,9 @@ fn tag(client_id: &str) -> String {
     format!("cahts:{client_id}")
 }
 
+/// A platform name read from the store (its CHECK constraint admits only the three).
 fn platform_of(text: &str) -> Platform {
-    match text {
-        "instagram" => Platform::Instagram,
-        "whatsapp" => Platform::Whatsapp,
-        _ => Platform::Messenger,
-    }
+    Platform::parse(text).unwrap_or(Platform::Messenger)
 }
 
 /// Where a reply goes, read in the transaction that queues it.
@@ -254,7 +251,7 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
                     "Instagram accounts connected with Instagram Login can only send text: Meta takes their attachments only as public links. Connect the account through its Facebook Page to send files.".into(),
                 )));
             }
-            let platform = platform_name(target.platform);
+            let platform = target.platform.as_str();
             let limit = crate::media::send_limit(platform, file.kind);
             if file.size > limit {
                 return Ok(Err(OutboxError::Refused(format!(
@@ -374,7 +371,7 @@ pub async fn enqueue_reaction(store: &Store, conversation_id: i64, message_id: S
             let previous: Option<String> = tx
                 .query_row(
                     "SELECT emoji FROM reactions WHERE platform = ?1 AND platform_message_id = ?2 AND actor = 'business'",
-                    params![platform_name(target.platform), message_id],
+                    params![target.platform.as_str(), message_id],
                     |r| r.get(0),
                 )
                 .optional()
@@ -409,14 +406,6 @@ fn reaction_name(emoji: &str) -> String {
     match emoji {
         "❤️" | "❤" => "love".into(),
         other => other.to_string(),
-    }
-}
-
-fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Messenger => "messenger",
-        Platform::Instagram => "instagram",
-        Platform::Whatsapp => "whatsapp",
     }
 }
 
