@@ -440,3 +440,48 @@ async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_to
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_given_to_the_new_commands_is_refused_with_a_reason_and_writes_nothing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sim = MetaSim::start().await?;
+    let world = sim.world();
+    let waba = world.add_waba("Blumenhaus Lena");
+    let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
+    let desktop = Desktop::new(dir.path(), "desk");
+    ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    let customer = "4915112345678";
+    world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
+    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", world.now_ms() / 1000, vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})]))?;
+    let zoe = conversation_of(&desktop, customer)?;
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"")?;
+    let missing = dir.path().join("nowhere.png");
+    let count = |what: &str| -> anyhow::Result<i64> {
+        Ok(rusqlite::Connection::open(desktop.db())?.query_row(&format!("SELECT count(*) FROM {what}"), [], |r| r.get(0))?)
+    };
+    let (messages, outbox) = (count("messages")?, count("outbox")?);
+    let sends_before = world.sent().len();
+
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (vec!["send-media", "--conversation", &zoe, "--file", missing.to_str().unwrap()], None, "cannot read"),
+        (vec!["send-media", "--conversation", &zoe, "--file", dir.path().to_str().unwrap()], None, "not a file"),
+        (vec!["send-media", "--conversation", &zoe, "--file", empty.to_str().unwrap()], None, "empty"),
+        (vec!["send-media", "--conversation", "999999", "--file", empty.to_str().unwrap()], None, "empty"),
+        (vec!["send-template", "--conversation", &zoe, "--name", "no_such_template", "--language", "en_US"], None, "No approved template"),
+        (vec!["templates", "--conversation", "999999"], None, "no such conversation"),
+        (vec!["react", "--conversation", &zoe, "--message", "wamid.never-seen", "--emoji", "👍"], None, "reached Meta"),
+        (vec!["react", "--conversation", "not-a-number", "--message", "wamid.q"], None, "invalid value"),
+        (vec!["connect-instagram", "--token-stdin"], Some("IGQ-not-a-token"), "Meta refused"),
+        (vec!["connect-instagram", "--token-stdin"], Some(""), "no token on stdin"),
+    ];
+    for (args, stdin, reason) in cases {
+        let out = cli(&desktop, &sim, &args, stdin)?;
+        let why = refused(out)?;
+        assert!(why.contains(reason), "{args:?}: expected a reason with {reason:?}, got {why}");
+    }
+    assert_eq!((count("messages")?, count("outbox")?), (messages, outbox), "nothing was written");
+    assert_eq!(world.sent().len(), sends_before, "nothing reached Meta");
+    assert_eq!(ok_json(cli(&desktop, &sim, &["accounts"], None)?)?.as_array().map(Vec::len), Some(1), "no account from a bad token");
+    Ok(())
+}

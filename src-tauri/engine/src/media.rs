@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::accounts::Accounts;
+use crate::accounts::{AccountView, Accounts};
 use crate::error::SqlContext as _;
 use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
@@ -131,8 +131,9 @@ pub async fn fetch_due(store: &Store, accounts: &Accounts, graph: &GraphClient, 
         })
         .await?;
     let mut report = FetchReport::default();
+    let mut credentials = Credentials::default();
     for item in due {
-        let outcome = fetch_one(accounts, graph, config, &item).await;
+        let outcome = fetch_one(accounts, &mut credentials, graph, config, &item).await;
         match &outcome {
             Fetched::Done { .. } => report.downloaded += 1,
             Fetched::Retry(why) if item.attempts + 1 < MAX_ATTEMPTS => {
@@ -191,29 +192,43 @@ async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::Result<()
         .await
 }
 
-async fn fetch_one(accounts: &Accounts, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_one(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     if item.platform == "whatsapp" {
-        fetch_whatsapp(accounts, graph, config, item).await
+        fetch_whatsapp(accounts, credentials, graph, config, item).await
     } else {
-        fetch_cdn(accounts, graph, config, item).await
+        fetch_cdn(accounts, credentials, graph, config, item).await
     }
 }
 
-async fn account_token(accounts: &Accounts, item: &Due) -> Option<Secret<String>> {
-    if item.account_status != "connected" && item.account_status != "rate_limited" && item.account_status != "unsubscribed" {
-        return None;
+/// The accounts and tokens of one pass, each read once: a token read is a keyring call,
+/// and a pass may fetch dozens of files of the same account.
+#[derive(Default)]
+struct Credentials(std::collections::HashMap<i64, Option<(AccountView, Secret<String>)>>);
+
+impl Credentials {
+    /// The account and its token, when it is connected enough to call Meta.
+    async fn of(&mut self, accounts: &Accounts, item: &Due) -> Option<(AccountView, Secret<String>)> {
+        if !matches!(item.account_status.as_str(), "connected" | "rate_limited" | "unsubscribed") {
+            return None;
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(item.account_id) {
+            let found = match accounts.get(item.account_id).await {
+                Ok(account) => accounts.token(&account).await.ok().map(|token| (account, token)),
+                Err(_) => None,
+            };
+            slot.insert(found);
+        }
+        self.0.get(&item.account_id).cloned().flatten()
     }
-    let account = accounts.get(item.account_id).await.ok()?;
-    accounts.token(&account).await.ok()
 }
 
 /// WhatsApp: `GET /{media-id}` names a URL valid for 5 minutes, fetched with the token;
 /// a 404 there means "ask for a new URL" (META-API.md §3.4, Media download).
-async fn fetch_whatsapp(accounts: &Accounts, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_whatsapp(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     let Some(media_id) = item.media_id.as_deref() else {
         return Fetched::GiveUp("unavailable", "WhatsApp gave no media id for this file.".into());
     };
-    let Some(token) = account_token(accounts, item).await else {
+    let Some((_, token)) = credentials.of(accounts, item).await else {
         return Fetched::Retry("the WhatsApp number is not connected; connect it to fetch its media".into());
     };
     for _ in 0..2 {
@@ -240,7 +255,7 @@ async fn fetch_whatsapp(accounts: &Accounts, graph: &GraphClient, config: &Media
 
 /// Messenger and Instagram: the CDN URL from the webhook or history; when it has expired,
 /// the message is asked for again (`GET /{message-id}?fields=attachments`) for a fresh one.
-async fn fetch_cdn(accounts: &Accounts, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_cdn(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     let mut url = item.url.clone();
     for refreshed in [false, true] {
         if let Some(u) = url.as_deref() {
@@ -252,7 +267,7 @@ async fn fetch_cdn(accounts: &Accounts, graph: &GraphClient, config: &MediaConfi
         if refreshed {
             break;
         }
-        url = match fresh_cdn_url(accounts, graph, item).await {
+        url = match fresh_cdn_url(accounts, credentials, graph, item).await {
             Ok(Some(u)) => Some(u),
             Ok(None) => return Fetched::GiveUp("unavailable", "Meta no longer has this file.".into()),
             Err(fetched) => return fetched,
@@ -261,11 +276,10 @@ async fn fetch_cdn(accounts: &Accounts, graph: &GraphClient, config: &MediaConfi
     Fetched::GiveUp("unavailable", "Meta no longer has this file.".into())
 }
 
-async fn fresh_cdn_url(accounts: &Accounts, graph: &GraphClient, item: &Due) -> Result<Option<String>, Fetched> {
-    let Some(token) = account_token(accounts, item).await else {
+async fn fresh_cdn_url(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, item: &Due) -> Result<Option<String>, Fetched> {
+    let Some((account, token)) = credentials.of(accounts, item).await else {
         return Err(Fetched::Retry("the link to this file expired; connect the account to fetch a new one".into()));
     };
-    let account = accounts.get(item.account_id).await.map_err(|e| Fetched::Retry(e.to_string()))?;
     let answer = match graph.get(account.host(), &item.message_mid, &token, &[("fields", "attachments")]).await {
         Ok(answer) => answer,
         Err(e) => return Err(graph_failure(accounts, item, e).await),
@@ -568,6 +582,9 @@ pub async fn import_outgoing(config: &MediaConfig, source: PathBuf) -> Result<Lo
         let meta = std::fs::metadata(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
         if !meta.is_file() {
             return Err(format!("{} is not a file", source.display()));
+        }
+        if meta.len() == 0 {
+            return Err(format!("{} is empty: there is nothing to send", source.display()));
         }
         let bytes = std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
         let digest = hex::encode(Sha256::digest(&bytes));
