@@ -1,39 +1,34 @@
 //! cahts-engine: everything the CAHTS desktop does, with no Tauri dependency.
 //!
-//! Layout:
-//! - [`events`]: the domain events every platform payload is translated into.
-//! - [`meta`]: Meta's wire formats (webhook normalization).
-//! - [`store`]: the SQLite store: one writer thread, a pool of readers, migrations,
-//!   applying events, queries, the export document.
-//! - [`search`]: turning what a person types into a safe FTS5 query.
-//! - [`demo`]: realistic generated conversations (demo mode and benchmarks).
-//! - [`bench`]: the store benchmark behind `cahts-cli bench`.
-//! - [`ipc`]: the shapes the window sees; TypeScript is generated from them.
-//! - [`secrets`]: the secret store (OS keyring or passphrase-encrypted vault file) and `Secret<T>`.
-//! - [`engine`]: the facade the shell, `cahts-cli` and tests call.
+//! The engine is built in layers; each imports only the layers below it (checked by the
+//! `layers` test, see ARCHITECTURE.md at the repository root):
+//!
+//! 1. [`domain`]: events, read models, ids, rules, error types. No I/O.
+//! 2. [`store`] (SQLite: one writer thread, readers, migrations, apply, queries) and
+//!    [`secrets`] (the OS keyring or the vault file).
+//! 3. [`platform`]: Meta's wire formats and the Graph HTTP client. No SQL.
+//! 4. [`services`]: accounts, history sync, outbox, media, jobs, relay link, demo data;
+//!    each owns its tables through store functions.
+//! 5. [`facade`]: the [`Engine`] the shell, `cahts-cli` and tests call, the window's
+//!    types ([`ipc`]) and the benchmark.
 //!
 //! The engine knows nothing of windows or Tauri; it reports changes on a channel.
 
-pub mod accounts;
-pub mod bench;
-pub mod demo;
-pub mod engine;
-pub mod error;
-pub mod events;
-pub mod ipc;
-pub mod jobs;
-pub mod media;
-pub mod meta;
-pub mod outbox;
-pub mod relay_link;
-pub mod search;
+pub mod domain;
+pub mod facade;
+pub mod platform;
 pub mod secrets;
+pub mod services;
 pub mod store;
-pub mod sync;
 
-pub use engine::{Engine, EngineConfig, IngestReport};
-pub use error::{Error, Result};
-pub use events::*;
+// The paths callers have always used.
+pub use domain::{error, events};
+pub use facade::{bench, engine, ipc};
+pub use platform as meta;
+pub use services::{accounts, demo, jobs, media, outbox, relay_link, sync};
+pub use store::search;
 
-/// The bundle identifier: names the per-user data directory the window and the CLI share.
-pub const APP_IDENTIFIER: &str = "app.cahts.desktop";
+pub use domain::APP_IDENTIFIER;
+pub use domain::events::*;
+pub use domain::{Error, Result};
+pub use facade::engine::{Engine, EngineConfig, IngestReport};

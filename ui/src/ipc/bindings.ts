@@ -1,4 +1,4 @@
-// Generated from src-tauri/engine/src/ipc.rs by the `bindings` test. Do not edit.
+// Generated from src-tauri/engine/src/facade/ipc.rs by the `bindings` test. Do not edit.
 // Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine --test it bindings
 
 export type Platform = "messenger" | "instagram" | "whatsapp";

@@ -473,7 +473,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         cahts_engine::outbox::recover_after_crash(&store).await?;
                         let client_id = cahts_engine::outbox::enqueue_text(&store, conversation, text, reply_to).await?;
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
-                        let outcomes = cahts_engine::outbox::process_due(&store, &accounts, &graph).await?;
+                        let outcomes = cahts_engine::outbox::process_due(&store, accounts.credentials(), &graph).await?;
                         let outcome = outcomes.into_iter().find(|o| o.client_id == client_id);
                         serde_json::json!({ "clientId": client_id, "outcome": outcome })
                     }
@@ -487,7 +487,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                         let recovered = cahts_engine::outbox::recover_after_crash(&store).await?;
                         let graph = cahts_engine::meta::graph::GraphClient::new(cahts_engine::meta::graph::GraphConfig::from_env());
-                        let outcomes = cahts_engine::outbox::process_due(&store, &accounts, &graph).await?;
+                        let outcomes = cahts_engine::outbox::process_due(&store, accounts.credentials(), &graph).await?;
                         serde_json::json!({ "recoveredAsUnconfirmed": recovered, "outcomes": outcomes })
                     }
                     Command::RunJobs { force } => {
@@ -505,7 +505,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             let progress = |p: cahts_engine::sync::Progress| {
                                 eprintln!("history: account {} — {} conversations, {} pages", p.account_id, p.conversations, p.pages);
                             };
-                            let report = cahts_engine::sync::backfill(&engine.store(), &accounts, &graph, &a, &progress).await?;
+                            let report = cahts_engine::sync::backfill(&engine.store(), accounts.credentials(), &graph, &a, &progress).await?;
                             reports.push(serde_json::to_value(report)?);
                         }
                         serde_json::Value::Array(reports)

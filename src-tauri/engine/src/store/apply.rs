@@ -26,8 +26,8 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::error::{Result, SqlContext};
-use crate::events::*;
+use crate::domain::error::{Result, SqlContext};
+use crate::domain::events::*;
 use crate::store::now_ms;
 
 /// What a batch did, for logs, the CLI and tests.
@@ -249,7 +249,7 @@ impl Applier<'_, '_> {
         let extras = if m.extras.is_empty() {
             None
         } else {
-            Some(serde_json::to_string(&m.extras).map_err(|source| crate::Error::Json {
+            Some(serde_json::to_string(&m.extras).map_err(|source| crate::domain::Error::Json {
                 context: "encoding message extras".into(),
                 source,
             })?)
@@ -504,7 +504,7 @@ impl Applier<'_, '_> {
         }
         if !self.unindexed.is_empty() {
             let ids = serde_json::to_string(&self.unindexed.iter().collect::<Vec<_>>()).map_err(|source| {
-                crate::Error::Json { context: "listing rows to index".into(), source }
+                crate::domain::Error::Json { context: "listing rows to index".into(), source }
             })?;
             self.tx
                 .prepare_cached(
@@ -710,7 +710,7 @@ pub fn mark_unread(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
     log_changes(tx, &[conversation_id], "read", now_ms())
 }
 
-pub fn set_state(tx: &Transaction<'_>, conversation_id: i64, state: crate::ipc::ConversationState) -> Result<()> {
+pub fn set_state(tx: &Transaction<'_>, conversation_id: i64, state: crate::domain::views::ConversationState) -> Result<()> {
     let n = tx
         .prepare_cached("UPDATE conversations SET state = ?2 WHERE id = ?1")
         .and_then(|mut s| s.execute(params![conversation_id, state.as_str()]))
@@ -721,7 +721,7 @@ pub fn set_state(tx: &Transaction<'_>, conversation_id: i64, state: crate::ipc::
 
 fn found(rows: usize, conversation_id: i64) -> Result<()> {
     if rows == 0 {
-        return Err(crate::Error::NotFound { what: format!("conversation {conversation_id}") });
+        return Err(crate::domain::Error::NotFound { what: format!("conversation {conversation_id}") });
     }
     Ok(())
 }

@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, SqlContext};
-use crate::events::{Attachment, AttachmentKind, DeliveryStatus, MessageExtras};
+use crate::domain::error::{Error, Result, SqlContext};
+use crate::domain::events::{Attachment, AttachmentKind, DeliveryStatus, MessageExtras};
 use crate::store::apply::{insert_attachment, log_everything, refresh_summary};
 
 pub const FORMAT: &str = "cahts-export";
@@ -275,7 +275,7 @@ pub fn validate(doc: &ExportDocument) -> Result<()> {
             doc.version
         )));
     }
-    let platform_ok = |p: &str| crate::events::Platform::parse(p).is_some();
+    let platform_ok = |p: &str| crate::domain::events::Platform::parse(p).is_some();
     for a in &doc.accounts {
         if !platform_ok(&a.platform) {
             return Err(Error::Invalid(format!("account {}: unknown platform {:?}", a.asset_id, a.platform)));
@@ -285,14 +285,14 @@ pub fn validate(doc: &ExportDocument) -> Result<()> {
         if !platform_ok(&c.platform) {
             return Err(Error::Invalid(format!("conversation with {}: unknown platform {:?}", c.contact_platform_user_id, c.platform)));
         }
-        if crate::ipc::ConversationState::parse(&c.state).is_none() {
+        if crate::domain::views::ConversationState::parse(&c.state).is_none() {
             return Err(Error::Invalid(format!("conversation with {}: unknown state {:?}", c.contact_platform_user_id, c.state)));
         }
         for m in &c.messages {
             if m.direction != "inbound" && m.direction != "outbound" {
                 return Err(Error::Invalid(format!("message {}: direction must be inbound or outbound", m.mid)));
             }
-            if crate::events::MessageKind::parse(&m.kind).is_none() {
+            if crate::domain::events::MessageKind::parse(&m.kind).is_none() {
                 return Err(Error::Invalid(format!("message {}: unknown kind {:?}", m.mid, m.kind)));
             }
         }

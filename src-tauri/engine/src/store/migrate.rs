@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::error::{Error, Result, SqlContext};
+use crate::domain::error::{Error, Result, SqlContext};
 
 pub struct Migration {
     pub name: &'static str,

@@ -8,10 +8,16 @@
 //! Submodules: [`migrate`] (schema), [`apply`] (domain events in, idempotently),
 //! [`read`] (lists, threads, search, counts), [`export`] (the JSON document).
 
+pub mod accounts;
 pub mod apply;
 pub mod export;
+pub mod identity;
+pub mod media_files;
 pub mod migrate;
+pub mod outbox;
+pub mod publications;
 pub mod read;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +26,7 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{Error, Result, SqlContext};
+use crate::domain::error::{Error, Result, SqlContext};
 
 /// How many read-only connections serve queries. The window issues a few reads at a
 /// time (list, thread, search, counts); more connections would only cost memory.

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 
-use crate::error::{Error, Result, SqlContext};
-use crate::events::*;
-use crate::ipc::*;
-use crate::search::{HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_snippet};
+use crate::domain::error::{Error, Result, SqlContext};
+use crate::domain::events::*;
+use crate::domain::views::*;
+use crate::store::search::{HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_snippet};
 
 /// Columns of a conversation summary; used with [`summary_from_row`].
 const SUMMARY_COLUMNS: &str = "c.id, c.platform, a.id, a.asset_id, a.display_name, a.status,

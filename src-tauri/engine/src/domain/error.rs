@@ -38,7 +38,7 @@ pub enum Error {
     StoreClosed,
 
     #[error(transparent)]
-    Webhook(#[from] crate::meta::webhook::WebhookError),
+    Webhook(#[from] WebhookError),
 
     #[error("{0}")]
     Invalid(String),
@@ -70,4 +70,28 @@ impl<T> SqlContext<T> for std::result::Result<T, rusqlite::Error> {
     fn ctx(self, context: &'static str) -> Result<T> {
         self.map_err(|source| Error::Sql { context, source })
     }
+}
+
+/// A body that is not a Meta webhook at all. Problems inside the `entry` array are never
+/// errors: they end up in [`ParsedWebhook::skipped`].
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// The serde_json message is kept in the text (it names line and column); it is not
+    /// also exposed as `source()` so error chains do not print it twice.
+    #[error("webhook body is not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("webhook body is {found}, expected a JSON object")]
+    NotAnObject { found: &'static str },
+    #[error(
+        "webhook body is an array of {len} items; only an array wrapping exactly one object is accepted"
+    )]
+    ArrayNotSingle { len: usize },
+    #[error("webhook body has no `object` string")]
+    NoObject,
+    #[error("webhook body `object` is {found}, expected a string")]
+    ObjectNotString { found: &'static str },
+    #[error("webhook body has no `entry` array")]
+    NoEntry,
+    #[error("webhook body `entry` is {found}, expected an array")]
+    EntryNotArray { found: &'static str },
 }

@@ -6,106 +6,18 @@
 //! stopped sending webhooks and re-subscribing failed), `disconnected`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use rusqlite::params;
 use serde_json::{Value, json};
-use ts_rs::TS;
 
-use crate::error::SqlContext as _;
-use crate::events::Platform;
-use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
-use crate::secrets::{Secret, SecretError, SecretStore};
+use super::credentials::Credentials;
+pub use super::credentials::{AccountError, Result};
+pub use crate::domain::account::*;
+use crate::domain::error::SqlContext as _;
+use crate::domain::events::Platform;
+use crate::platform::graph::{GraphClient, GraphError};
+use crate::secrets::{Secret, SecretStore};
 use crate::store::{Store, now_ms};
-
-/// Webhook fields an Instagram Login account is subscribed to (META-API.md §2.3).
-pub const INSTAGRAM_FIELDS: &str = "messages,messaging_postbacks,messaging_reactions,messaging_referrals,messaging_seen";
-/// An Instagram Login long-lived token's life when Meta does not say (60 days).
-const INSTAGRAM_TOKEN_LIFE_S: i64 = 60 * 24 * 3600;
-
-/// Webhook fields a Page is subscribed to (META-API.md §1, subscribing an asset).
-pub const PAGE_FIELDS: &str =
-    "messages,message_echoes,message_edits,message_reactions,message_reads,message_deliveries,messaging_postbacks,messaging_referrals";
-
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("Meta refused: {0}")]
-    Graph(#[from] GraphError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("no connected account with id {0}")]
-    NotFound(i64),
-    #[error(transparent)]
-    Secrets(#[from] SecretError),
-    #[error(transparent)]
-    Store(#[from] crate::Error),
-}
-
-type Result<T, E = AccountError> = std::result::Result<T, E>;
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountView {
-    pub id: i64,
-    pub platform: Platform,
-    /// Page id, Instagram account id or WhatsApp phone-number id.
-    pub asset_id: String,
-    pub display_name: Option<String>,
-    /// `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`, `unverified`.
-    pub status: String,
-    pub status_detail: Option<String>,
-    pub rate_limited_until: Option<i64>,
-    /// `facebook` (Page token), `instagram` (Instagram Login), `whatsapp` (system-user token).
-    pub login: Option<String>,
-    /// The WhatsApp Business Account of a number (its templates live there).
-    pub business_id: Option<String>,
-    /// When the token stops working (Instagram Login tokens last 60 days and are refreshed
-    /// before); absent for tokens that do not expire.
-    #[ts(type = "number | null")]
-    pub token_expires_at: Option<i64>,
-    /// History loading started by this app run, while it runs and after it ended.
-    pub history: Option<HistoryProgress>,
-}
-
-/// Where loading an account's history stands (Meta gives no total, so a count).
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryProgress {
-    pub running: bool,
-    #[ts(type = "number")]
-    pub conversations: u64,
-    /// Why it stopped early, with what to do.
-    pub error: Option<String>,
-}
-
-impl AccountView {
-    /// Where its Graph calls go: Instagram Login accounts live on graph.instagram.com.
-    pub fn host(&self) -> Host {
-        host_of(self.login.as_deref())
-    }
-
-    /// Whether this account has a webhook subscription of its own to check.
-    pub fn has_subscription(&self) -> bool {
-        self.subscription().is_some()
-    }
-
-    /// Where the app's webhook subscription for this account lives, and the fields asked
-    /// for: the Page (Messenger), the WhatsApp Business Account, or the Instagram Login
-    /// account itself. An Instagram account reached through its Page rides on the Page's.
-    fn subscription(&self) -> Option<(Host, String, Option<&'static str>)> {
-        match (self.platform, self.login.as_deref()) {
-            (Platform::Messenger, _) => Some((Host::Facebook, format!("{}/subscribed_apps", self.asset_id), Some(PAGE_FIELDS))),
-            (Platform::Whatsapp, _) => self.business_id.as_ref().map(|waba| (Host::Facebook, format!("{waba}/subscribed_apps"), None)),
-            (Platform::Instagram, Some("instagram")) => Some((Host::Instagram, "me/subscribed_apps".to_string(), Some(INSTAGRAM_FIELDS))),
-            (Platform::Instagram, _) => None,
-        }
-    }
-}
-
-pub fn host_of(login: Option<&str>) -> Host {
-    if login == Some("instagram") { Host::Instagram } else { Host::Facebook }
-}
 
 /// What is kept of a newly connected account (the token goes to the secret store).
 struct NewAccount {
@@ -118,89 +30,44 @@ struct NewAccount {
     token_expires_at: Option<i64>,
 }
 
-const VIEW_COLUMNS: &str = "id, platform, asset_id, display_name, status, status_detail, rate_limited_until, login, business_id, token_expires_at";
-
-/// Instagram Login tokens are refreshed when fewer than this many days remain (they last
-/// 60 days and can be refreshed once a day old, META-API.md §4 IG Login OAuth).
-pub const INSTAGRAM_REFRESH_BEFORE_MS: i64 = 30 * 24 * 3600 * 1000;
-
-/// A Page the owner may connect, from `/me/accounts`.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct PageChoice {
-    pub page_id: String,
-    pub name: String,
-    pub instagram_id: Option<String>,
-    pub instagram_username: Option<String>,
-}
-
-fn token_name(store_id: &str, platform: Platform, asset_id: &str) -> String {
-    format!("account-token/{store_id}/{}/{asset_id}", platform.as_str())
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, SecretError> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AccountError::Invalid(format!("secret store task failed: {e}")))?
-        .map_err(AccountError::from)
-}
-
 fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
 }
 
-/// Accounts of one store.
+/// Accounts of one store: connecting, checking and disconnecting them.
 #[derive(Clone)]
 pub struct Accounts {
+    credentials: Credentials,
     store: Store,
-    secrets: Arc<SecretStore>,
     graph: GraphClient,
-    store_id: String,
 }
 
 impl Accounts {
     pub async fn new(store: Store, secrets: Arc<SecretStore>, graph: GraphClient) -> Result<Self> {
-        let store_id = crate::relay_link::store_id(&store).await.map_err(|e| AccountError::Invalid(e.to_string()))?;
-        Ok(Self { store, secrets, graph, store_id })
+        let credentials = Credentials::new(store.clone(), secrets).await?;
+        Ok(Self { credentials, store, graph })
+    }
+
+    /// What the other services need of these accounts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     pub async fn list(&self) -> Result<Vec<AccountView>> {
-        Ok(self
-            .store
-            .read(|c| {
-                let mut stmt = c
-                    .prepare(&format!("SELECT {VIEW_COLUMNS} FROM accounts ORDER BY platform, display_name, asset_id"))
-                    .ctx("listing accounts")?;
-                let rows = stmt.query_map([], row_to_view).ctx("listing accounts")?;
-                rows.collect::<rusqlite::Result<Vec<_>>>().ctx("listing accounts")
-            })
-            .await?)
+        self.credentials.list().await
     }
 
     pub async fn get(&self, id: i64) -> Result<AccountView> {
-        self.store
-            .read(move |c| {
-                c.query_row(&format!("SELECT {VIEW_COLUMNS} FROM accounts WHERE id = ?1"), [id], row_to_view)
-                .optional()
-                .ctx("reading an account")
-            })
-            .await?
-            .ok_or(AccountError::NotFound(id))
+        self.credentials.get(id).await
     }
 
     /// The token of a connected account (for platform calls).
     pub async fn token(&self, account: &AccountView) -> Result<Secret<String>> {
-        let name = token_name(&self.store_id, account.platform, &account.asset_id);
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.get(&name))
-            .await?
-            .ok_or_else(|| AccountError::Invalid(format!("{} has no token; connect it again", account.asset_id)))
+        self.credentials.token(account).await
     }
 
     async fn save(&self, account: NewAccount, token: Secret<String>) -> Result<AccountView> {
-        let name = token_name(&self.store_id, account.platform, &account.asset_id);
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.set(&name, &token)).await?;
+        self.credentials.set_token(account.platform, &account.asset_id, token).await?;
         let (platform, asset_id) = (account.platform, account.asset_id.clone());
         let id = self
             .store
@@ -279,11 +146,11 @@ impl Accounts {
             Ok(()) if saved.business_id.is_some() => {}
             Ok(()) => {
                 let detail = "CAHTS could not tell this number's WhatsApp Business Account, so it cannot check that its messages are sent to your relay. Connect it again with the business account id.";
-                self.set_status(saved.id, "connected", Some(detail.into()), None).await?;
+                self.credentials.set_status(saved.id, "connected", Some(detail.into()), None).await?;
             }
             Err(e) => {
                 tracing::warn!(account_id = saved.id, error = %e, "could not subscribe the WhatsApp Business Account");
-                self.set_status(saved.id, "unsubscribed", Some(format!("Meta did not accept the webhook subscription of this number's business account: {e}")), None)
+                self.credentials.set_status(saved.id, "unsubscribed", Some(format!("Meta did not accept the webhook subscription of this number's business account: {e}")), None)
                     .await?;
             }
         }
@@ -324,7 +191,7 @@ impl Accounts {
 
     /// The approved message templates of a WhatsApp number's business account
     /// (`GET /{waba-id}/message_templates`, META-API.md §3.4 Template), every page of them.
-    pub async fn templates(&self, id: i64) -> Result<Vec<crate::outbox::Template>> {
+    pub async fn templates(&self, id: i64) -> Result<Vec<crate::domain::template::Template>> {
         let account = self.get(id).await?;
         if account.platform != Platform::Whatsapp {
             return Err(AccountError::Invalid("templates are a WhatsApp feature".into()));
@@ -352,7 +219,7 @@ impl Accounts {
                 if str_field(t, "status").is_some_and(|s| !s.eq_ignore_ascii_case("APPROVED")) {
                     continue;
                 }
-                if let Some(template) = crate::outbox::Template::from_graph(t) {
+                if let Some(template) = crate::domain::template::Template::from_graph(t) {
                     out.push(template);
                 }
             }
@@ -410,9 +277,7 @@ impl Accounts {
             return Err(AccountError::Invalid("Instagram refreshed the token without returning it".into()));
         };
         let life = answer.body.get("expires_in").and_then(Value::as_i64).unwrap_or(INSTAGRAM_TOKEN_LIFE_S);
-        let name = token_name(&self.store_id, account.platform, &account.asset_id);
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.set(&name, &fresh)).await?;
+        self.credentials.set_token(account.platform, &account.asset_id, fresh).await?;
         let expires = now_ms() + life * 1000;
         self.store
             .write(move |tx| {
@@ -521,11 +386,11 @@ impl Accounts {
         tracing::warn!(account_id = id, "Meta no longer sends this account's webhooks; subscribing again");
         match self.subscribe_account(&account, &token).await {
             Ok(()) => {
-                self.set_status(id, "connected", Some("Webhooks were re-subscribed after Meta stopped them.".into()), None).await?;
+                self.credentials.set_status(id, "connected", Some("Webhooks were re-subscribed after Meta stopped them.".into()), None).await?;
                 Ok(true)
             }
             Err(e) => {
-                self.set_status(id, "unsubscribed", Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")), None)
+                self.credentials.set_status(id, "unsubscribed", Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")), None)
                     .await?;
                 Err(e)
             }
@@ -552,50 +417,14 @@ impl Accounts {
         Ok(())
     }
 
-    async fn set_status(&self, id: i64, status: &'static str, detail: Option<String>, until: Option<i64>) -> Result<()> {
-        self.store
-            .write(move |tx| {
-                tx.execute(
-                    "UPDATE accounts SET status = ?2, status_detail = ?3, rate_limited_until = ?4 WHERE id = ?1",
-                    params![id, status, detail, until],
-                )
-                .ctx("updating an account's state")?;
-                crate::store::apply::log_changes(tx, &[], "accounts", now_ms())
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// What a failed call says about the account: a dead token needs reconnecting; a rate
-    /// limit pauses it until Meta's time. Other failures leave the state alone.
+    /// See [`Credentials::record_error`].
     pub async fn record_error(&self, id: i64, error: &GraphError) -> Result<()> {
-        match &error.kind {
-            ErrorKind::TokenInvalid { subcode } => {
-                let why = match subcode {
-                    Some(463) => "The access expired.",
-                    Some(460) => "The Facebook password was changed.",
-                    Some(467) | Some(458) => "The access was revoked or the app removed.",
-                    _ => "Meta no longer accepts this account's access.",
-                };
-                tracing::warn!(account_id = id, code = ?error.code, subcode = ?subcode, "account needs reconnecting");
-                self.set_status(id, "needs_reconnect", Some(format!("{why} Connect the account again.")), None).await
-            }
-            ErrorKind::RateLimited { retry_after } => {
-                let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                let until = now_ms() + wait.as_millis() as i64;
-                self.set_status_until(id, until).await
-            }
-            _ => Ok(()),
-        }
+        self.credentials.record_error(id, error).await
     }
 
     /// Back to normal after a pause (the limit's time passed and a call succeeded).
     pub async fn mark_connected(&self, id: i64) -> Result<()> {
-        self.set_status(id, "connected", None, None).await
-    }
-
-    async fn set_status_until(&self, id: i64, until: i64) -> Result<()> {
-        self.set_status(id, "rate_limited", Some("Meta asked CAHTS to slow down; it resumes on its own.".into()), Some(until)).await
+        self.credentials.mark_connected(id).await
     }
 
     /// Disconnects: unsubscribes (Pages), forgets the token, and either keeps the local
@@ -624,9 +453,7 @@ impl Accounts {
                 Err(e) => warning = Some(e.to_string()),
             }
         }
-        let name = token_name(&self.store_id, account.platform, &account.asset_id);
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.delete(&name)).await?;
+        self.credentials.forget_token(account.platform, &account.asset_id).await?;
         let media: Vec<String> = if delete_data {
             self.store
                 .read(move |c| {
@@ -666,26 +493,9 @@ impl Accounts {
             })
             .await?;
         // Downloaded files go with the history, unless another account's messages share them.
-        let removed = crate::media::remove_unreferenced(&self.store, media).await?;
+        let removed = crate::store::media_files::remove_unreferenced(&self.store, media).await?;
         tracing::info!(account_id = id, delete_data, media_files_removed = removed, "account disconnected");
         Ok(warning)
     }
 }
 
-fn row_to_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
-    let platform: String = r.get(1)?;
-    let platform = Platform::parse(&platform).unwrap_or(Platform::Whatsapp);
-    Ok(AccountView {
-        id: r.get(0)?,
-        platform,
-        asset_id: r.get(2)?,
-        display_name: r.get(3)?,
-        status: r.get(4)?,
-        status_detail: r.get(5)?,
-        rate_limited_until: r.get(6)?,
-        login: r.get(7)?,
-        business_id: r.get(8)?,
-        token_expires_at: r.get(9)?,
-        history: None,
-    })
-}

@@ -15,14 +15,15 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{OptionalExtension as _, params};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::accounts::{AccountView, Accounts};
-use crate::error::SqlContext as _;
-use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
+use crate::domain::account::AccountView;
+use crate::services::credentials::Credentials;
+use crate::domain::error::SqlContext as _;
+use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
 use crate::store::{Store, apply, now_ms};
 
@@ -92,7 +93,7 @@ enum Fetched {
 
 /// Fetches attachments that are due, newest messages first. Safe to run from several
 /// places: a row is only written if it is still waiting.
-pub async fn fetch_due(store: &Store, accounts: &Accounts, graph: &GraphClient, config: &MediaConfig) -> crate::Result<FetchReport> {
+pub async fn fetch_due(store: &Store, accounts: &Credentials, graph: &GraphClient, config: &MediaConfig) -> crate::domain::Result<FetchReport> {
     let now = now_ms();
     let due: Vec<Due> = store
         .read(move |c| {
@@ -131,7 +132,7 @@ pub async fn fetch_due(store: &Store, accounts: &Accounts, graph: &GraphClient, 
         })
         .await?;
     let mut report = FetchReport::default();
-    let mut credentials = Credentials::default();
+    let mut credentials = TokenCache::default();
     for item in due {
         let outcome = fetch_one(accounts, &mut credentials, graph, config, &item).await;
         match &outcome {
@@ -147,7 +148,7 @@ pub async fn fetch_due(store: &Store, accounts: &Accounts, graph: &GraphClient, 
     Ok(report)
 }
 
-async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::Result<()> {
+async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::domain::Result<()> {
     let (id, conversation_id, attempts) = (item.id, item.conversation_id, item.attempts + 1);
     store
         .write(move |tx| {
@@ -192,7 +193,7 @@ async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::Result<()
         .await
 }
 
-async fn fetch_one(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_one(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     if item.platform == "whatsapp" {
         fetch_whatsapp(accounts, credentials, graph, config, item).await
     } else {
@@ -203,11 +204,11 @@ async fn fetch_one(accounts: &Accounts, credentials: &mut Credentials, graph: &G
 /// The accounts and tokens of one pass, each read once: a token read is a keyring call,
 /// and a pass may fetch dozens of files of the same account.
 #[derive(Default)]
-struct Credentials(std::collections::HashMap<i64, Option<(AccountView, Secret<String>)>>);
+struct TokenCache(std::collections::HashMap<i64, Option<(AccountView, Secret<String>)>>);
 
-impl Credentials {
+impl TokenCache {
     /// The account and its token, when it is connected enough to call Meta.
-    async fn of(&mut self, accounts: &Accounts, item: &Due) -> Option<(AccountView, Secret<String>)> {
+    async fn of(&mut self, accounts: &Credentials, item: &Due) -> Option<(AccountView, Secret<String>)> {
         if !matches!(item.account_status.as_str(), "connected" | "rate_limited" | "unsubscribed") {
             return None;
         }
@@ -224,7 +225,7 @@ impl Credentials {
 
 /// WhatsApp: `GET /{media-id}` names a URL valid for 5 minutes, fetched with the token;
 /// a 404 there means "ask for a new URL" (META-API.md §3.4, Media download).
-async fn fetch_whatsapp(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_whatsapp(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     let Some(media_id) = item.media_id.as_deref() else {
         return Fetched::GiveUp("unavailable", "WhatsApp gave no media id for this file.".into());
     };
@@ -255,7 +256,7 @@ async fn fetch_whatsapp(accounts: &Accounts, credentials: &mut Credentials, grap
 
 /// Messenger and Instagram: the CDN URL from the webhook or history; when it has expired,
 /// the message is asked for again (`GET /{message-id}?fields=attachments`) for a fresh one.
-async fn fetch_cdn(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_cdn(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
     let mut url = item.url.clone();
     for refreshed in [false, true] {
         if let Some(u) = url.as_deref() {
@@ -276,7 +277,7 @@ async fn fetch_cdn(accounts: &Accounts, credentials: &mut Credentials, graph: &G
     Fetched::GiveUp("unavailable", "Meta no longer has this file.".into())
 }
 
-async fn fresh_cdn_url(accounts: &Accounts, credentials: &mut Credentials, graph: &GraphClient, item: &Due) -> Result<Option<String>, Fetched> {
+async fn fresh_cdn_url(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, item: &Due) -> Result<Option<String>, Fetched> {
     let Some((account, token)) = credentials.of(accounts, item).await else {
         return Err(Fetched::Retry("the link to this file expired; connect the account to fetch a new one".into()));
     };
@@ -295,7 +296,7 @@ async fn fresh_cdn_url(accounts: &Accounts, credentials: &mut Credentials, graph
     Ok(url)
 }
 
-async fn graph_failure(accounts: &Accounts, item: &Due, e: GraphError) -> Fetched {
+async fn graph_failure(accounts: &Credentials, item: &Due, e: GraphError) -> Fetched {
     if let Err(record) = accounts.record_error(item.account_id, &e).await {
         tracing::warn!(error = %record, "could not record an account error");
     }
@@ -532,35 +533,6 @@ pub fn sweep_partial_downloads(dir: &Path) -> usize {
 pub async fn thumbnail_for(path: &Path, sha256: &str) -> Option<PathBuf> {
     let media_dir = path.parent()?.parent()?;
     make_thumbnail(media_dir, path, sha256).await
-}
-
-/// Media files no attachment refers to any more (after history was deleted), removed.
-pub async fn remove_unreferenced(store: &Store, paths: Vec<String>) -> crate::Result<usize> {
-    if paths.is_empty() {
-        return Ok(0);
-    }
-    let orphans: Vec<String> = store
-        .read(move |c| {
-            let mut out = Vec::new();
-            let mut stmt = c.prepare("SELECT 1 FROM attachments WHERE local_path = ?1 OR thumbnail_path = ?1 LIMIT 1").ctx("checking media use")?;
-            for path in paths {
-                let used = stmt.query_row([&path], |_| Ok(())).optional().ctx("checking media use")?.is_some();
-                if !used {
-                    out.push(path);
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-    let mut removed = 0;
-    for path in orphans {
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(error = %e, "could not remove a media file"),
-        }
-    }
-    Ok(removed)
 }
 
 /// A file the owner picked, copied into the media directory (so a queued send survives the

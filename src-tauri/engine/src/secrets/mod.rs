@@ -122,12 +122,12 @@ impl fmt::Debug for SecretStore {
 
 /// The keyring service name for this build and an optional per-run prefix.
 ///
-/// Release builds use [`crate::APP_IDENTIFIER`] (`app.cahts.desktop`). Debug builds append
+/// Release builds use [`crate::domain::APP_IDENTIFIER`] (`app.cahts.desktop`). Debug builds append
 /// `.dev`, so running a dev build never reads or overwrites the tokens of the installed app.
 /// A prefix (tests set `CAHTS_KEYRING_PREFIX` to a random per-run value) is appended last, so
 /// a test run only ever sees its own entries and never a real user's: `app.cahts.desktop.dev.<prefix>`.
 pub fn keyring_service(prefix: Option<&str>) -> String {
-    let mut service = crate::APP_IDENTIFIER.to_owned();
+    let mut service = crate::domain::APP_IDENTIFIER.to_owned();
     if cfg!(debug_assertions) {
         service.push_str(".dev");
     }

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 
-use crate::error::{Error, Result};
-use crate::events::DomainEvent;
-use crate::ipc::*;
-use crate::meta::webhook::{ParsedWebhook, parse_webhook};
+use crate::domain::error::{Error, Result};
+use crate::domain::events::DomainEvent;
+use crate::facade::ipc::*;
+use crate::platform::webhook::{ParsedWebhook, parse_webhook};
 use crate::store::apply::{self, ApplyReport};
 use crate::store::export::{self, ExportDocument, ImportReport};
 use crate::store::{Store, now_ms, read};
@@ -45,7 +45,7 @@ impl EngineConfig {
         }
         // Same directory Tauri's app_data_dir() gives for our bundle identifier.
         directories::BaseDirs::new()
-            .map(|d| d.data_dir().join(crate::APP_IDENTIFIER))
+            .map(|d| d.data_dir().join(crate::domain::APP_IDENTIFIER))
             .ok_or_else(|| Error::Invalid("cannot find this user's data directory; set CAHTS_DATA_DIR".into()))
     }
 
@@ -73,11 +73,11 @@ pub struct Engine {
     active: RwLock<Active>,
     changes: broadcast::Sender<StoreChanged>,
     wake_feed: Notify,
-    relay: crate::relay_link::RelayControl,
-    graph: crate::meta::graph::GraphClient,
+    relay: crate::services::relay_link::RelayControl,
+    graph: crate::platform::graph::GraphClient,
     wake_outbox: Notify,
     /// History loads started in this run, by account id.
-    history: Arc<std::sync::Mutex<std::collections::HashMap<i64, crate::accounts::HistoryProgress>>>,
+    history: Arc<std::sync::Mutex<std::collections::HashMap<i64, crate::services::accounts::HistoryProgress>>>,
 }
 
 impl Engine {
@@ -92,7 +92,7 @@ impl Engine {
             changes,
             wake_feed: Notify::new(),
             relay: Default::default(),
-            graph: crate::meta::graph::GraphClient::new(crate::meta::graph::GraphConfig::from_env()),
+            graph: crate::platform::graph::GraphClient::new(crate::platform::graph::GraphConfig::from_env()),
             wake_outbox: Notify::new(),
             history: Default::default(),
         }))
@@ -132,7 +132,7 @@ impl Engine {
         self.write(move |tx| {
             let report = apply::apply_events(tx, &events)?;
             // Echoes of messages this computer sent settle their outbox rows.
-            crate::outbox::reconcile(tx)?;
+            crate::services::outbox::reconcile(tx)?;
             Ok(report)
         })
         .await
@@ -181,7 +181,7 @@ impl Engine {
         let real = self.mode() == StoreMode::Real;
         let queued = self
             .write(move |tx| {
-                let queued = real && crate::outbox::enqueue_seen(tx, id)?;
+                let queued = real && crate::services::outbox::enqueue_seen(tx, id)?;
                 apply::mark_read(tx, id)?;
                 Ok(queued)
             })
@@ -223,19 +223,19 @@ impl Engine {
     }
 
     /// Starts the relay link if this store is paired. Call once, inside a tokio runtime.
-    pub async fn start_relay_link(&self) -> std::result::Result<(), crate::relay_link::LinkError> {
+    pub async fn start_relay_link(&self) -> std::result::Result<(), crate::services::relay_link::LinkError> {
         let store = self.real_store().await?;
         self.relay.start(store).await
     }
 
     /// Relay link status changes.
-    pub fn subscribe_relay_status(&self) -> tokio::sync::watch::Receiver<crate::relay_link::LinkStatus> {
+    pub fn subscribe_relay_status(&self) -> tokio::sync::watch::Receiver<crate::services::relay_link::LinkStatus> {
         self.relay.subscribe()
     }
 
-    pub async fn relay_status(&self) -> std::result::Result<RelayStatus, crate::relay_link::LinkError> {
+    pub async fn relay_status(&self) -> std::result::Result<RelayStatus, crate::services::relay_link::LinkError> {
         let store = self.real_store().await?;
-        let pairing = crate::relay_link::pairing(&store).await?;
+        let pairing = crate::services::relay_link::pairing(&store).await?;
         Ok(RelayStatus {
             link: self.relay.current(),
             relay_url: pairing.as_ref().map(|p| p.relay_url.clone()),
@@ -245,26 +245,26 @@ impl Engine {
     }
 
     /// Pairs with a relay (replacing any earlier pairing) and starts the link.
-    pub async fn pair_relay(&self, req: PairRelayRequest) -> std::result::Result<RelayStatus, crate::relay_link::LinkError> {
+    pub async fn pair_relay(&self, req: PairRelayRequest) -> std::result::Result<RelayStatus, crate::services::relay_link::LinkError> {
         let store = self.real_store().await?;
         let secrets = self.relay.secrets().await?;
         let name = req.device_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(default_device_name);
         self.relay.stop();
-        crate::relay_link::pair(&store, secrets, &req.relay_url, &req.code, &name).await?;
+        crate::services::relay_link::pair(&store, secrets, &req.relay_url, &req.code, &name).await?;
         self.relay.start(store).await?;
         self.relay_status().await
     }
 
-    async fn accounts(&self) -> std::result::Result<crate::accounts::Accounts, crate::accounts::AccountError> {
+    async fn accounts(&self) -> std::result::Result<crate::services::accounts::Accounts, crate::services::accounts::AccountError> {
         let store = self.real_store().await?;
         let secrets = self.relay.secrets().await.map_err(|e| match e {
-            crate::relay_link::LinkError::Secrets(s) => crate::accounts::AccountError::Secrets(s),
-            other => crate::accounts::AccountError::Invalid(other.to_string()),
+            crate::services::relay_link::LinkError::Secrets(s) => crate::services::accounts::AccountError::Secrets(s),
+            other => crate::services::accounts::AccountError::Invalid(other.to_string()),
         })?;
-        crate::accounts::Accounts::new(store, secrets, self.graph.clone()).await
+        crate::services::accounts::Accounts::new(store, secrets, self.graph.clone()).await
     }
 
-    pub async fn list_accounts(&self) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
+    pub async fn list_accounts(&self) -> std::result::Result<Vec<crate::services::accounts::AccountView>, crate::services::accounts::AccountError> {
         let mut list = self.accounts().await?.list().await?;
         let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         for account in &mut list {
@@ -275,8 +275,8 @@ impl Engine {
 
     /// Loads the history of newly connected Messenger and Instagram accounts now, rather
     /// than at the next background re-sync; progress shows in `list_accounts`.
-    pub fn start_history(self: &Arc<Self>, accounts: Vec<crate::accounts::AccountView>) {
-        let wanted: Vec<_> = accounts.into_iter().filter(|a| a.platform != crate::events::Platform::Whatsapp).collect();
+    pub fn start_history(self: &Arc<Self>, accounts: Vec<crate::services::accounts::AccountView>) {
+        let wanted: Vec<_> = accounts.into_iter().filter(|a| a.platform != crate::domain::events::Platform::Whatsapp).collect();
         if wanted.is_empty() {
             return;
         }
@@ -284,16 +284,16 @@ impl Engine {
         tokio::spawn(async move {
             for account in wanted {
                 let id = account.id;
-                let set = |p: crate::accounts::HistoryProgress| {
+                let set = |p: crate::services::accounts::HistoryProgress| {
                     engine.history.lock().unwrap_or_else(|e| e.into_inner()).insert(id, p);
                 };
-                set(crate::accounts::HistoryProgress { running: true, conversations: 0, error: None });
+                set(crate::services::accounts::HistoryProgress { running: true, conversations: 0, error: None });
                 let outcome = match (engine.real_store().await, engine.accounts().await) {
                     (Ok(store), Ok(accounts)) => {
-                        let progress = |p: crate::sync::Progress| {
-                            set(crate::accounts::HistoryProgress { running: true, conversations: p.conversations, error: None });
+                        let progress = |p: crate::services::sync::Progress| {
+                            set(crate::services::accounts::HistoryProgress { running: true, conversations: p.conversations, error: None });
                         };
-                        crate::sync::backfill(&store, &accounts, &engine.graph, &account, &progress).await.map_err(|e| e.to_string())
+                        crate::services::sync::backfill(&store, accounts.credentials(), &engine.graph, &account, &progress).await.map_err(|e| e.to_string())
                     }
                     (Err(e), _) => Err(e.to_string()),
                     (_, Err(e)) => Err(e.to_string()),
@@ -301,12 +301,12 @@ impl Engine {
                 match outcome {
                     Ok(report) => {
                         let error = report.paused_until.map(|_| "Meta asked CAHTS to slow down; the rest loads on its own later.".to_string());
-                        set(crate::accounts::HistoryProgress { running: false, conversations: report.conversations, error });
+                        set(crate::services::accounts::HistoryProgress { running: false, conversations: report.conversations, error });
                     }
                     Err(e) => {
                         tracing::warn!(account_id = id, error = %e, "history could not be loaded");
                         let done = engine.history.lock().unwrap_or_else(|e| e.into_inner()).get(&id).map_or(0, |p| p.conversations);
-                        set(crate::accounts::HistoryProgress { running: false, conversations: done, error: Some(format!("{e}. It is tried again in the background.")) });
+                        set(crate::services::accounts::HistoryProgress { running: false, conversations: done, error: Some(format!("{e}. It is tried again in the background.")) });
                     }
                 }
                 engine.wake_feed.notify_one();
@@ -314,27 +314,27 @@ impl Engine {
         });
     }
 
-    pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> std::result::Result<crate::accounts::AccountView, crate::accounts::AccountError> {
+    pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> std::result::Result<crate::services::accounts::AccountView, crate::services::accounts::AccountError> {
         self.accounts().await?.connect_whatsapp(&req.phone_number_id, crate::secrets::Secret::new(req.token), req.business_account_id).await
     }
 
     /// Starts Instagram Login through the relay (for Instagram accounts without a Page).
-    pub async fn begin_instagram_login(&self) -> std::result::Result<FacebookLogin, crate::relay_link::LinkError> {
+    pub async fn begin_instagram_login(&self) -> std::result::Result<FacebookLogin, crate::services::relay_link::LinkError> {
         let (state, authorize_url) = self.relay.begin_oauth(cahts_protocol::wire::OAuthProvider::Instagram).await?;
         Ok(FacebookLogin { state, authorize_url })
     }
 
     /// Connects the account as soon as the relay delivers the Instagram token.
-    pub async fn instagram_login_status(self: &Arc<Self>, req: FacebookLoginRef) -> std::result::Result<InstagramLoginStatus, crate::accounts::AccountError> {
+    pub async fn instagram_login_status(self: &Arc<Self>, req: FacebookLoginRef) -> std::result::Result<InstagramLoginStatus, crate::services::accounts::AccountError> {
         let store = self.real_store().await?;
-        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
-        let outcome = crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        let secrets = self.relay.secrets().await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
+        let outcome = crate::services::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
         match outcome {
-            crate::relay_link::OAuthState::Waiting => Ok(InstagramLoginStatus::Waiting),
-            crate::relay_link::OAuthState::Failed(message) => Ok(InstagramLoginStatus::Failed { message }),
-            crate::relay_link::OAuthState::Token(token) => {
+            crate::services::relay_link::OAuthState::Waiting => Ok(InstagramLoginStatus::Waiting),
+            crate::services::relay_link::OAuthState::Failed(message) => Ok(InstagramLoginStatus::Failed { message }),
+            crate::services::relay_link::OAuthState::Token(token) => {
                 let account = self.accounts().await?.connect_instagram(token, None).await?;
-                crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+                crate::services::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
                 self.start_history(vec![account.clone()]);
                 Ok(InstagramLoginStatus::Connected { account: Box::new(account) })
             }
@@ -342,98 +342,98 @@ impl Engine {
     }
 
     /// Starts Facebook Login through the relay.
-    pub async fn begin_facebook_login(&self) -> std::result::Result<FacebookLogin, crate::relay_link::LinkError> {
+    pub async fn begin_facebook_login(&self) -> std::result::Result<FacebookLogin, crate::services::relay_link::LinkError> {
         let (state, authorize_url) = self.relay.begin_oauth(cahts_protocol::wire::OAuthProvider::Facebook).await?;
         Ok(FacebookLogin { state, authorize_url })
     }
 
-    pub async fn facebook_login_status(&self, req: FacebookLoginRef) -> std::result::Result<FacebookLoginStatus, crate::accounts::AccountError> {
+    pub async fn facebook_login_status(&self, req: FacebookLoginRef) -> std::result::Result<FacebookLoginStatus, crate::services::accounts::AccountError> {
         let store = self.real_store().await?;
-        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
-        match crate::relay_link::oauth_outcome(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))? {
-            crate::relay_link::OAuthState::Waiting => Ok(FacebookLoginStatus::Waiting),
-            crate::relay_link::OAuthState::Failed(message) => Ok(FacebookLoginStatus::Failed { message }),
-            crate::relay_link::OAuthState::Token(token) => {
+        let secrets = self.relay.secrets().await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
+        match crate::services::relay_link::oauth_outcome(&store, secrets, &req.state).await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))? {
+            crate::services::relay_link::OAuthState::Waiting => Ok(FacebookLoginStatus::Waiting),
+            crate::services::relay_link::OAuthState::Failed(message) => Ok(FacebookLoginStatus::Failed { message }),
+            crate::services::relay_link::OAuthState::Token(token) => {
                 let pages = self.accounts().await?.page_choices(&token).await?;
                 Ok(FacebookLoginStatus::Ready { pages })
             }
         }
     }
 
-    pub async fn connect_pages(self: &Arc<Self>, req: ConnectPagesRequest) -> std::result::Result<Vec<crate::accounts::AccountView>, crate::accounts::AccountError> {
+    pub async fn connect_pages(self: &Arc<Self>, req: ConnectPagesRequest) -> std::result::Result<Vec<crate::services::accounts::AccountView>, crate::services::accounts::AccountError> {
         let store = self.real_store().await?;
-        let secrets = self.relay.secrets().await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
-        let token = match crate::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))? {
-            crate::relay_link::OAuthState::Token(token) => token,
-            _ => return Err(crate::accounts::AccountError::Invalid("this login has not finished; log in to Facebook again".into())),
+        let secrets = self.relay.secrets().await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
+        let token = match crate::services::relay_link::oauth_outcome(&store, secrets.clone(), &req.state).await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))? {
+            crate::services::relay_link::OAuthState::Token(token) => token,
+            _ => return Err(crate::services::accounts::AccountError::Invalid("this login has not finished; log in to Facebook again".into())),
         };
         let connected = self.accounts().await?.connect_pages(&token, &req.page_ids, req.with_instagram).await?;
-        crate::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::accounts::AccountError::Invalid(e.to_string()))?;
+        crate::services::relay_link::forget_oauth(&store, secrets, &req.state).await.map_err(|e| crate::services::accounts::AccountError::Invalid(e.to_string()))?;
         self.start_history(connected.clone());
         Ok(connected)
     }
 
-    pub async fn disconnect_account(&self, req: DisconnectRequest) -> std::result::Result<DisconnectResult, crate::accounts::AccountError> {
+    pub async fn disconnect_account(&self, req: DisconnectRequest) -> std::result::Result<DisconnectResult, crate::services::accounts::AccountError> {
         let warning = self.accounts().await?.disconnect(req.account_id, req.delete_data).await?;
         Ok(DisconnectResult { warning })
     }
 
     /// Queues a reply; the outbox worker sends it.
-    pub async fn send_text(&self, req: SendTextRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+    pub async fn send_text(&self, req: SendTextRequest) -> std::result::Result<OutboxRef, crate::services::outbox::OutboxError> {
         let store = self.sendable_store()?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let client_id = crate::outbox::enqueue_text(&store, id, req.text, req.reply_to).await?;
+        let client_id = crate::services::outbox::enqueue_text(&store, id, req.text, req.reply_to).await?;
         self.after_enqueue();
         Ok(OutboxRef { client_id })
     }
 
     /// Queues a file (copied into the media directory first) with an optional caption.
-    pub async fn send_media(&self, req: SendMediaRequest) -> std::result::Result<OutboxRefs, crate::outbox::OutboxError> {
+    pub async fn send_media(&self, req: SendMediaRequest) -> std::result::Result<OutboxRefs, crate::services::outbox::OutboxError> {
         let store = self.sendable_store()?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let file = crate::media::import_outgoing(&self.media_config(), PathBuf::from(&req.path)).await.map_err(crate::outbox::OutboxError::Refused)?;
-        let client_ids = crate::outbox::enqueue_media(&store, id, file, req.caption, req.reply_to).await?;
+        let file = crate::services::media::import_outgoing(&self.media_config(), PathBuf::from(&req.path)).await.map_err(crate::services::outbox::OutboxError::Refused)?;
+        let client_ids = crate::services::outbox::enqueue_media(&store, id, file, req.caption, req.reply_to).await?;
         self.after_enqueue();
         Ok(OutboxRefs { client_ids })
     }
 
     /// The approved templates of the WhatsApp number a conversation belongs to.
-    pub async fn list_templates(&self, req: ConversationRef) -> std::result::Result<Vec<crate::outbox::Template>, crate::outbox::OutboxError> {
+    pub async fn list_templates(&self, req: ConversationRef) -> std::result::Result<Vec<crate::services::outbox::Template>, crate::services::outbox::OutboxError> {
         let store = self.sendable_store()?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
         let account_id: Option<i64> = store
             .read(move |c| {
-                use crate::error::SqlContext as _;
+                use crate::domain::error::SqlContext as _;
                 use rusqlite::OptionalExtension as _;
                 c.query_row("SELECT account_id FROM conversations WHERE id = ?1", [id], |r| r.get(0)).optional().ctx("reading a conversation")
             })
             .await?;
-        let account_id = account_id.ok_or(crate::outbox::OutboxError::NotFound)?;
+        let account_id = account_id.ok_or(crate::services::outbox::OutboxError::NotFound)?;
         Ok(self.accounts().await?.templates(account_id).await?)
     }
 
-    pub async fn send_template(&self, req: SendTemplateRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+    pub async fn send_template(&self, req: SendTemplateRequest) -> std::result::Result<OutboxRef, crate::services::outbox::OutboxError> {
         let templates = self.list_templates(ConversationRef { conversation_id: req.conversation_id.clone() }).await?;
         let template = templates
             .into_iter()
             .find(|t| t.name == req.name && t.language == req.language)
-            .ok_or_else(|| crate::outbox::OutboxError::Refused(format!("No approved template \"{}\" ({}) on this number.", req.name, req.language)))?;
+            .ok_or_else(|| crate::services::outbox::OutboxError::Refused(format!("No approved template \"{}\" ({}) on this number.", req.name, req.language)))?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let client_id = crate::outbox::enqueue_template(&self.sendable_store()?, id, &template, req.parameters).await?;
+        let client_id = crate::services::outbox::enqueue_template(&self.sendable_store()?, id, &template, req.parameters).await?;
         self.after_enqueue();
         Ok(OutboxRef { client_id })
     }
 
-    pub async fn react(&self, req: ReactRequest) -> std::result::Result<OutboxRef, crate::outbox::OutboxError> {
+    pub async fn react(&self, req: ReactRequest) -> std::result::Result<OutboxRef, crate::services::outbox::OutboxError> {
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let client_id = crate::outbox::enqueue_reaction(&self.sendable_store()?, id, req.message_id, req.emoji).await?;
+        let client_id = crate::services::outbox::enqueue_reaction(&self.sendable_store()?, id, req.message_id, req.emoji).await?;
         self.after_enqueue();
         Ok(OutboxRef { client_id })
     }
 
-    fn sendable_store(&self) -> std::result::Result<Store, crate::outbox::OutboxError> {
+    fn sendable_store(&self) -> std::result::Result<Store, crate::services::outbox::OutboxError> {
         if self.mode() == StoreMode::Demo {
-            return Err(crate::outbox::OutboxError::Refused("Demo conversations are not real: nothing can be sent from them.".into()));
+            return Err(crate::services::outbox::OutboxError::Refused("Demo conversations are not real: nothing can be sent from them.".into()));
         }
         Ok(self.store())
     }
@@ -443,8 +443,8 @@ impl Engine {
         self.wake_outbox.notify_one();
     }
 
-    pub fn media_config(&self) -> crate::media::MediaConfig {
-        crate::media::MediaConfig::in_data_dir(&self.config.data_dir)
+    pub fn media_config(&self) -> crate::services::media::MediaConfig {
+        crate::services::media::MediaConfig::in_data_dir(&self.config.data_dir)
     }
 
     /// Fetches received media whenever something changed and every half minute (retries).
@@ -454,7 +454,7 @@ impl Engine {
         let mut changes = self.subscribe();
         let media_dir = self.media_config().dir;
         tokio::spawn(async move {
-            if let Err(e) = tokio::task::spawn_blocking(move || crate::media::sweep_partial_downloads(&media_dir)).await {
+            if let Err(e) = tokio::task::spawn_blocking(move || crate::services::media::sweep_partial_downloads(&media_dir)).await {
                 tracing::warn!(error = %e, "sweeping half-written downloads failed");
             }
             loop {
@@ -477,35 +477,35 @@ impl Engine {
 
     /// Sends what is due in the outbox now (after settling sends a crash interrupted), for
     /// `cahts-cli`, which has no worker. Returns what happened to each.
-    pub async fn process_outbox(&self) -> std::result::Result<Vec<crate::outbox::Outcome>, crate::outbox::OutboxError> {
+    pub async fn process_outbox(&self) -> std::result::Result<Vec<crate::services::outbox::Outcome>, crate::services::outbox::OutboxError> {
         let store = self.real_store().await?;
-        crate::outbox::recover_after_crash(&store).await?;
+        crate::services::outbox::recover_after_crash(&store).await?;
         let accounts = self.accounts().await?;
-        let outcomes = crate::outbox::process_due(&store, &accounts, &self.graph).await?;
+        let outcomes = crate::services::outbox::process_due(&store, accounts.credentials(), &self.graph).await?;
         self.wake_feed.notify_one();
         Ok(outcomes)
     }
 
     /// One pass of media fetching (the worker's, and `cahts-cli media`).
-    pub async fn fetch_media(&self) -> std::result::Result<crate::media::FetchReport, crate::accounts::AccountError> {
+    pub async fn fetch_media(&self) -> std::result::Result<crate::services::media::FetchReport, crate::services::accounts::AccountError> {
         let store = self.real_store().await?;
         let accounts = self.accounts().await?;
-        let report = crate::media::fetch_due(&store, &accounts, &self.graph, &self.media_config()).await?;
+        let report = crate::services::media::fetch_due(&store, accounts.credentials(), &self.graph, &self.media_config()).await?;
         if report.downloaded + report.given_up + report.retrying > 0 {
             self.wake_feed.notify_one();
         }
         Ok(report)
     }
 
-    pub async fn retry_send(&self, req: OutboxRef) -> std::result::Result<(), crate::outbox::OutboxError> {
-        crate::outbox::retry(&self.real_store().await?, &req.client_id).await?;
+    pub async fn retry_send(&self, req: OutboxRef) -> std::result::Result<(), crate::services::outbox::OutboxError> {
+        crate::services::outbox::retry(&self.real_store().await?, &req.client_id).await?;
         self.wake_feed.notify_one();
         self.wake_outbox.notify_one();
         Ok(())
     }
 
-    pub async fn discard_send(&self, req: OutboxRef) -> std::result::Result<(), crate::outbox::OutboxError> {
-        crate::outbox::discard(&self.real_store().await?, &req.client_id).await?;
+    pub async fn discard_send(&self, req: OutboxRef) -> std::result::Result<(), crate::services::outbox::OutboxError> {
+        crate::services::outbox::discard(&self.real_store().await?, &req.client_id).await?;
         self.wake_feed.notify_one();
         Ok(())
     }
@@ -531,10 +531,10 @@ impl Engine {
         });
     }
 
-    async fn outbox_pass(&self, recovered: &mut bool) -> std::result::Result<(), crate::outbox::OutboxError> {
+    async fn outbox_pass(&self, recovered: &mut bool) -> std::result::Result<(), crate::services::outbox::OutboxError> {
         let store = self.real_store().await?;
         if !*recovered {
-            let count = crate::outbox::recover_after_crash(&store).await?;
+            let count = crate::services::outbox::recover_after_crash(&store).await?;
             if count > 0 {
                 tracing::warn!(count, "sends interrupted by the last shutdown wait for Meta's confirmation");
             }
@@ -542,7 +542,7 @@ impl Engine {
         }
         let pending: bool = store
             .read(|c| {
-                use crate::error::SqlContext as _;
+                use crate::domain::error::SqlContext as _;
                 c.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'retry_after_grace'))", [], |r| r.get(0))
                     .ctx("checking the outbox")
             })
@@ -551,7 +551,7 @@ impl Engine {
             return Ok(());
         }
         let accounts = self.accounts().await?;
-        let outcomes = crate::outbox::process_due(&store, &accounts, &self.graph).await?;
+        let outcomes = crate::services::outbox::process_due(&store, accounts.credentials(), &self.graph).await?;
         if !outcomes.is_empty() {
             self.wake_feed.notify_one();
         }
@@ -571,7 +571,7 @@ impl Engine {
                 match engine.accounts().await {
                     Ok(accounts) => match engine.real_store().await {
                         Ok(store) => {
-                            if let Err(e) = crate::jobs::run_due(&store, &accounts, &engine.graph, false).await {
+                            if let Err(e) = crate::services::jobs::run_due(&store, &accounts, &engine.graph, false).await {
                                 tracing::warn!(error = %e, "background jobs failed");
                             }
                         }
@@ -591,11 +591,11 @@ impl Engine {
             let path = self.config.data_dir.join(DEMO_FILE);
             let store = tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)??;
             if store.read(read::is_empty).await? {
-                let events = crate::demo::demo_events(now_ms());
+                let events = crate::services::demo::demo_events(now_ms());
                 store
                     .write(move |tx| {
                         apply::apply_events(tx, &events)?;
-                        crate::demo::finish_demo_store(tx)
+                        crate::services::demo::finish_demo_store(tx)
                     })
                     .await?;
             }

@@ -16,13 +16,14 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::accounts::{AccountError, AccountView, Accounts};
-use crate::error::SqlContext as _;
-use crate::events::{
+use crate::domain::account::AccountView;
+use crate::services::credentials::{AccountError, Credentials};
+use crate::domain::error::SqlContext as _;
+use crate::domain::events::{
     Attachment, AttachmentKind, ContactProfile, ConversationKey, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage,
     Platform, ReplyTo,
 };
-use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Usage};
+use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Usage};
 use crate::store::{Store, now_ms};
 
 /// Conversations per page request.
@@ -61,7 +62,7 @@ pub enum SyncError {
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
-    Store(#[from] crate::Error),
+    Store(#[from] crate::domain::Error),
 }
 
 impl From<GraphError> for SyncError {
@@ -203,11 +204,11 @@ const TRANSIENT_RETRIES: u32 = 4;
 
 async fn get_with_retries(
     graph: &GraphClient,
-    host: crate::meta::graph::Host,
+    host: crate::platform::graph::Host,
     path: &str,
     token: &crate::secrets::Secret<String>,
     query: &[(&str, &str)],
-) -> Result<crate::meta::graph::Answer, GraphError> {
+) -> Result<crate::platform::graph::Answer, GraphError> {
     let mut attempt = 0;
     loop {
         match graph.get(host, path, token, query).await {
@@ -225,7 +226,7 @@ async fn get_with_retries(
 /// Runs (or resumes) a backfill of one Messenger or Instagram account.
 pub async fn backfill(
     store: &Store,
-    accounts: &Accounts,
+    accounts: &Credentials,
     graph: &GraphClient,
     account: &AccountView,
     progress: &(dyn Fn(Progress) + Send + Sync),
@@ -255,7 +256,7 @@ pub async fn backfill(
     let key = cursor_key(platform);
     let (cursor, high_water, pass_newest) = store
         .read(move |c| {
-            let get = |resource: String| -> crate::Result<Option<String>> {
+            let get = |resource: String| -> crate::domain::Result<Option<String>> {
                 let value: Option<Option<String>> = c
                     .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2", params![account_id, resource], |r| r.get(0))
                     .optional()

@@ -20,55 +20,26 @@ use rand::Rng as _;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde_json::{Value, json};
-use ts_rs::TS;
 
-use crate::accounts::{AccountError, Accounts};
-use crate::error::SqlContext as _;
-use crate::events::{
+use crate::services::credentials::{AccountError, Credentials};
+use crate::domain::error::SqlContext as _;
+use crate::domain::events::{
     Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage, Platform, ReplyTo,
 };
-use crate::media::LocalFile;
-use crate::meta::graph::{ErrorKind, GraphClient, GraphError, Host};
+use crate::services::media::LocalFile;
+use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
+pub use crate::domain::reply_window::{ReplyWindow, reply_window};
+pub use crate::domain::template::Template;
+use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
+pub use crate::store::outbox::reconcile;
+pub use crate::store::publications::{mark_published, pending_publications};
 use crate::store::{Store, apply, now_ms};
 
 /// How long a possibly-delivered send waits for its echo before it is sent again.
 pub const ECHO_GRACE: Duration = Duration::from_secs(30);
 /// Automatic attempts for sends that certainly did not reach Meta (no connection, rate limit).
 const MAX_ATTEMPTS: i64 = 6;
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
-/// Whether and how a conversation can be answered now (META-API.md §5.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "state", rename_all = "camelCase")]
-pub enum ReplyWindow {
-    /// Standard 24 h window after the customer's last message.
-    Open {
-        #[ts(type = "number")]
-        until: i64,
-    },
-    /// Messenger/Instagram, 24 h – 7 days: a human agent may still answer (HUMAN_AGENT tag).
-    HumanAgent {
-        #[ts(type = "number")]
-        until: i64,
-    },
-    /// WhatsApp after 24 h: only an approved template can be sent.
-    TemplateOnly,
-    /// Nothing can be sent (no message from the customer, or older than 7 days).
-    Closed,
-}
-
-pub fn reply_window(platform: Platform, last_inbound_at: Option<i64>, now: i64) -> ReplyWindow {
-    let Some(last) = last_inbound_at else { return ReplyWindow::Closed };
-    if now < last + DAY_MS {
-        return ReplyWindow::Open { until: last + DAY_MS };
-    }
-    match platform {
-        Platform::Whatsapp => ReplyWindow::TemplateOnly,
-        _ if now < last + 7 * DAY_MS => ReplyWindow::HumanAgent { until: last + 7 * DAY_MS },
-        _ => ReplyWindow::Closed,
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -79,7 +50,7 @@ pub enum OutboxError {
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
-    Store(#[from] crate::Error),
+    Store(#[from] crate::domain::Error),
 }
 
 type Result<T, E = OutboxError> = std::result::Result<T, E>;
@@ -95,19 +66,6 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-fn local_mid(client_id: &str) -> String {
-    format!("local:{client_id}")
-}
-
-fn tag(client_id: &str) -> String {
-    format!("cahts:{client_id}")
-}
-
-/// A platform name read from the store (its CHECK constraint admits only the three).
-fn platform_of(text: &str) -> Platform {
-    Platform::parse(text).unwrap_or(Platform::Messenger)
-}
-
 /// Where a reply goes, read in the transaction that queues it.
 struct Target {
     platform: Platform,
@@ -116,7 +74,7 @@ struct Target {
     login: Option<String>,
 }
 
-fn target(tx: &Transaction<'_>, conversation_id: i64) -> crate::Result<Option<Target>> {
+fn target(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain::Result<Option<Target>> {
     let row = tx
         .query_row(
             "SELECT c.platform, a.asset_id, ct.platform_user_id, c.last_inbound_at, a.login
@@ -175,7 +133,7 @@ struct LocalCopy {
     payload: Value,
 }
 
-fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy) -> crate::Result<()> {
+fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy) -> crate::domain::Result<()> {
     let now = now_ms();
     let mid = local_mid(client_id);
     apply::apply_events(
@@ -238,7 +196,7 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
     let caption = caption.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
     let client_id = hex_id();
     let id = client_id.clone();
-    let thumbnail = if file.kind == "image" { crate::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
+    let thumbnail = if file.kind == "image" { crate::services::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
     let caption_id = store
         .write(move |tx| {
             let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
@@ -252,7 +210,7 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
                 )));
             }
             let platform = target.platform.as_str();
-            let limit = crate::media::send_limit(platform, file.kind);
+            let limit = crate::services::media::send_limit(platform, file.kind);
             if file.size > limit {
                 return Ok(Err(OutboxError::Refused(format!(
                     "{} takes files of this kind up to {} MB; this one is {} MB.",
@@ -417,86 +375,10 @@ fn platform_label(p: Platform) -> &'static str {
     }
 }
 
-/// An approved WhatsApp template, as the composer offers it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Template {
-    pub name: String,
-    pub language: String,
-    pub category: Option<String>,
-    /// The body with `{{1}}`, `{{2}}`… where the values go.
-    pub body: String,
-    /// How many values the body needs.
-    pub parameters: usize,
-}
-
-impl Template {
-    /// From one entry of `GET /{waba-id}/message_templates` (META-API.md §3.4 Template).
-    /// `None` for templates whose header or buttons need values too (a media header, a
-    /// `{{1}}` in the header text or a button URL): CAHTS fills body values only, and
-    /// Meta refuses such a template without the others.
-    pub fn from_graph(value: &Value) -> Option<Template> {
-        let components = value.get("components").and_then(Value::as_array)?;
-        let needs_more = components.iter().any(|c| {
-            let kind = c.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
-            let format = c.get("format").and_then(Value::as_str).unwrap_or("TEXT").to_ascii_uppercase();
-            match kind.as_str() {
-                "HEADER" => format != "TEXT" || c.get("text").and_then(Value::as_str).is_some_and(|t| placeholders(t) > 0),
-                "BUTTONS" => c.get("buttons").and_then(Value::as_array).is_some_and(|b| {
-                    b.iter().any(|b| b.get("url").and_then(Value::as_str).is_some_and(|u| placeholders(u) > 0))
-                }),
-                _ => false,
-            }
-        });
-        if needs_more {
-            let name = value.get("name").and_then(Value::as_str).unwrap_or("");
-            tracing::info!(template = name, "template skipped: it needs header or button values");
-            return None;
-        }
-        let body = components
-            .iter()
-            .find(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))?
-            .get("text")
-            .and_then(Value::as_str)?
-            .to_string();
-        Some(Template {
-            name: value.get("name").and_then(Value::as_str)?.to_string(),
-            language: value.get("language").and_then(Value::as_str)?.to_string(),
-            category: value.get("category").and_then(Value::as_str).map(String::from),
-            parameters: placeholders(&body),
-            body,
-        })
-    }
-
-    pub fn render(&self, values: &[String]) -> String {
-        let mut out = self.body.clone();
-        for (i, v) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{{{}}}}}", i + 1), v);
-        }
-        out
-    }
-}
-
-/// The highest `{{n}}` in a template body.
-fn placeholders(body: &str) -> usize {
-    let mut highest = 0;
-    let mut rest = body;
-    while let Some(start) = rest.find("{{") {
-        rest = &rest[start + 2..];
-        if let Some(end) = rest.find("}}") {
-            if let Ok(n) = rest[..end].trim().parse::<usize>() {
-                highest = highest.max(n);
-            }
-            rest = &rest[end + 2..];
-        }
-    }
-    highest
-}
-
 /// Tells the customer their messages were seen (Messenger/Instagram `mark_seen`, WhatsApp
 /// `status: read` of the newest inbound message), when there is something unseen and the
 /// account is connected. Queued like a message, so it survives a restart; never shown.
-pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64) -> crate::Result<bool> {
+pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain::Result<bool> {
     let row: Option<(Option<String>, String)> = tx
         .query_row(
             "SELECT (SELECT m.platform_message_id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND m.stub = 0
@@ -541,7 +423,7 @@ struct Pending {
 }
 
 /// Sends every queued row that is due, one at a time. Returns what happened to each.
-pub async fn process_due(store: &Store, accounts: &Accounts, graph: &GraphClient) -> Result<Vec<Outcome>> {
+pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphClient) -> Result<Vec<Outcome>> {
     let now = now_ms();
     // Unconfirmed rows whose grace ended without an echo go back to the queue once.
     store
@@ -574,7 +456,7 @@ pub async fn process_due(store: &Store, accounts: &Accounts, graph: &GraphClient
 }
 
 /// Claims and sends one queued row. `None` when another sender claimed it first.
-async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, client_id: &str) -> Result<Option<Outcome>> {
+async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, client_id: &str) -> Result<Option<Outcome>> {
     let id = client_id.to_string();
     let claimed = store
         .write(move |tx| {
@@ -619,7 +501,7 @@ async fn send_one(store: &Store, accounts: &Accounts, graph: &GraphClient, clien
     if pending.kind == "seen" || pending.kind == "reaction" {
         return Ok(Some(send_action(store, accounts, graph, &pending, &token).await?));
     }
-    let host = crate::accounts::host_of(pending.login.as_deref());
+    let host = crate::domain::account::host_of(pending.login.as_deref());
     let result = match build_message(store, graph, host, &pending, &token).await {
         Ok(body) => graph.post_json(host, &format!("{}/messages", pending.page), &token, &body).await.map(|a| match pending.platform {
             Platform::Whatsapp => a.body.pointer("/messages/0/id").and_then(Value::as_str).map(String::from),
@@ -792,7 +674,7 @@ async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &Pendin
 
 /// A read receipt or a reaction: never shown as a message, retried only when it certainly
 /// did not reach Meta. A refused reaction is taken back in the thread.
-async fn send_action(store: &Store, accounts: &Accounts, graph: &GraphClient, pending: &Pending, token: &Secret<String>) -> Result<Outcome> {
+async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient, pending: &Pending, token: &Secret<String>) -> Result<Outcome> {
     let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
     let emoji = pending.payload.get("emoji").and_then(Value::as_str);
     let body = match (pending.kind.as_str(), pending.platform) {
@@ -808,7 +690,7 @@ async fn send_action(store: &Store, accounts: &Accounts, graph: &GraphClient, pe
             None => json!({ "recipient": { "id": pending.recipient }, "sender_action": "unreact", "payload": { "message_id": message_id } }),
         },
     };
-    let host = crate::accounts::host_of(pending.login.as_deref());
+    let host = crate::domain::account::host_of(pending.login.as_deref());
     let result = graph.post_json(host, &format!("{}/messages", pending.page), token, &body).await;
     let (state, error) = match result {
         Ok(_) => ("sent", None),
@@ -846,7 +728,7 @@ async fn send_action(store: &Store, accounts: &Accounts, graph: &GraphClient, pe
     Ok(Outcome { client_id: pending.client_id.clone(), state: state.into(), platform_message_id: None, error })
 }
 
-async fn after_error(store: &Store, accounts: &Accounts, pending: &Pending, e: GraphError) -> Result<Outcome> {
+async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e: GraphError) -> Result<Outcome> {
     accounts.record_error(pending.account_id, &e).await?;
     let code = e.code;
     match &e.kind {
@@ -905,7 +787,7 @@ async fn fail(store: &Store, pending: &Pending, code: Option<i64>, reason: &str)
     Ok(Outcome { client_id: pending.client_id.clone(), state: "failed".into(), platform_message_id: None, error: Some(reason.to_string()) })
 }
 
-fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str) -> crate::Result<()> {
+fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str) -> crate::domain::Result<()> {
     tx.execute(
         "UPDATE outbox SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 WHERE client_id = ?1",
         params![client_id, code, reason, now_ms()],
@@ -921,88 +803,6 @@ fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code
 
 /// Meta accepted `client_id` as `mid`: the local row takes the real id (or gives way to
 /// the echo that got here first).
-fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::Result<()> {
-    let local = local_mid(client_id);
-    let conversation_id: Option<i64> = tx
-        .query_row("SELECT conversation_id FROM messages WHERE platform_message_id = ?1", [&local], |r| r.get(0))
-        .optional()
-        .ctx("finding a local message")?;
-    // The message may already be stored under Meta's id: as a full echo (Messenger,
-    // Instagram), or as a placeholder holding only a delivery status (a WhatsApp status
-    // that arrived before the send's answer, or after a crash lost it).
-    // (placeholder?, status, status time, failure code, failure reason)
-    type Stored = (bool, i64, Option<i64>, Option<i64>, Option<String>);
-    let existing: Option<Stored> = tx
-        .query_row(
-            "SELECT stub, status, status_at, failure_code, failure_reason FROM messages WHERE platform_message_id = ?1",
-            [mid],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()
-        .ctx("finding an echo")?;
-    if let Some(conversation_id) = conversation_id {
-        if let Some((true, status, status_at, code, reason)) = existing {
-            // The placeholder gives way to the local copy, which keeps the text and takes
-            // the status.
-            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1 AND stub = 1", [mid]).ctx("merging a delivery status")?;
-            tx.execute(
-                "UPDATE messages SET platform_message_id = ?2, status = max(?3, ?4), status_at = coalesce(?5, ?6),
-                        failure_code = ?7, failure_reason = ?8
-                 WHERE platform_message_id = ?1",
-                params![local, mid, DeliveryStatus::Sent.rank(), status, status_at, now_ms(), code, reason],
-            )
-            .ctx("giving a message its id")?;
-        } else if existing.is_some() {
-            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [&local]).ctx("dropping a local copy")?;
-        } else {
-            tx.execute(
-                "UPDATE messages SET platform_message_id = ?2, status = max(status, ?3), status_at = coalesce(status_at, ?4),
-                        failure_code = NULL, failure_reason = NULL
-                 WHERE platform_message_id = ?1",
-                params![local, mid, DeliveryStatus::Sent.rank(), now_ms()],
-            )
-            .ctx("giving a message its id")?;
-        }
-        apply::refresh_summary(tx, conversation_id)?;
-        apply::log_changes(tx, &[conversation_id], "outbox", now_ms())?;
-    }
-    tx.execute(
-        "UPDATE outbox SET state = 'sent', platform_message_id = ?2, error_code = NULL, error_message = NULL, updated_at = ?3 WHERE client_id = ?1",
-        params![client_id, mid, now_ms()],
-    )
-    .ctx("recording a sent message")?;
-    Ok(())
-}
-
-/// Settles outbox rows whose echo is in the store (matched by the client id sent as
-/// metadata). Run after applying webhook events, in the same transaction.
-pub fn reconcile(tx: &Transaction<'_>) -> crate::Result<usize> {
-    let waiting: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sending', 'unconfirmed', 'retry_after_grace', 'failed', 'queued'))")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .ctx("checking the outbox")?;
-    if !waiting {
-        return Ok(0);
-    }
-    let matches: Vec<(String, String)> = {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT o.client_id, m.platform_message_id FROM outbox o
-                 JOIN messages m ON json_extract(m.extras, '$.sendMetadata') = 'cahts:' || o.client_id
-                 WHERE o.state IN ('sending', 'unconfirmed', 'retry_after_grace', 'failed', 'queued')
-                   AND json_extract(m.extras, '$.sendMetadata') IS NOT NULL
-                   AND m.platform_message_id NOT LIKE 'local:%'",
-            )
-            .ctx("matching echoes")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).ctx("matching echoes")?;
-        rows.collect::<rusqlite::Result<_>>().ctx("matching echoes")?
-    };
-    for (client_id, mid) in &matches {
-        record_sent(tx, client_id, mid)?;
-    }
-    Ok(matches.len())
-}
-
 /// At start: rows a crash left in `sending` may or may not have reached Meta. Settle them
 /// from echoes already stored; the rest become `unconfirmed` and are never re-sent
 /// without the owner.
@@ -1031,79 +831,6 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
             Ok(stuck.len())
         })
         .await?)
-}
-
-/// Sent messages not yet published to the owner's other computers: (client id, events JSON).
-/// Only WhatsApp's: Messenger and Instagram echo what a Page sends to every computer
-/// through the relay already, with the attachments' CDN links.
-pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>> {
-    Ok(store
-        .read(|c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT o.client_id, o.platform_message_id, c.platform, a.asset_id, ct.platform_user_id, m.body, m.sent_at, m.reply_to_mid, m.kind, m.id
-                     FROM outbox o JOIN messages m ON m.platform_message_id = o.platform_message_id
-                     JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
-                     JOIN contacts ct ON ct.id = c.contact_id
-                     WHERE o.state = 'sent' AND o.published = 0 AND c.platform = 'whatsapp' ORDER BY o.updated_at LIMIT 100",
-                )
-                .ctx("finding messages to publish")?;
-            let mut attachments = c
-                .prepare("SELECT kind, mime_type, media_id, filename, size_bytes, sha256 FROM attachments WHERE message_id = ?1 ORDER BY position")
-                .ctx("finding messages to publish")?;
-            let rows = stmt
-                .query_map([], |r| {
-                    let client_id: String = r.get(0)?;
-                    let mid: String = r.get(1)?;
-                    let key = ConversationKey { platform: platform_of(&r.get::<_, String>(2)?), account_id: r.get(3)?, contact_id: r.get(4)? };
-                    let sent_at: i64 = r.get(6)?;
-                    let kind = MessageKind::parse(&r.get::<_, String>(8)?).unwrap_or(MessageKind::Text);
-                    // Files travel as WhatsApp media ids the other computers download; this
-                    // computer's paths mean nothing there.
-                    let files = attachments
-                        .query_map([r.get::<_, i64>(9)?], |a| {
-                            Ok(Attachment {
-                                kind: a.get::<_, Option<String>>(0)?.as_deref().and_then(AttachmentKind::parse),
-                                mime_type: a.get(1)?,
-                                media_id: a.get(2)?,
-                                filename: a.get(3)?,
-                                size_bytes: a.get(4)?,
-                                sha256: a.get(5)?,
-                                ..Attachment::default()
-                            })
-                        })?
-                        .collect::<rusqlite::Result<Vec<_>>>()?;
-                    let events = vec![
-                        DomainEvent::Message(NewMessage {
-                            key: key.clone(),
-                            mid: mid.clone(),
-                            direction: Direction::Outbound,
-                            kind,
-                            text: r.get(5)?,
-                            attachments: files,
-                            reply_to: r.get::<_, Option<String>>(7)?.map(|mid| ReplyTo::Message { mid }),
-                            extras: MessageExtras { send_metadata: Some(tag(&client_id)), ..MessageExtras::default() },
-                            sent_at,
-                        }),
-                        DomainEvent::Status { key, mid, status: DeliveryStatus::Sent, at: sent_at, error: None, send_metadata: None },
-                    ];
-                    Ok((client_id, serde_json::to_string(&events).expect("events serialize")))
-                })
-                .ctx("finding messages to publish")?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().ctx("finding messages to publish")
-        })
-        .await?)
-}
-
-pub async fn mark_published(store: &Store, client_id: &str) -> Result<()> {
-    let id = client_id.to_string();
-    store
-        .write(move |tx| {
-            tx.execute("UPDATE outbox SET published = 1 WHERE client_id = ?1", [id]).ctx("recording a publication")?;
-            Ok(())
-        })
-        .await?;
-    Ok(())
 }
 
 /// The owner chose to send a failed or unconfirmed message again.
@@ -1153,34 +880,4 @@ pub async fn discard(store: &Store, client_id: &str) -> Result<()> {
         return Err(OutboxError::Refused("only a failed or unconfirmed message can be discarded".into()));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_count_their_body_values_and_those_needing_more_are_left_out() {
-        let t = Template::from_graph(&json!({"name": "order_ready", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
-            "components": [{"type": "HEADER", "format": "TEXT", "text": "Your order"}, {"type": "BODY", "text": "Hi {{1}}, order {{2}} is ready. {{2}}!"}]}))
-        .unwrap();
-        assert_eq!(t.parameters, 2);
-        assert_eq!(t.render(&["Ada".into(), "4411".into()]), "Hi Ada, order 4411 is ready. 4411!");
-        let image_header = json!({"name": "promo", "language": "en_US", "components": [{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "New!"}]});
-        assert_eq!(Template::from_graph(&image_header), None);
-        let url_button = json!({"name": "track", "language": "en_US", "components": [{"type": "BODY", "text": "Track it"},
-            {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track", "url": "https://x.example/{{1}}"}]}]});
-        assert_eq!(Template::from_graph(&url_button), None);
-    }
-
-    #[test]
-    fn the_reply_window_follows_each_platforms_rules() {
-        let now = 100 * DAY_MS;
-        assert_eq!(reply_window(Platform::Messenger, None, now), ReplyWindow::Closed);
-        assert_eq!(reply_window(Platform::Messenger, Some(now - 3_600_000), now), ReplyWindow::Open { until: now - 3_600_000 + DAY_MS });
-        assert_eq!(reply_window(Platform::Instagram, Some(now - 2 * DAY_MS), now), ReplyWindow::HumanAgent { until: now + 5 * DAY_MS });
-        assert_eq!(reply_window(Platform::Messenger, Some(now - 8 * DAY_MS), now), ReplyWindow::Closed);
-        assert_eq!(reply_window(Platform::Whatsapp, Some(now - DAY_MS - 1), now), ReplyWindow::TemplateOnly);
-        assert_eq!(reply_window(Platform::Whatsapp, Some(now - DAY_MS + 1), now), ReplyWindow::Open { until: now + 1 });
-    }
 }

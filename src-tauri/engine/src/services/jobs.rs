@@ -10,10 +10,10 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::accounts::{AccountView, Accounts};
-use crate::error::SqlContext as _;
-use crate::events::Platform;
-use crate::meta::graph::GraphClient;
+use crate::services::accounts::{AccountView, Accounts};
+use crate::domain::error::SqlContext as _;
+use crate::domain::events::Platform;
+use crate::platform::graph::GraphClient;
 use crate::store::{Store, now_ms};
 
 /// A job and how often it runs.
@@ -43,7 +43,7 @@ fn key(job: &Job) -> String {
     format!("job.{}.last_run", job.name)
 }
 
-async fn last_run(store: &Store, job: Job) -> crate::Result<Option<i64>> {
+async fn last_run(store: &Store, job: Job) -> crate::domain::Result<Option<i64>> {
     let key = key(&job);
     store
         .read(move |c| {
@@ -55,7 +55,7 @@ async fn last_run(store: &Store, job: Job) -> crate::Result<Option<i64>> {
         .await
 }
 
-async fn record_run(store: &Store, job: Job, at: i64) -> crate::Result<()> {
+async fn record_run(store: &Store, job: Job, at: i64) -> crate::domain::Result<()> {
     let key = key(&job);
     store
         .write(move |tx| {
@@ -79,7 +79,7 @@ fn active(accounts: &[AccountView], now: i64) -> impl Iterator<Item = &AccountVi
 }
 
 /// Runs every job that is due (all of them with `force`). Returns what ran.
-pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, force: bool) -> crate::Result<Vec<JobReport>> {
+pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, force: bool) -> crate::domain::Result<Vec<JobReport>> {
     let mut reports = Vec::new();
     for job in ALL {
         let now = now_ms();
@@ -104,7 +104,7 @@ pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, fo
                 },
                 "subscriptions" if account.has_subscription() => accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
                 "history" if account.platform != Platform::Whatsapp => {
-                    crate::sync::backfill(store, accounts, graph, account, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
+                    crate::services::sync::backfill(store, accounts.credentials(), graph, account, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
                 }
                 _ => continue,
             };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::events::{
+use crate::domain::events::{
     Actor, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageKind, Platform,
 };
 

@@ -215,11 +215,7 @@ pub fn parse_usage(headers: &reqwest::header::HeaderMap) -> Usage {
 }
 
 /// Which host a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
-    Facebook,
-    Instagram,
-}
+pub use crate::domain::account::Host;
 
 /// A Graph API client. Cheap to clone.
 #[derive(Clone)]

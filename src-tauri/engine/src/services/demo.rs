@@ -7,7 +7,7 @@
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::events::*;
+use crate::domain::events::*;
 
 const FIRST_NAMES: &[&str] = &[
     "Amélie", "Jonas", "Sofia", "Mateo", "Aiko", "Lukas", "Fatima", "Noah", "Chloé", "Omar", "Ingrid", "Kenji",
@@ -335,8 +335,8 @@ pub fn demo_events(now: i64) -> Vec<DomainEvent> {
 
 /// Like a real inbox: most conversations read, a few with one or two unread messages,
 /// some older ones marked done.
-pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
-    use crate::error::SqlContext;
+pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::domain::Result<()> {
+    use crate::domain::error::SqlContext;
     let ids: Vec<i64> = tx
         .prepare("SELECT id FROM conversations ORDER BY id")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())

@@ -15,7 +15,7 @@ use super::{
     Batch, field, flag, json_kind, loose_string, nested_id, opt_array, opt_id, opt_ms, opt_string,
     req_id, req_ms, short,
 };
-use crate::events::{
+use crate::domain::events::{
     Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent,
     MessageExtras, MessageKind, NewMessage, Platform, Referral, ReplyTo,
 };

@@ -32,14 +32,14 @@ fn sanitize(word: &str) -> String {
 }
 
 /// Splits an FTS5 `snippet()` result into plain and highlighted parts.
-pub fn split_snippet(snippet: &str) -> Vec<crate::ipc::SnippetPart> {
+pub fn split_snippet(snippet: &str) -> Vec<crate::domain::views::SnippetPart> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut highlight = false;
     for c in snippet.chars() {
         if c == HIGHLIGHT_START || c == HIGHLIGHT_END {
             if !current.is_empty() {
-                parts.push(crate::ipc::SnippetPart { text: std::mem::take(&mut current), highlight });
+                parts.push(crate::domain::views::SnippetPart { text: std::mem::take(&mut current), highlight });
             }
             highlight = c == HIGHLIGHT_START;
         } else {
@@ -47,7 +47,7 @@ pub fn split_snippet(snippet: &str) -> Vec<crate::ipc::SnippetPart> {
         }
     }
     if !current.is_empty() {
-        parts.push(crate::ipc::SnippetPart { text: current, highlight });
+        parts.push(crate::domain::views::SnippetPart { text: current, highlight });
     }
     parts
 }

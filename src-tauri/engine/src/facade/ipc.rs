@@ -9,256 +9,11 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::accounts::AccountView;
-pub use crate::outbox::Template;
-use crate::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+use crate::services::accounts::AccountView;
+pub use crate::domain::template::Template;
+use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum ConversationState {
-    Open,
-    Done,
-}
-
-impl ConversationState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConversationState::Open => "open",
-            ConversationState::Done => "done",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "open" => Some(ConversationState::Open),
-            "done" => Some(ConversationState::Done),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ConversationFilter {
-    pub platform: Option<Platform>,
-    /// An account id from [`AccountRef::id`].
-    pub account_id: Option<String>,
-    pub unread_only: bool,
-    pub state: Option<ConversationState>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ListConversationsRequest {
-    pub filter: ConversationFilter,
-    /// `nextCursor` of the previous page; absent for the first page.
-    pub cursor: Option<String>,
-    /// Page size, 1..=200; 50 when absent.
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountRef {
-    pub id: String,
-    pub platform: Platform,
-    /// Page id, Instagram account id or WhatsApp phone-number id.
-    pub asset_id: String,
-    pub name: Option<String>,
-    /// `unverified`, `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`.
-    pub status: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactRef {
-    pub id: String,
-    /// PSID, IGSID, WhatsApp BSUID or number.
-    pub platform_user_id: String,
-    pub name: Option<String>,
-    pub handle: Option<String>,
-    pub phone: Option<String>,
-    pub avatar_url: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MessagePreview {
-    pub direction: Direction,
-    pub kind: MessageKind,
-    pub text: Option<String>,
-    pub deleted: bool,
-    pub status: Option<DeliveryStatus>,
-    pub attachment_count: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationSummary {
-    pub id: String,
-    pub platform: Platform,
-    pub account: AccountRef,
-    pub contact: ContactRef,
-    pub preview: Option<MessagePreview>,
-    pub last_message_at: Option<i64>,
-    pub unread_count: u32,
-    pub marked_unread: bool,
-    /// Newest inbound message: the start of the platform's reply window.
-    pub last_inbound_at: Option<i64>,
-    pub state: ConversationState,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationPage {
-    pub items: Vec<ConversationSummary>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreadRequest {
-    pub conversation_id: String,
-    /// `nextCursor` of the previous page (older messages); absent for the newest page.
-    #[serde(default)]
-    pub cursor: Option<String>,
-    /// Page size, 1..=500; 60 when absent.
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Reaction {
-    pub actor: Actor,
-    pub emoji: String,
-}
-
-/// The message a reply quotes, as far as the store knows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", tag = "type")]
-pub enum Quoted {
-    Message {
-        mid: String,
-        /// Absent when the quoted message is not in the store (older than the history).
-        direction: Option<Direction>,
-        kind: Option<MessageKind>,
-        text: Option<String>,
-        deleted: bool,
-    },
-    Story {
-        url: Option<String>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Failure {
-    pub code: Option<i64>,
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreadMessage {
-    pub id: String,
-    /// The platform's message id.
-    pub mid: String,
-    pub direction: Direction,
-    pub kind: MessageKind,
-    /// What to show: the latest edit; absent for unsent messages and media without caption.
-    pub text: Option<String>,
-    pub edited: bool,
-    pub deleted: bool,
-    pub sent_at: i64,
-    /// Outbound only.
-    pub status: Option<DeliveryStatus>,
-    pub failure: Option<Failure>,
-    pub attachments: Vec<Attachment>,
-    pub reactions: Vec<Reaction>,
-    pub quoted: Option<Quoted>,
-    pub extras: MessageExtras,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreadPage {
-    pub conversation: ConversationSummary,
-    /// Newest first.
-    pub messages: Vec<ThreadMessage>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchRequest {
-    pub query: String,
-    /// Message hits, 1..=200; 50 when absent.
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-/// A piece of a snippet; highlighted parts matched the query. Rendered as text, never
-/// as HTML.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SnippetPart {
-    pub text: String,
-    pub highlight: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MessageHit {
-    pub conversation_id: String,
-    pub message_id: String,
-    pub platform: Platform,
-    pub contact_name: Option<String>,
-    pub direction: Direction,
-    pub sent_at: i64,
-    pub snippet: Vec<SnippetPart>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchResults {
-    /// Conversations whose contact name, handle or number matched.
-    pub conversations: Vec<ConversationSummary>,
-    /// Matching messages, newest first.
-    pub messages: Vec<MessageHit>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct PlatformCount {
-    pub platform: Platform,
-    pub conversations: u32,
-    pub unread: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    pub conversations: u32,
-    /// Conversations with unread messages or marked unread.
-    pub unread: u32,
-    pub open: u32,
-    pub done: u32,
-    pub by_platform: Vec<PlatformCount>,
-    pub messages: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationRef {
-    pub conversation_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SetStateRequest {
-    pub conversation_id: String,
-    pub state: ConversationState,
-}
+pub use crate::domain::views::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -309,7 +64,7 @@ pub struct ConnectWhatsappRequest {
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum InstagramLoginStatus {
     Waiting,
-    Connected { account: Box<crate::accounts::AccountView> },
+    Connected { account: Box<crate::services::accounts::AccountView> },
     Failed { message: String },
 }
 
@@ -371,7 +126,7 @@ pub struct FacebookLoginRef {
 pub enum FacebookLoginStatus {
     Waiting,
     /// Logged in: the Pages (and linked Instagram accounts) the owner can connect.
-    Ready { pages: Vec<crate::accounts::PageChoice> },
+    Ready { pages: Vec<crate::services::accounts::PageChoice> },
     Failed { message: String },
 }
 
@@ -422,7 +177,7 @@ pub const RELAY_STATUS_EVENT: &str = "relay://status";
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RelayStatus {
-    pub link: crate::relay_link::LinkStatus,
+    pub link: crate::services::relay_link::LinkStatus,
     /// Set once paired.
     pub relay_url: Option<String>,
     pub device_id: Option<String>,
@@ -473,9 +228,9 @@ pub struct UiError {
     pub action: Option<String>,
 }
 
-impl From<crate::Error> for UiError {
-    fn from(e: crate::Error) -> Self {
-        use crate::Error as E;
+impl From<crate::domain::Error> for UiError {
+    fn from(e: crate::domain::Error) -> Self {
+        use crate::domain::Error as E;
         match &e {
             E::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
             E::NotFound { .. } => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the inbox.".into()) },
@@ -502,9 +257,9 @@ impl From<crate::Error> for UiError {
     }
 }
 
-impl From<crate::relay_link::LinkError> for UiError {
-    fn from(e: crate::relay_link::LinkError) -> Self {
-        use crate::relay_link::LinkError as L;
+impl From<crate::services::relay_link::LinkError> for UiError {
+    fn from(e: crate::services::relay_link::LinkError) -> Self {
+        use crate::services::relay_link::LinkError as L;
         use crate::secrets::SecretError as S;
         let (code, action) = match &e {
             L::BadUrl(_) => (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://.")),
@@ -523,7 +278,7 @@ impl From<crate::relay_link::LinkError> for UiError {
             L::Store(inner) => {
                 // Same mapping as any other store failure.
                 let ui: UiError = match inner {
-                    crate::Error::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
+                    crate::domain::Error::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
                     _ => UiError { code: ErrorCode::StoreUnavailable, message: "CAHTS cannot open its message store.".into(), action: None },
                 };
                 tracing::error!(error = %e, "relay command failed");
@@ -538,10 +293,10 @@ impl From<crate::relay_link::LinkError> for UiError {
     }
 }
 
-impl From<crate::accounts::AccountError> for UiError {
-    fn from(e: crate::accounts::AccountError) -> Self {
-        use crate::accounts::AccountError as A;
-        use crate::meta::graph::ErrorKind as K;
+impl From<crate::services::accounts::AccountError> for UiError {
+    fn from(e: crate::services::accounts::AccountError) -> Self {
+        use crate::services::accounts::AccountError as A;
+        use crate::platform::graph::ErrorKind as K;
         match e {
             A::Graph(g) => {
                 let (code, action) = match g.kind {
@@ -555,15 +310,15 @@ impl From<crate::accounts::AccountError> for UiError {
             }
             A::Invalid(message) => UiError { code: ErrorCode::Validation, message, action: None },
             A::NotFound(_) => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the list of accounts.".into()) },
-            A::Secrets(s) => crate::relay_link::LinkError::Secrets(s).into(),
+            A::Secrets(s) => crate::services::relay_link::LinkError::Secrets(s).into(),
             A::Store(s) => s.into(),
         }
     }
 }
 
-impl From<crate::outbox::OutboxError> for UiError {
-    fn from(e: crate::outbox::OutboxError) -> Self {
-        use crate::outbox::OutboxError as O;
+impl From<crate::services::outbox::OutboxError> for UiError {
+    fn from(e: crate::services::outbox::OutboxError) -> Self {
+        use crate::services::outbox::OutboxError as O;
         match e {
             O::Refused(message) => UiError { code: ErrorCode::Validation, message, action: None },
             O::NotFound => UiError { code: ErrorCode::NotFound, message: "This conversation is no longer in your inbox.".into(), action: Some("Refresh the inbox.".into()) },
@@ -613,10 +368,10 @@ macro_rules! with_commands {
 
 /// The TypeScript file: every type above plus the command map.
 pub fn typescript_bindings() -> String {
-    use crate::events::{AttachmentKind, ContactCard, Location, PlatformError, Referral};
+    use crate::domain::events::{AttachmentKind, ContactCard, Location, PlatformError, Referral};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let mut out = String::from(
-        "// Generated from src-tauri/engine/src/ipc.rs by the `bindings` test. Do not edit.\n\
+        "// Generated from src-tauri/engine/src/facade/ipc.rs by the `bindings` test. Do not edit.\n\
          // Regenerate: CAHTS_BLESS=1 cargo test -p cahts-engine --test it bindings\n\n",
     );
     macro_rules! decl {
@@ -631,11 +386,11 @@ pub fn typescript_bindings() -> String {
         ConversationPage, ThreadRequest, Reaction, Quoted, Failure, ThreadMessage, ThreadPage,
         SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
         SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
-        crate::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
-        crate::accounts::AccountView, crate::accounts::HistoryProgress, crate::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
+        crate::services::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
+        crate::services::accounts::AccountView, crate::services::accounts::HistoryProgress, crate::services::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
         FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
         SendTextRequest, OutboxRef, InstagramLoginStatus, SendMediaRequest, OutboxRefs, SendTemplateRequest, ReactRequest,
-        crate::outbox::Template,
+        crate::domain::template::Template,
     );
     macro_rules! command_map {
         ($($name:ident($($req:ty)?) -> $res:ty;)*) => {{

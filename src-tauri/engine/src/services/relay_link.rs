@@ -19,16 +19,16 @@ use cahts_protocol::wire::{
 use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng as _;
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use ts_rs::TS;
 
-use crate::meta::webhook::parse_webhook;
+use crate::platform::webhook::parse_webhook;
 use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::Store;
+use crate::store::identity::{state_get, state_set, store_id};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -53,7 +53,7 @@ pub enum LinkError {
     #[error(transparent)]
     Secrets(#[from] SecretError),
     #[error(transparent)]
-    Store(#[from] crate::Error),
+    Store(#[from] crate::domain::Error),
 }
 
 type Result<T, E = LinkError> = std::result::Result<T, E>;
@@ -80,41 +80,6 @@ pub struct Pairing {
     pub relay_url: String,
     pub device_id: String,
     pub tenant: String,
-}
-
-fn state_get(conn: &rusqlite::Connection, key: &str) -> crate::Result<Option<String>> {
-    use crate::error::SqlContext as _;
-    conn.query_row("SELECT value FROM relay_state WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
-        .ctx("reading the relay state")
-}
-
-fn state_set(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> crate::Result<()> {
-    use crate::error::SqlContext as _;
-    tx.execute(
-        "INSERT INTO relay_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
-    .ctx("saving the relay state")?;
-    Ok(())
-}
-
-/// This store's id: names its secrets, so stores in different data directories never
-/// share a device identity.
-pub(crate) async fn store_id(store: &Store) -> Result<String> {
-    if let Some(id) = store.read(|c| state_get(c, "store_id")).await? {
-        return Ok(id);
-    }
-    let fresh = format!("{:016x}", rand::rng().random::<u64>());
-    Ok(store
-        .write(move |tx| {
-            // Another writer may have set it meanwhile: keep the first.
-            use crate::error::SqlContext as _;
-            tx.execute("INSERT OR IGNORE INTO relay_state (key, value) VALUES ('store_id', ?1)", [&fresh])
-                .ctx("saving the store id")?;
-            Ok(state_get(tx, "store_id")?.unwrap_or(fresh))
-        })
-        .await?)
 }
 
 fn key_name(store_id: &str) -> String {
@@ -435,7 +400,7 @@ async fn connect_once(
             }
             ServerMessage::Published { id } => {
                 publishing.remove(&id);
-                if let Err(e) = crate::outbox::mark_published(store, &id).await {
+                if let Err(e) = crate::store::publications::mark_published(store, &id).await {
                     return Ended::Stop(LinkError::Protocol(format!("recording a publication: {e}")));
                 }
                 if options.until_idle && publishing.is_empty() && caught_up.is_some_and(|seq| applied_seq >= seq) {
@@ -472,7 +437,7 @@ async fn connect_once(
                         .write(move |tx| {
                             let report = crate::store::apply::apply_events(tx, &domain_events)?;
                             // Echoes of messages this computer sent settle their outbox rows.
-                            crate::outbox::reconcile(tx)?;
+                            crate::store::outbox::reconcile(tx)?;
                             for received in &oauth {
                                 state_set(tx, &format!("oauth.{}", received.state), &received.outcome)?;
                             }
@@ -547,7 +512,7 @@ where
     S: futures_util::Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
 {
-    let pending = crate::outbox::pending_publications(store)
+    let pending = crate::store::publications::pending_publications(store)
         .await
         .map_err(|e| Ended::Stop(LinkError::Protocol(format!("reading the outbox: {e}"))))?;
     for (id, events) in pending {
@@ -627,7 +592,7 @@ pub async fn forget_oauth(store: &Store, secrets: Arc<SecretStore>, state: &str)
     let key = format!("oauth.{state}");
     store
         .write(move |tx| {
-            use crate::error::SqlContext as _;
+            use crate::domain::error::SqlContext as _;
             tx.execute("DELETE FROM relay_state WHERE key = ?1", [&key]).ctx("forgetting an OAuth flow")?;
             Ok(())
         })
@@ -648,7 +613,7 @@ pub fn oauth_token_name(store_id: &str, state: &str) -> String {
 }
 
 struct FrameContent {
-    events: Vec<crate::DomainEvent>,
+    events: Vec<crate::domain::DomainEvent>,
     count: u64,
     unreadable: u64,
     /// OAuth results: the token goes to the secret store, the outcome to `relay_state`.
@@ -685,7 +650,7 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
                     content.unreadable += 1;
                 }
             },
-            PayloadKind::DeviceEvents => match serde_json::from_str::<Vec<crate::DomainEvent>>(payload.body.get()) {
+            PayloadKind::DeviceEvents => match serde_json::from_str::<Vec<crate::domain::DomainEvent>>(payload.body.get()) {
                 Ok(events) => content.events.extend(events),
                 Err(error) => {
                     tracing::error!(seq = event.seq, %error, "events from another device could not be read; skipping them");

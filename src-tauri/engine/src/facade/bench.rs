@@ -8,10 +8,10 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::demo::Generator;
-use crate::error::Result;
-use crate::events::Platform;
-use crate::ipc::*;
+use crate::services::demo::Generator;
+use crate::domain::error::Result;
+use crate::domain::events::Platform;
+use crate::facade::ipc::*;
 use crate::store::{Store, apply, read};
 
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| crate::Error::Io { context: "starting the benchmark runtime".into(), source })?;
+        .map_err(|source| crate::domain::Error::Io { context: "starting the benchmark runtime".into(), source })?;
     let now = crate::store::now_ms();
     let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
 
@@ -115,7 +115,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     // Threads of random conversations, not only the busiest ones at the top.
     let max_id: i64 = store.read_blocking(|c| {
         c.query_row("SELECT MAX(id) FROM conversations", [], |r| r.get(0))
-            .map_err(|source| crate::Error::Sql { context: "reading conversation ids", source })
+            .map_err(|source| crate::domain::Error::Sql { context: "reading conversation ids", source })
     })?;
     let mut thread = Vec::new();
     for i in 0..config.queries {
@@ -127,7 +127,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         let req = ThreadRequest { conversation_id, cursor: None, limit: Some(60) };
         thread.push(time(|| match store.read_blocking(|c| read::thread(c, &req)) {
             // A conversation id that only ever had stubs is not an error for timing.
-            Ok(_) | Err(crate::Error::NotFound { .. }) => Ok(()),
+            Ok(_) | Err(crate::domain::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),
         })?);
     }

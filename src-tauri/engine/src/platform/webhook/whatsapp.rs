@@ -18,7 +18,7 @@ use super::{
     Batch, field, first_error, flag, json_kind, loose_string, opt_array, opt_id, opt_string,
     req_id, req_wa_time, short,
 };
-use crate::events::{
+use crate::domain::events::{
     Actor, Attachment, AttachmentKind, ContactCard, ContactProfile, ConversationKey,
     DeliveryStatus, Direction, DomainEvent, Location, MessageExtras, MessageKind, NewMessage,
     Platform, Referral, ReplyTo,

@@ -25,7 +25,7 @@ mod whatsapp;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::events::{DomainEvent, Platform, PlatformError};
+use crate::domain::events::{DomainEvent, Platform, PlatformError};
 
 /// The outcome of normalizing one webhook body.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,29 +49,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// A body that is not a Meta webhook at all. Problems inside the `entry` array are never
-/// errors: they end up in [`ParsedWebhook::skipped`].
-#[derive(Debug, thiserror::Error)]
-pub enum WebhookError {
-    /// The serde_json message is kept in the text (it names line and column); it is not
-    /// also exposed as `source()` so error chains do not print it twice.
-    #[error("webhook body is not JSON: {0}")]
-    NotJson(serde_json::Error),
-    #[error("webhook body is {found}, expected a JSON object")]
-    NotAnObject { found: &'static str },
-    #[error(
-        "webhook body is an array of {len} items; only an array wrapping exactly one object is accepted"
-    )]
-    ArrayNotSingle { len: usize },
-    #[error("webhook body has no `object` string")]
-    NoObject,
-    #[error("webhook body `object` is {found}, expected a string")]
-    ObjectNotString { found: &'static str },
-    #[error("webhook body has no `entry` array")]
-    NoEntry,
-    #[error("webhook body `entry` is {found}, expected an array")]
-    EntryNotArray { found: &'static str },
-}
+pub use crate::domain::error::WebhookError;
 
 /// Normalizes one webhook body (the raw POST bytes) into domain events.
 ///

@@ -1,0 +1,16 @@
+//! The first layer: what the engine talks about, with no I/O. Events that platforms are
+//! translated into, the read models the store answers with, the rules that depend only
+//! on data (the reply window, templates), and the error types.
+
+pub mod account;
+pub mod error;
+pub mod events;
+pub mod reply_window;
+pub mod template;
+pub mod views;
+
+pub use error::{Error, Result};
+pub use events::*;
+
+/// The bundle identifier: names the per-user data directory the window and the CLI share.
+pub const APP_IDENTIFIER: &str = "app.cahts.desktop";
