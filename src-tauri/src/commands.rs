@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use cahts_engine::Engine;
-use cahts_engine::ipc::*;
+use cahts_engine::facade::engine::Engine;
+use cahts_engine::facade::ipc::*;
 use tauri::State;
 
 type Engine_<'a> = State<'a, Arc<Engine>>;
@@ -86,14 +86,14 @@ pub async fn pair_relay(engine: Engine_<'_>, request: PairRelayRequest) -> Reply
 
 #[tauri::command]
 #[tracing::instrument(skip(engine), err)]
-pub async fn list_accounts(engine: Engine_<'_>) -> Reply<Vec<cahts_engine::accounts::AccountView>> {
+pub async fn list_accounts(engine: Engine_<'_>) -> Reply<Vec<AccountView>> {
     Ok(engine.list_accounts().await?)
 }
 
 // The request holds a token: not logged.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub async fn connect_whatsapp(engine: Engine_<'_>, request: ConnectWhatsappRequest) -> Reply<cahts_engine::accounts::AccountView> {
+pub async fn connect_whatsapp(engine: Engine_<'_>, request: ConnectWhatsappRequest) -> Reply<AccountView> {
     Ok(engine.connect_whatsapp(request).await?)
 }
 
@@ -111,7 +111,7 @@ pub async fn facebook_login_status(engine: Engine_<'_>, request: FacebookLoginRe
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub async fn connect_pages(engine: Engine_<'_>, request: ConnectPagesRequest) -> Reply<Vec<cahts_engine::accounts::AccountView>> {
+pub async fn connect_pages(engine: Engine_<'_>, request: ConnectPagesRequest) -> Reply<Vec<AccountView>> {
     Ok(engine.connect_pages(request).await?)
 }
 

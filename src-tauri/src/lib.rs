@@ -8,8 +8,8 @@ mod commands;
 
 use std::sync::Arc;
 
-use cahts_engine::ipc::{RELAY_STATUS_EVENT, STORE_CHANGED_EVENT};
-use cahts_engine::{Engine, EngineConfig};
+use cahts_engine::facade::ipc::{RELAY_STATUS_EVENT, STORE_CHANGED_EVENT, StoreChanged};
+use cahts_engine::facade::engine::{Engine, EngineConfig};
 use tauri::{Emitter, Manager};
 
 /// Registers exactly the commands listed in `cahts_engine::with_commands!`, the same list
@@ -95,7 +95,7 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
                 }
                 // Fell behind a burst: one "everything changed" is the honest summary.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let everything = cahts_engine::ipc::StoreChanged { conversation_ids: Vec::new(), everything: true };
+                    let everything = StoreChanged { conversation_ids: Vec::new(), everything: true };
                     if let Err(e) = app.emit(STORE_CHANGED_EVENT, everything) {
                         tracing::warn!(error = %e, "could not notify the window of a change");
                     }

@@ -53,6 +53,11 @@ const QUERIES: &[&str] = &[
     "open sunday", "birthday gift", "linen dress",
 ];
 
+/// [`run`] on a new store at `path`.
+pub fn run_in(path: &std::path::Path, config: &BenchConfig, progress: impl Fn(usize)) -> Result<BenchReport> {
+    run(&Store::open(path)?, config, progress)
+}
+
 pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Result<BenchReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::services::accounts::AccountView;
+pub use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
 pub use crate::domain::template::Template;
 use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
 
@@ -64,7 +64,7 @@ pub struct ConnectWhatsappRequest {
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum InstagramLoginStatus {
     Waiting,
-    Connected { account: Box<crate::services::accounts::AccountView> },
+    Connected { account: Box<AccountView> },
     Failed { message: String },
 }
 
@@ -126,7 +126,7 @@ pub struct FacebookLoginRef {
 pub enum FacebookLoginStatus {
     Waiting,
     /// Logged in: the Pages (and linked Instagram accounts) the owner can connect.
-    Ready { pages: Vec<crate::services::accounts::PageChoice> },
+    Ready { pages: Vec<PageChoice> },
     Failed { message: String },
 }
 
@@ -261,12 +261,18 @@ impl From<crate::services::relay_link::LinkError> for UiError {
     fn from(e: crate::services::relay_link::LinkError) -> Self {
         use crate::services::relay_link::LinkError as L;
         use crate::secrets::SecretError as S;
+        // A store failure maps as any other store failure does.
+        let e = match e {
+            L::Store(inner) => return inner.into(),
+            other => other,
+        };
         let (code, action) = match &e {
             L::BadUrl(_) => (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://.")),
             L::PairingRefused(_) => (ErrorCode::RelayRefused, Some("Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes.")),
             L::Unauthorized(_) => (ErrorCode::RelayRefused, Some("Pair this computer again with a new code.")),
             L::Replaced => (ErrorCode::RelayRefused, Some("Close the other CAHTS window or cahts-cli sync, then restart.")),
             L::LoginRefused(_) => (ErrorCode::RelayRefused, Some("Ask the relay's operator to set up the Meta app on the relay.")),
+            L::LoginFailed(_) | L::LoginTimedOut(_) => (ErrorCode::MetaRefused, Some("Log in again, and finish the login in the browser.")),
             L::Version(_) => (ErrorCode::RelayUnavailable, Some("Update CAHTS and the relay to the same release.")),
             L::Network(_) | L::Protocol(_) => (ErrorCode::RelayUnavailable, Some("Check the address and that the relay is running, then try again.")),
             L::NotPaired => (ErrorCode::Validation, Some("Pair with your relay first.")),
@@ -275,15 +281,7 @@ impl From<crate::services::relay_link::LinkError> for UiError {
                 Some("Unlock or install your system keyring, or start CAHTS with CAHTS_VAULT=<file> to keep secrets in a passphrase-protected file."),
             ),
             L::Secrets(_) => (ErrorCode::KeyringUnavailable, Some("Check the secret store named in the message.")),
-            L::Store(inner) => {
-                // Same mapping as any other store failure.
-                let ui: UiError = match inner {
-                    crate::domain::Error::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
-                    _ => UiError { code: ErrorCode::StoreUnavailable, message: "CAHTS cannot open its message store.".into(), action: None },
-                };
-                tracing::error!(error = %e, "relay command failed");
-                return ui;
-            }
+            L::Store(_) => unreachable!("mapped above"),
         };
         let text = e.to_string();
         // Rust error text starts in lower case; a sentence on screen does not.
@@ -387,7 +385,7 @@ pub fn typescript_bindings() -> String {
         SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
         SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
         crate::services::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
-        crate::services::accounts::AccountView, crate::services::accounts::HistoryProgress, crate::services::accounts::PageChoice, ConnectWhatsappRequest, FacebookLogin,
+        AccountView, HistoryProgress, PageChoice, ConnectWhatsappRequest, FacebookLogin,
         FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
         SendTextRequest, OutboxRef, InstagramLoginStatus, SendMediaRequest, OutboxRefs, SendTemplateRequest, ReactRequest,
         crate::domain::template::Template,

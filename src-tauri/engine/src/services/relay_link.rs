@@ -44,6 +44,10 @@ pub enum LinkError {
     Replaced,
     #[error("the relay cannot run this login: {0}")]
     LoginRefused(String),
+    #[error("the login did not complete: {0}")]
+    LoginFailed(String),
+    #[error("no login within {0} s")]
+    LoginTimedOut(u64),
     #[error("the relay speaks another protocol version: {0}")]
     Version(String),
     #[error("cannot reach the relay: {0}")]
@@ -693,6 +697,7 @@ pub struct RelayControl {
 struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     commands: tokio::sync::mpsc::Sender<LinkCommand>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Default for RelayControl {
@@ -723,6 +728,17 @@ impl RelayControl {
         if let Some(running) = self.running.lock().unwrap_or_else(|e| e.into_inner()).take() {
             // The task may have ended on its own already.
             let _unused = running.stop.send(());
+        }
+    }
+
+    /// Stops the running link and waits until it has (a process about to exit).
+    pub async fn stop_and_wait(&self) {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(running) = running {
+            let _unused = running.stop.send(());
+            if let Err(e) = running.task.await {
+                tracing::warn!(error = %e, "relay link task failed");
+            }
         }
     }
 
@@ -764,9 +780,8 @@ impl RelayControl {
         let secrets = self.secrets().await?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (commands, receiver) = tokio::sync::mpsc::channel(8);
-        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running { stop: stop_tx, commands });
         let status = self.status.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let stopped = async move {
                 // Either an explicit stop or the control being dropped.
                 let _unused = stop_rx.await;
@@ -776,6 +791,7 @@ impl RelayControl {
                 Err(e) => tracing::warn!(error = %e, "relay link stopped"),
             }
         });
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running { stop: stop_tx, commands, task });
         Ok(())
     }
 }

@@ -104,3 +104,9 @@ pub fn reconcile(tx: &Transaction<'_>) -> crate::domain::Result<usize> {
     }
     Ok(matches.len())
 }
+
+/// Whether anything waits to be sent (the worker's cheap check before a pass).
+pub fn has_due(conn: &rusqlite::Connection) -> crate::domain::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'retry_after_grace'))", [], |r| r.get(0))
+        .ctx("checking the outbox")
+}

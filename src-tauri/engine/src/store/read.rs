@@ -410,3 +410,10 @@ pub fn changes_since(conn: &Connection, seq: i64) -> Result<(i64, Vec<i64>, bool
 pub fn latest_change(conn: &Connection) -> Result<i64> {
     conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| r.get(0)).ctx("reading the change log head")
 }
+
+/// The account a conversation belongs to, if the conversation exists.
+pub fn conversation_account(conn: &Connection, id: i64) -> Result<Option<i64>> {
+    conn.query_row("SELECT account_id FROM conversations WHERE id = ?1", [id], |r| r.get(0))
+        .optional()
+        .ctx("reading a conversation")
+}
