@@ -270,7 +270,7 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Arc<Engine>> {
         Some(path) => path.parent().map(PathBuf::from).unwrap_or_default(),
         None => EngineConfig::default_data_dir()?,
     };
-    let config = EngineConfig { data_dir, store_path: db };
+    let config = EngineConfig { store_path: db, ..EngineConfig::in_dir(data_dir) };
     Ok(Engine::open(config)?)
 }
 

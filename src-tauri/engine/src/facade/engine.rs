@@ -15,6 +15,7 @@ use tokio::sync::{Notify, broadcast};
 use std::collections::HashMap;
 
 use crate::domain::account::HistoryProgress;
+use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::error::{Error, Result};
 use crate::domain::events::DomainEvent;
 use crate::facade::ipc::*;
@@ -24,7 +25,7 @@ use crate::services::{demo, outbox};
 use crate::services::relay_link::RelayControl;
 use crate::store::apply::{self, ApplyReport};
 use crate::store::export::{self, ExportDocument, ImportReport};
-use crate::store::{Store, now_ms, read};
+use crate::store::{Store, read};
 
 pub const STORE_FILE: &str = "cahts.sqlite";
 pub const DEMO_FILE: &str = "demo.sqlite";
@@ -40,6 +41,10 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// The store file; `data_dir/cahts.sqlite` when absent.
     pub store_path: Option<PathBuf>,
+    /// What the store stamps and schedules by (sends, retries, the reply window).
+    pub clock: Arc<dyn Clock>,
+    /// Where Meta's APIs are.
+    pub graph: GraphConfig,
 }
 
 impl EngineConfig {
@@ -56,7 +61,7 @@ impl EngineConfig {
     }
 
     pub fn in_dir(data_dir: impl Into<PathBuf>) -> EngineConfig {
-        EngineConfig { data_dir: data_dir.into(), store_path: None }
+        EngineConfig { data_dir: data_dir.into(), store_path: None, clock: Arc::new(SystemClock), graph: GraphConfig::from_env() }
     }
 }
 
@@ -106,7 +111,8 @@ impl Engine {
     /// Opens the business's store (creating and migrating it if needed).
     pub fn open(config: EngineConfig) -> Result<Arc<Engine>> {
         let path = config.store_path.clone().unwrap_or_else(|| config.data_dir.join(STORE_FILE));
-        let store = Store::open(&path)?;
+        let store = Store::open_with_clock(&path, config.clock.clone())?;
+        let graph = GraphClient::new(config.graph.clone());
         let (changes, _) = broadcast::channel(256);
         Ok(Arc::new(Engine {
             config,
@@ -115,7 +121,7 @@ impl Engine {
             changes,
             wake_feed: Notify::new(),
             relay: Default::default(),
-            graph: GraphClient::new(GraphConfig::from_env()),
+            graph,
             wake_outbox: Notify::new(),
             history: Default::default(),
         }))
@@ -224,9 +230,10 @@ impl Engine {
     pub async fn mark_read(&self, req: ConversationRef) -> Result<()> {
         let id = read::parse_id("conversation", &req.conversation_id)?;
         let real = self.mode() == StoreMode::Real;
+        let now = self.store().now_ms();
         let queued = self
             .write(move |tx| {
-                let queued = real && outbox::enqueue_seen(tx, id)?;
+                let queued = real && outbox::enqueue_seen(tx, id, now)?;
                 apply::mark_read(tx, id)?;
                 Ok(queued)
             })
@@ -266,9 +273,10 @@ impl Engine {
     pub async fn enter_demo(&self) -> Result<AppStatus> {
         if self.mode() != StoreMode::Demo {
             let path = self.config.data_dir.join(DEMO_FILE);
-            let store = tokio::task::spawn_blocking(move || Store::open(&path)).await.map_err(|_| Error::StoreClosed)??;
+            let clock = self.config.clock.clone();
+            let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&path, clock)).await.map_err(|_| Error::StoreClosed)??;
             if store.read(read::is_empty).await? {
-                let events = demo::demo_events(now_ms());
+                let events = demo::demo_events(store.now_ms());
                 store
                     .write(move |tx| {
                         apply::apply_events(tx, &events)?;

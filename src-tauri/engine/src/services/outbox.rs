@@ -34,7 +34,7 @@ pub use crate::domain::template::Template;
 use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
 pub use crate::store::outbox::reconcile;
 pub use crate::store::publications::{mark_published, pending_publications};
-use crate::store::{Store, apply, now_ms};
+use crate::store::{Store, apply};
 
 /// How long a possibly-delivered send waits for its echo before it is sent again.
 pub const ECHO_GRACE: Duration = Duration::from_secs(30);
@@ -74,7 +74,7 @@ struct Target {
     login: Option<String>,
 }
 
-fn target(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain::Result<Option<Target>> {
+fn target(tx: &Transaction<'_>, conversation_id: i64, now: i64) -> crate::domain::Result<Option<Target>> {
     let row = tx
         .query_row(
             "SELECT c.platform, a.asset_id, ct.platform_user_id, c.last_inbound_at, a.login
@@ -90,7 +90,7 @@ fn target(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain::Result<O
         Target {
             platform,
             key: ConversationKey { platform, account_id: account, contact_id: contact },
-            window: reply_window(platform, last_inbound, now_ms()),
+            window: reply_window(platform, last_inbound, now),
             login,
         }
     }))
@@ -133,8 +133,7 @@ struct LocalCopy {
     payload: Value,
 }
 
-fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy) -> crate::domain::Result<()> {
-    let now = now_ms();
+fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy, now: i64) -> crate::domain::Result<()> {
     let mid = local_mid(client_id);
     apply::apply_events(
         tx,
@@ -170,9 +169,10 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
     }
     let client_id = hex_id();
     let id = client_id.clone();
+    let now = store.now_ms();
     store
         .write(move |tx| {
-            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let Some(target) = target(tx, conversation_id, now)? else { return Ok(Err(OutboxError::NotFound)) };
             let (messaging_type, tag_name) = match free_form(&target) {
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
@@ -182,7 +182,7 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
             }
             let payload = json!({ "replyTo": reply_to, "messagingType": messaging_type, "tag": tag_name });
             let copy = LocalCopy { kind: MessageKind::Text, text: Some(text), attachments: Vec::new(), reply_to, outbox_kind: "text", payload };
-            insert_local(tx, conversation_id, target.key, &id, copy)?;
+            insert_local(tx, conversation_id, target.key, &id, copy, now)?;
             Ok(Ok(()))
         })
         .await??;
@@ -197,9 +197,10 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
     let client_id = hex_id();
     let id = client_id.clone();
     let thumbnail = if file.kind == "image" { crate::services::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
+    let now = store.now_ms();
     let caption_id = store
         .write(move |tx| {
-            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let Some(target) = target(tx, conversation_id, now)? else { return Ok(Err(OutboxError::NotFound)) };
             let (messaging_type, tag_name) = match free_form(&target) {
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
@@ -255,12 +256,12 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
                 "file": { "path": file.path, "mime": file.mime_type, "kind": file.kind, "filename": file.filename },
             });
             let copy = LocalCopy { kind, text: own_caption, attachments: vec![attachment], reply_to: reply_to.clone(), outbox_kind: "media", payload };
-            insert_local(tx, conversation_id, target.key.clone(), &id, copy)?;
+            insert_local(tx, conversation_id, target.key.clone(), &id, copy, now)?;
             let Some(text) = separate_caption else { return Ok(Ok(None)) };
             let caption_id = hex_id();
             let payload = json!({ "replyTo": null, "messagingType": messaging_type, "tag": tag_name });
             let copy = LocalCopy { kind: MessageKind::Text, text: Some(text), attachments: Vec::new(), reply_to: None, outbox_kind: "text", payload };
-            insert_local(tx, conversation_id, target.key, &caption_id, copy)?;
+            insert_local(tx, conversation_id, target.key, &caption_id, copy, now)?;
             // The caption follows its picture: sent in creation order, a moment later.
             tx.execute("UPDATE outbox SET created_at = created_at + 1 WHERE client_id = ?1", [&caption_id]).ctx("ordering a caption")?;
             Ok(Ok(Some(caption_id)))
@@ -287,15 +288,16 @@ pub async fn enqueue_template(store: &Store, conversation_id: i64, template: &Te
     let client_id = hex_id();
     let id = client_id.clone();
     let (name, language) = (template.name.clone(), template.language.clone());
+    let now = store.now_ms();
     store
         .write(move |tx| {
-            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let Some(target) = target(tx, conversation_id, now)? else { return Ok(Err(OutboxError::NotFound)) };
             if target.platform != Platform::Whatsapp {
                 return Ok(Err(OutboxError::Refused("Templates are a WhatsApp feature.".into())));
             }
             let payload = json!({ "template": { "name": name, "language": language, "parameters": parameters } });
             let copy = LocalCopy { kind: MessageKind::Template, text: Some(rendered), attachments: Vec::new(), reply_to: None, outbox_kind: "template", payload };
-            insert_local(tx, conversation_id, target.key, &id, copy)?;
+            insert_local(tx, conversation_id, target.key, &id, copy, now)?;
             Ok(Ok(()))
         })
         .await??;
@@ -308,9 +310,10 @@ pub async fn enqueue_reaction(store: &Store, conversation_id: i64, message_id: S
     let emoji = emoji.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     let client_id = hex_id();
     let id = client_id.clone();
+    let now = store.now_ms();
     store
         .write(move |tx| {
-            let Some(target) = target(tx, conversation_id)? else { return Ok(Err(OutboxError::NotFound)) };
+            let Some(target) = target(tx, conversation_id, now)? else { return Ok(Err(OutboxError::NotFound)) };
             if let Err(e) = free_form(&target) {
                 return Ok(Err(e));
             }
@@ -325,7 +328,6 @@ pub async fn enqueue_reaction(store: &Store, conversation_id: i64, message_id: S
             if known.is_none() || message_id.starts_with("local:") {
                 return Ok(Err(OutboxError::Refused("Only a message that reached Meta can get a reaction.".into())));
             }
-            let now = now_ms();
             let previous: Option<String> = tx
                 .query_row(
                     "SELECT emoji FROM reactions WHERE platform = ?1 AND platform_message_id = ?2 AND actor = 'business'",
@@ -378,7 +380,7 @@ fn platform_label(p: Platform) -> &'static str {
 /// Tells the customer their messages were seen (Messenger/Instagram `mark_seen`, WhatsApp
 /// `status: read` of the newest inbound message), when there is something unseen and the
 /// account is connected. Queued like a message, so it survives a restart; never shown.
-pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain::Result<bool> {
+pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64, now: i64) -> crate::domain::Result<bool> {
     let row: Option<(Option<String>, String)> = tx
         .query_row(
             "SELECT (SELECT m.platform_message_id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND m.stub = 0
@@ -393,7 +395,6 @@ pub fn enqueue_seen(tx: &Transaction<'_>, conversation_id: i64) -> crate::domain
     if status != "connected" {
         return Ok(false);
     }
-    let now = now_ms();
     tx.execute(
         "INSERT INTO outbox (client_id, conversation_id, kind, payload, state, next_attempt_at, created_at, updated_at, published)
          VALUES (?1, ?2, 'seen', ?3, 'queued', ?4, ?4, ?4, 1)",
@@ -424,7 +425,7 @@ struct Pending {
 
 /// Sends every queued row that is due, one at a time. Returns what happened to each.
 pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphClient) -> Result<Vec<Outcome>> {
-    let now = now_ms();
+    let now = store.now_ms();
     // Unconfirmed rows whose grace ended without an echo go back to the queue once.
     store
         .write(move |tx| {
@@ -458,10 +459,11 @@ pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphCli
 /// Claims and sends one queued row. `None` when another sender claimed it first.
 async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, client_id: &str) -> Result<Option<Outcome>> {
     let id = client_id.to_string();
+    let now = store.now_ms();
     let claimed = store
         .write(move |tx| {
             let changed = tx
-                .execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE client_id = ?1 AND state = 'queued'", params![id, now_ms()])
+                .execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE client_id = ?1 AND state = 'queued'", params![id, now])
                 .ctx("claiming a send")?;
             if changed == 0 {
                 return Ok(None);
@@ -650,11 +652,12 @@ async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &Pendin
         return Err(GraphError { kind: ErrorKind::Unreachable, http_status: 200, code: None, subcode: None, message: "Meta accepted the upload without an id".into(), usage: Default::default() });
     };
     let (client_id, uploaded) = (pending.client_id.clone(), id.clone());
+    let now = store.now_ms();
     let recorded = store
         .write(move |tx| {
             tx.execute(
                 "UPDATE outbox SET payload = json_set(payload, '$.uploadedId', ?2), updated_at = ?3 WHERE client_id = ?1",
-                params![client_id, uploaded, now_ms()],
+                params![client_id, uploaded, now],
             )
             .ctx("recording an upload")?;
             // The other computers fetch the same file by this id (WhatsApp keeps uploads 30 days).
@@ -700,17 +703,18 @@ async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient,
             (if retry { "queued" } else { "failed" }, Some(e.to_string()))
         }
     };
-    let (id, next) = (pending.client_id.clone(), now_ms() + 5_000 * pending.attempts.max(1));
+    let (id, next) = (pending.client_id.clone(), store.now_ms() + 5_000 * pending.attempts.max(1));
     let (state_db, error_db) = (state, error.clone());
     let undo = (pending.kind == "reaction" && state == "failed").then(|| {
         let previous = pending.payload.get("previous").and_then(Value::as_str).map(String::from);
         (pending.conversation_id, message_id.to_string(), emoji.map(String::from), previous)
     });
+    let now = store.now_ms();
     store
         .write(move |tx| {
             tx.execute(
                 "UPDATE outbox SET state = ?2, error_message = ?3, next_attempt_at = ?4, updated_at = ?5 WHERE client_id = ?1",
-                params![id, state_db, error_db, next, now_ms()],
+                params![id, state_db, error_db, next, now],
             )
             .ctx("recording a sender action")?;
             if let Some((conversation_id, mid, sent, previous)) = undo {
@@ -720,7 +724,7 @@ async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient,
                     params![mid, previous, sent],
                 )
                 .ctx("taking a reaction back")?;
-                apply::log_changes(tx, &[conversation_id], "outbox", now_ms())?;
+                apply::log_changes(tx, &[conversation_id], "outbox", now)?;
             }
             Ok(())
         })
@@ -738,10 +742,11 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e
                 ErrorKind::RateLimited { retry_after } => retry_after.unwrap_or(Duration::from_secs(60)),
                 _ => Duration::from_secs(2u64.pow(pending.attempts.clamp(1, 8) as u32)),
             };
-            let (id, at) = (pending.client_id.clone(), now_ms() + wait.as_millis() as i64);
+            let (id, at) = (pending.client_id.clone(), store.now_ms() + wait.as_millis() as i64);
+            let now = store.now_ms();
             store
                 .write(move |tx| {
-                    tx.execute("UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1", params![id, at, now_ms()])
+                    tx.execute("UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1", params![id, at, now])
                         .ctx("re-queueing a send")?;
                     Ok(())
                 })
@@ -765,12 +770,13 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e
 /// Maybe delivered: wait for the echo, then (only for an error answer, not a crash)
 /// send once more.
 async fn unconfirmed(store: &Store, pending: &Pending, why: &str) -> Result<Outcome> {
-    let (id, at) = (pending.client_id.clone(), now_ms() + ECHO_GRACE.as_millis() as i64);
+    let (id, at) = (pending.client_id.clone(), store.now_ms() + ECHO_GRACE.as_millis() as i64);
+    let now = store.now_ms();
     store
         .write(move |tx| {
             tx.execute(
                 "UPDATE outbox SET state = 'retry_after_grace', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1 AND state = 'sending'",
-                params![id, at, now_ms()],
+                params![id, at, now],
             )
             .ctx("waiting for an echo")?;
             Ok(())
@@ -782,23 +788,24 @@ async fn unconfirmed(store: &Store, pending: &Pending, why: &str) -> Result<Outc
 
 async fn fail(store: &Store, pending: &Pending, code: Option<i64>, reason: &str) -> Result<Outcome> {
     let (id, conversation_id, reason_text) = (pending.client_id.clone(), pending.conversation_id, reason.to_string());
-    store.write(move |tx| mark_failed(tx, &id, conversation_id, code, &reason_text)).await?;
+    let now = store.now_ms();
+    store.write(move |tx| mark_failed(tx, &id, conversation_id, code, &reason_text, now)).await?;
     tracing::warn!(client_id = %pending.client_id, code = ?code, "send failed");
     Ok(Outcome { client_id: pending.client_id.clone(), state: "failed".into(), platform_message_id: None, error: Some(reason.to_string()) })
 }
 
-fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str) -> crate::domain::Result<()> {
+fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str, now: i64) -> crate::domain::Result<()> {
     tx.execute(
         "UPDATE outbox SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 WHERE client_id = ?1",
-        params![client_id, code, reason, now_ms()],
+        params![client_id, code, reason, now],
     )
     .ctx("recording a failed send")?;
     tx.execute(
         "UPDATE messages SET status = ?2, status_at = ?3, failure_code = ?4, failure_reason = ?5 WHERE platform_message_id = ?1",
-        params![local_mid(client_id), DeliveryStatus::Failed.rank(), now_ms(), code, reason],
+        params![local_mid(client_id), DeliveryStatus::Failed.rank(), now, code, reason],
     )
     .ctx("marking a message failed")?;
-    apply::log_changes(tx, &[conversation_id], "outbox", now_ms())
+    apply::log_changes(tx, &[conversation_id], "outbox", now)
 }
 
 /// Meta accepted `client_id` as `mid`: the local row takes the real id (or gives way to
@@ -807,8 +814,9 @@ fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code
 /// from echoes already stored; the rest become `unconfirmed` and are never re-sent
 /// without the owner.
 pub async fn recover_after_crash(store: &Store) -> Result<usize> {
+    let now = store.now_ms();
     Ok(store
-        .write(|tx| {
+        .write(move |tx| {
             reconcile(tx)?;
             let stuck: Vec<(String, i64)> = {
                 let mut stmt = tx.prepare("SELECT client_id, conversation_id FROM outbox WHERE state = 'sending'").ctx("finding interrupted sends")?;
@@ -816,7 +824,7 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
                 rows.collect::<rusqlite::Result<_>>().ctx("finding interrupted sends")?
             };
             for (client_id, conversation_id) in &stuck {
-                tx.execute("UPDATE outbox SET state = 'unconfirmed', updated_at = ?2 WHERE client_id = ?1", params![client_id, now_ms()])
+                tx.execute("UPDATE outbox SET state = 'unconfirmed', updated_at = ?2 WHERE client_id = ?1", params![client_id, now])
                     .ctx("marking a send unconfirmed")?;
                 tx.execute(
                     "UPDATE messages SET failure_reason = ?2 WHERE platform_message_id = ?1",
@@ -826,7 +834,7 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
                     ],
                 )
                 .ctx("explaining an unconfirmed send")?;
-                apply::log_changes(tx, &[*conversation_id], "outbox", now_ms())?;
+                apply::log_changes(tx, &[*conversation_id], "outbox", now)?;
             }
             Ok(stuck.len())
         })
@@ -836,13 +844,14 @@ pub async fn recover_after_crash(store: &Store) -> Result<usize> {
 /// The owner chose to send a failed or unconfirmed message again.
 pub async fn retry(store: &Store, client_id: &str) -> Result<()> {
     let id = client_id.to_string();
+    let now = store.now_ms();
     let changed = store
         .write(move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, attempts = 0, updated_at = ?2
                      WHERE client_id = ?1 AND state IN ('failed', 'unconfirmed')",
-                    params![id, now_ms()],
+                    params![id, now],
                 )
                 .ctx("retrying a send")?;
             tx.execute(
@@ -862,6 +871,7 @@ pub async fn retry(store: &Store, client_id: &str) -> Result<()> {
 /// The owner gave up on a failed or unconfirmed message: it disappears.
 pub async fn discard(store: &Store, client_id: &str) -> Result<()> {
     let id = client_id.to_string();
+    let now = store.now_ms();
     let changed = store
         .write(move |tx| {
             let conversation: Option<i64> = tx
@@ -872,7 +882,7 @@ pub async fn discard(store: &Store, client_id: &str) -> Result<()> {
             tx.execute("DELETE FROM outbox WHERE client_id = ?1", [&id]).ctx("discarding a send")?;
             tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [local_mid(&id)]).ctx("discarding a send")?;
             apply::refresh_summary(tx, conversation_id)?;
-            apply::log_changes(tx, &[conversation_id], "outbox", now_ms())?;
+            apply::log_changes(tx, &[conversation_id], "outbox", now)?;
             Ok(1)
         })
         .await?;

@@ -26,6 +26,7 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::error::{Error, Result, SqlContext};
 
 /// How many read-only connections serve queries. The window issues a few reads at a
@@ -47,6 +48,7 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
+    clock: Arc<dyn Clock>,
     writer: mpsc::Sender<WriteJob>,
     readers: crossbeam_channel::Receiver<Connection>,
     reader_return: crossbeam_channel::Sender<Connection>,
@@ -86,8 +88,13 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the store at `path`.
+    /// Opens (creating if needed) and migrates the store at `path`, on the wall clock.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// [`Store::open`] with the clock the store's users stamp and schedule by.
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {
                 context: format!("creating the data directory {}", dir.display()),
@@ -122,8 +129,17 @@ impl Store {
             .map_err(|source| Error::Io { context: "starting the store writer thread".into(), source })?;
 
         Ok(Store {
-            inner: Arc::new(Inner { path: path.to_owned(), writer: tx, readers, reader_return }),
+            inner: Arc::new(Inner { path: path.to_owned(), clock, writer: tx, readers, reader_return }),
         })
+    }
+
+    /// Now, by the store's clock (milliseconds since the Unix epoch).
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
     }
 
     pub fn path(&self) -> &Path {
