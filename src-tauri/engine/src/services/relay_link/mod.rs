@@ -30,6 +30,10 @@ use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::Store;
 use crate::store::identity::{state_get, state_set, store_id};
 
+mod connection;
+
+use connection::{LinkContext, connect_once};
+
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("this computer is not paired with a relay; pair it first ('Pair with your relay' in the window, or `cahts-cli pair`)")]
@@ -261,8 +265,17 @@ pub async fn run_with_commands(
     tokio::pin!(shutdown);
     loop {
         status.send_replace(LinkStatus::Connecting { relay: relay.clone() });
-        let session =
-            connect_once(&store, &secrets, &id, &pairing, &token, device.clone(), &options, &status, &mut report, &mut commands);
+        let link = LinkContext {
+            store: &store,
+            secrets: &secrets,
+            store_id: &id,
+            pairing: &pairing,
+            token: &token,
+            device: device.clone(),
+            options: &options,
+            status: &status,
+        };
+        let session = connect_once(&link, &mut report, &mut commands);
         let ended = tokio::select! {
             _ = &mut shutdown => return Ok(report),
             ended = session => ended,
@@ -293,276 +306,6 @@ pub async fn run_with_commands(
         if report.connections > 0 && matches!(*status.borrow(), LinkStatus::Live { .. }) {
             failures = 0;
         }
-    }
-}
-
-fn ws_url(relay: &str) -> String {
-    if let Some(rest) = relay.strip_prefix("https://") {
-        format!("wss://{rest}/ws")
-    } else {
-        format!("ws://{}/ws", relay.trim_start_matches("http://"))
-    }
-}
-
-/// Silence longer than this means the connection is dead (the relay pings every 30 s).
-const READ_TIMEOUT: Duration = Duration::from_secs(75);
-
-#[allow(clippy::too_many_arguments)]
-async fn connect_once(
-    store: &Store,
-    secrets: &Arc<SecretStore>,
-    store_id: &str,
-    pairing: &Pairing,
-    token: &Secret<String>,
-    device: Arc<DeviceSecret>,
-    options: &SyncOptions,
-    status: &watch::Sender<LinkStatus>,
-    report: &mut SyncReport,
-    commands: &mut Option<tokio::sync::mpsc::Receiver<LinkCommand>>,
-) -> Ended {
-    let relay = pairing.relay_url.clone();
-    let mut request = match ws_url(&relay).into_client_request() {
-        Ok(request) => request,
-        Err(e) => return Ended::Stop(LinkError::BadUrl(format!("{relay}: {e}"))),
-    };
-    let bearer = match format!("Bearer {}", token.expose()).parse() {
-        Ok(value) => value,
-        Err(_) => return Ended::Stop(LinkError::Protocol("the stored device token is damaged; pair again".into())),
-    };
-    request.headers_mut().insert("authorization", bearer);
-    let socket = match tokio::time::timeout(Duration::from_secs(20), tokio_tungstenite::connect_async(request)).await {
-        Err(_) => return Ended::Retry("connection timed out".into()),
-        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) if response.status() == 401 => {
-            let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default().to_string();
-            let message = serde_json::from_str::<cahts_protocol::wire::HttpError>(&body)
-                .map(|e| e.error.message)
-                .unwrap_or_else(|_| "unknown or revoked device".into());
-            return Ended::Stop(LinkError::Unauthorized(message));
-        }
-        Ok(Err(e)) => return Ended::Retry(e.to_string()),
-        Ok(Ok((socket, _))) => socket,
-    };
-    report.connections += 1;
-    let (mut tx, mut rx) = socket.split();
-    let applied = match store.read(|c| state_get(c, "relay.applied_seq")).await {
-        Ok(v) => v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0),
-        Err(e) => return Ended::Stop(e.into()),
-    };
-    let hello = serde_json::to_string(&ClientMessage::Hello { version: PROTOCOL_VERSION, resume_after: applied }).expect("hello serializes");
-    if let Err(e) = tx.send(Message::text(hello)).await {
-        return Ended::Retry(e.to_string());
-    }
-    let mut applied_seq = applied;
-    let mut logins: std::collections::HashMap<String, tokio::sync::oneshot::Sender<Result<(String, String)>>> = Default::default();
-    // Publications sent and not yet confirmed by the relay.
-    let mut publishing: std::collections::HashSet<String> = Default::default();
-    let mut caught_up: Option<u64> = None;
-    loop {
-        let next = tokio::select! {
-            next = tokio::time::timeout(READ_TIMEOUT, rx.next()) => next,
-            command = next_command(commands) => {
-                match command {
-                    LinkCommand::BeginOAuth { provider, reply } => {
-                        let state = b64::encode(rand::rng().random::<[u8; 18]>());
-                        let begin = serde_json::to_string(&ClientMessage::OAuthBegin { state: state.clone(), provider }).expect("serializes");
-                        if let Err(e) = tx.send(Message::text(begin)).await {
-                            let _unused = reply.send(Err(LinkError::Network(e.to_string())));
-                            return Ended::Retry(e.to_string());
-                        }
-                        logins.insert(state, reply);
-                    }
-                    LinkCommand::PublishPending => {
-                        if let Err(e) = publish_pending(store, &mut tx, &mut publishing).await {
-                            return e;
-                        }
-                    }
-                }
-                continue;
-            }
-        };
-        let frame = match next {
-            Err(_) => return Ended::Retry("the relay went silent".into()),
-            Ok(None) => return Ended::Retry("the relay closed the connection".into()),
-            Ok(Some(Err(e))) => return Ended::Retry(e.to_string()),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let text = match frame {
-            Message::Text(text) => text,
-            Message::Close(_) => return Ended::Retry("the relay closed the connection".into()),
-            _ => continue,
-        };
-        let message: ServerMessage = match serde_json::from_str(text.as_str()) {
-            Ok(message) => message,
-            Err(e) => return Ended::Retry(format!("unreadable message from the relay: {e}")),
-        };
-        match message {
-            ServerMessage::Welcome { backlog, .. } => {
-                status.send_replace(LinkStatus::Syncing { relay: relay.clone(), pending: backlog });
-                if let Err(e) = publish_pending(store, &mut tx, &mut publishing).await {
-                    return e;
-                }
-            }
-            ServerMessage::Published { id } => {
-                publishing.remove(&id);
-                if let Err(e) = crate::store::publications::mark_published(store, &id).await {
-                    return Ended::Stop(LinkError::Protocol(format!("recording a publication: {e}")));
-                }
-                if options.until_idle && publishing.is_empty() && caught_up.is_some_and(|seq| applied_seq >= seq) {
-                    close_gracefully(&mut tx, &mut rx).await;
-                    return Ended::Idle;
-                }
-            }
-            ServerMessage::Events { events } => {
-                let Some(last) = events.last().map(|e| e.seq) else { continue };
-                if last <= applied_seq {
-                    // Already applied (a resend after a lost ack): just ack again.
-                } else {
-                    let device = device.clone();
-                    let opened = tokio::task::spawn_blocking(move || open_frame(&device, events, applied_seq)).await;
-                    let frame = match opened {
-                        Ok(frame) => frame,
-                        Err(e) => return Ended::Stop(LinkError::Protocol(format!("opening events failed: {e}"))),
-                    };
-                    let FrameContent { events: domain_events, count, unreadable, mut oauth } = frame;
-                    let oauth_count = oauth.len() as u64;
-                    // Tokens reach the secret store before the frame is acked.
-                    let tokens: Vec<(String, Secret<String>)> = oauth
-                        .iter_mut()
-                        .filter_map(|o| o.token.take().map(|t| (oauth_token_name(store_id, &o.state), t)))
-                        .collect();
-                    if !tokens.is_empty() {
-                        let secrets = secrets.clone();
-                        let saved = blocking(move || tokens.iter().try_for_each(|(name, token)| secrets.set(name, token))).await;
-                        if let Err(e) = saved {
-                            return Ended::Stop(e);
-                        }
-                    }
-                    let applied_report = store
-                        .write(move |tx| {
-                            let report = crate::store::apply::apply_events(tx, &domain_events)?;
-                            // Echoes of messages this computer sent settle their outbox rows.
-                            crate::store::outbox::reconcile(tx)?;
-                            for received in &oauth {
-                                state_set(tx, &format!("oauth.{}", received.state), &received.outcome)?;
-                            }
-                            state_set(tx, "relay.applied_seq", &last.to_string())?;
-                            Ok(report)
-                        })
-                        .await;
-                    let applied_report = match applied_report {
-                        Ok(r) => r,
-                        Err(e) => return Ended::Stop(e.into()),
-                    };
-                    report.events += count;
-                    report.unreadable += unreadable;
-                    report.oauth_results += oauth_count;
-                    report.messages_added += applied_report.messages_added as u64;
-                    applied_seq = last;
-                    report.applied_seq = last;
-                }
-                let ack = serde_json::to_string(&ClientMessage::Ack { seq: last }).expect("ack serializes");
-                if let Err(e) = tx.send(Message::text(ack)).await {
-                    return Ended::Retry(e.to_string());
-                }
-            }
-            ServerMessage::CaughtUp { seq } => {
-                status.send_replace(LinkStatus::Live { relay: relay.clone() });
-                caught_up = Some(seq);
-                if options.until_idle && applied_seq >= seq && publishing.is_empty() {
-                    close_gracefully(&mut tx, &mut rx).await;
-                    return Ended::Idle;
-                }
-            }
-            ServerMessage::Gap { dropped, reason } => {
-                tracing::warn!(dropped, %reason, "the relay dropped events before this device could receive them");
-                report.dropped += dropped;
-                // Kept for the re-sync that fetches what the platforms still have.
-                let recorded = store
-                    .write(move |tx| {
-                        let before = state_get(tx, "relay.dropped_total")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                        state_set(tx, "relay.dropped_total", &(before + dropped).to_string())
-                    })
-                    .await;
-                if let Err(e) = recorded {
-                    return Ended::Stop(e.into());
-                }
-            }
-            ServerMessage::OAuthReady { state, authorize_url } => {
-                if let Some(reply) = logins.remove(&state) {
-                    // The asker may have given up; nothing to undo.
-                    let _unused = reply.send(Ok((state, authorize_url)));
-                }
-            }
-            ServerMessage::OAuthRefused { state, message } => {
-                if let Some(reply) = logins.remove(&state) {
-                    let _unused = reply.send(Err(LinkError::LoginRefused(message)));
-                }
-            }
-            ServerMessage::Error { code, message } => {
-                return match code {
-                    ErrorCode::Unauthorized => Ended::Stop(LinkError::Unauthorized(message)),
-                    ErrorCode::Replaced => Ended::Stop(LinkError::Replaced),
-                    ErrorCode::UnsupportedVersion => Ended::Stop(LinkError::Version(message)),
-                    ErrorCode::ShuttingDown | ErrorCode::BadMessage => Ended::Retry(message),
-                };
-            }
-        }
-    }
-}
-
-/// Publishes sent messages the relay has not confirmed yet (skipping those in flight).
-async fn publish_pending<S>(store: &Store, tx: &mut S, publishing: &mut std::collections::HashSet<String>) -> std::result::Result<(), Ended>
-where
-    S: futures_util::Sink<Message> + Unpin,
-    S::Error: std::fmt::Display,
-{
-    let pending = crate::store::publications::pending_publications(store)
-        .await
-        .map_err(|e| Ended::Stop(LinkError::Protocol(format!("reading the outbox: {e}"))))?;
-    for (id, events) in pending {
-        if publishing.contains(&id) {
-            continue;
-        }
-        let message = serde_json::to_string(&ClientMessage::Publish { id: id.clone(), events }).expect("serializes");
-        tx.send(Message::text(message)).await.map_err(|e| Ended::Retry(e.to_string()))?;
-        publishing.insert(id);
-    }
-    Ok(())
-}
-
-/// The next command, or never when there is no channel (or it closed).
-async fn next_command(commands: &mut Option<tokio::sync::mpsc::Receiver<LinkCommand>>) -> LinkCommand {
-    if let Some(rx) = commands {
-        if let Some(command) = rx.recv().await {
-            return command;
-        }
-        *commands = None;
-    }
-    std::future::pending().await
-}
-
-/// Ends a connection with the closing handshake: the relay answers a Close only after
-/// handling what came before it (the last acks), so nothing applied here is queued there
-/// again. Bounded: a relay that never answers is left after five seconds.
-async fn close_gracefully<S, R>(tx: &mut S, rx: &mut R)
-where
-    S: futures_util::Sink<Message> + Unpin,
-    R: futures_util::Stream<Item = std::result::Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    use futures_util::{SinkExt as _, StreamExt as _};
-    if tx.send(Message::Close(None)).await.is_err() {
-        return;
-    }
-    let answered = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(frame)) = rx.next().await {
-            if matches!(frame, Message::Close(_)) {
-                break;
-            }
-        }
-    })
-    .await;
-    if answered.is_err() {
-        tracing::debug!("the relay did not answer the close within 5 s");
     }
 }
 
