@@ -283,18 +283,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Bench { messages, conversations, batch, queries, seed, keep } => {
             let config = BenchConfig { messages, conversations, batch, queries, seed };
-            return print(out, &bench(config, keep)?);
+            print(out, &bench(config, keep)?)
         }
         Command::IngestWebhook { files } => {
             let bodies = files.iter().map(|f| read_input(f).map(|b| (f.display().to_string(), b))).collect::<anyhow::Result<Vec<_>>>()?;
             let engine = open(db)?;
-            return print(out, &runtime.block_on(engine.ingest_webhooks(bodies))?);
+            print(out, &runtime.block_on(engine.ingest_webhooks(bodies))?)
         }
         Command::ImportJson { file } => {
             let body = read_input(&file)?;
             let doc: ExportDocument = serde_json::from_slice(&body).with_context(|| format!("{} is not a CAHTS export document", file.display()))?;
             let engine = open(db)?;
-            return print(out, &runtime.block_on(engine.import_json(doc))?);
+            print(out, &runtime.block_on(engine.import_json(doc))?)
         }
         command => {
             let engine = open(db)?;

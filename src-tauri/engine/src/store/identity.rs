@@ -29,12 +29,12 @@ pub async fn store_id(store: &Store) -> Result<String> {
         return Ok(id);
     }
     let fresh = format!("{:016x}", rand::rng().random::<u64>());
-    Ok(store
+    store
         .write(move |tx| {
             // Another writer may have set it meanwhile: keep the first.
                     tx.execute("INSERT OR IGNORE INTO relay_state (key, value) VALUES ('store_id', ?1)", [&fresh])
                 .ctx("saving the store id")?;
             Ok(state_get(tx, "store_id")?.unwrap_or(fresh))
         })
-        .await?)
+        .await
 }

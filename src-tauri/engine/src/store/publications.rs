@@ -14,7 +14,7 @@ use crate::domain::events::{
 /// Only WhatsApp's: Messenger and Instagram echo what a Page sends to every computer
 /// through the relay already, with the attachments' CDN links.
 pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>> {
-    Ok(store
+    store
         .read(|c| {
             let mut stmt = c
                 .prepare(
@@ -69,7 +69,7 @@ pub async fn pending_publications(store: &Store) -> Result<Vec<(String, String)>
                 .ctx("finding messages to publish")?;
             rows.collect::<rusqlite::Result<Vec<_>>>().ctx("finding messages to publish")
         })
-        .await?)
+        .await
 }
 
 /// The relay confirmed it has the message for the other computers.
