@@ -12,19 +12,18 @@
 
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::account::AccountView;
 use crate::services::credentials::{AccountError, Credentials};
-use crate::domain::error::SqlContext as _;
 use crate::domain::events::{
     Attachment, AttachmentKind, ContactProfile, ConversationKey, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage,
     Platform, ReplyTo,
 };
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Usage};
-use crate::store::{Store, now_ms};
+use crate::secrets::Secret;
+use crate::store::{Store, sync_cursors};
 
 /// Conversations per page request.
 const PAGE_SIZE: &str = "25";
@@ -235,129 +234,107 @@ pub async fn backfill(
         return Err(SyncError::NoHistory("WhatsApp".into()));
     }
     let token = accounts.token(account).await?;
-    let account_id = account.id;
-    let platform = account.platform;
-    let asset = account.asset_id.clone();
-    // The Page id: for Instagram via Page, the conversations edge lives on the Page.
-    let page = match platform {
-        Platform::Instagram => {
-            let asset = asset.clone();
-            store
-                .read(move |c| {
-                    c.query_row("SELECT parent_asset_id FROM accounts WHERE id = ?1", [account_id], |r| r.get::<_, Option<String>>(0))
-                        .optional()
-                        .ctx("finding the Page of an Instagram account")
-                        .map(|p| p.flatten().unwrap_or(asset))
-                })
-                .await?
-        }
-        _ => asset.clone(),
-    };
-    let key = cursor_key(platform);
-    let (cursor, high_water, pass_newest) = store
-        .read(move |c| {
-            let get = |resource: String| -> crate::domain::Result<Option<String>> {
-                let value: Option<Option<String>> = c
-                    .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2", params![account_id, resource], |r| r.get(0))
-                    .optional()
-                    .ctx("reading a sync cursor")?;
-                Ok(value.flatten())
-            };
-            let cursor = get(key.to_string())?;
-            let high = get(format!("{key}:done"))?.and_then(|v| v.parse::<i64>().ok());
-            // The newest conversation of an interrupted pass: its first pages are not read again.
-            let newest = if cursor.is_some() { get(format!("{key}:newest"))?.and_then(|v| v.parse::<i64>().ok()) } else { None };
-            Ok((cursor, high, newest))
-        })
-        .await?;
-    let mut report = BackfillReport { account_id, ..BackfillReport::default() };
-    let mut after = cursor;
-    // The newest conversation seen in this pass becomes the next pass's high-water mark.
-    let mut newest_seen: Option<i64> = pass_newest;
-    let platform_param = if platform == Platform::Instagram { "instagram" } else { "messenger" };
+    let (account_id, key) = (account.id, cursor_key(account.platform));
+    let page = conversations_owner(store, account).await?;
+    let saved = store.read(move |c| sync_cursors::position(c, account_id, key)).await?;
+    let mut pass = Pass { account: account.clone(), high_water: saved.high_water, newest_seen: saved.pass_newest, report: BackfillReport { account_id, ..Default::default() } };
+    let mut after = saved.cursor;
     loop {
-        let mut query = vec![("platform", platform_param), ("fields", MESSAGE_FIELDS), ("limit", PAGE_SIZE)];
-        if let Some(a) = after.as_deref() {
-            query.push(("after", a));
-        }
-        let answer = match get_with_retries(graph, account.host(), &format!("{page}/conversations"), &token, &query).await {
+        let answer = match fetch_page(graph, account, &page, &token, after.as_deref()).await {
             Ok(answer) => answer,
             Err(e) => {
                 accounts.record_error(account_id, &e).await?;
                 if let ErrorKind::RateLimited { retry_after } = e.kind {
-                    report.paused_until = Some(now_ms() + retry_after.unwrap_or(Duration::from_secs(60)).as_millis() as i64);
+                    pass.report.paused_until = Some(store.now_ms() + retry_after.unwrap_or(Duration::from_secs(60)).as_millis() as i64);
                     tracing::warn!(account_id, "history paused by Meta's rate limit; resumes from the saved cursor");
-                    return Ok(report);
+                    return Ok(pass.report);
                 }
                 return Err(e.into());
             }
         };
-        let conversations = answer.body.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
-        let next_cursor = answer
-            .body
-            .pointer("/paging/next")
-            .and_then(|_| answer.body.pointer("/paging/cursors/after"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let (events, position) = pass.read_page(&answer.body);
+        let done = position.cursor.is_none();
+        after = position.cursor.clone();
+        let now = store.now_ms();
+        let applied = store
+            .write(move |tx| {
+                let applied = crate::store::apply::apply_events(tx, &events)?;
+                sync_cursors::save_position(tx, account_id, key, &position, now)?;
+                Ok(applied)
+            })
+            .await?;
+        pass.report.messages_added += applied.messages_added as u64;
+        pass.report.pages += 1;
+        progress(Progress { account_id, conversations: pass.report.conversations, pages: pass.report.pages });
+        if done {
+            pass.report.complete = true;
+            return Ok(pass.report);
+        }
+        if let Some(wait) = pace(&answer.usage) {
+            tracing::info!(account_id, usage = answer.usage.percent, wait_ms = wait.as_millis() as u64, "slowing down near Meta's rate limit");
+            pass.report.slowed_ms += wait.as_millis() as u64;
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Whose conversations edge lists the account's threads: the Page itself, or for an
+/// Instagram account linked to a Page, that Page.
+async fn conversations_owner(store: &Store, account: &AccountView) -> Result<String, SyncError> {
+    if account.platform != Platform::Instagram {
+        return Ok(account.asset_id.clone());
+    }
+    let account_id = account.id;
+    let parent = store.read(move |c| sync_cursors::parent_asset(c, account_id)).await?;
+    Ok(parent.unwrap_or_else(|| account.asset_id.clone()))
+}
+
+/// One page of conversations, after the cursor `after`.
+async fn fetch_page(graph: &GraphClient, account: &AccountView, page: &str, token: &Secret<String>, after: Option<&str>) -> Result<crate::platform::graph::Answer, GraphError> {
+    let platform = if account.platform == Platform::Instagram { "instagram" } else { "messenger" };
+    let mut query = vec![("platform", platform), ("fields", MESSAGE_FIELDS), ("limit", PAGE_SIZE)];
+    if let Some(after) = after {
+        query.push(("after", after));
+    }
+    get_with_retries(graph, account.host(), &format!("{page}/conversations"), token, &query).await
+}
+
+/// A pass over an account's conversations, newest first, that stops at the end or at
+/// the last complete pass's high-water mark.
+struct Pass {
+    account: AccountView,
+    high_water: Option<i64>,
+    /// The newest conversation seen in this pass: the next pass's high-water mark.
+    newest_seen: Option<i64>,
+    report: BackfillReport,
+}
+
+impl Pass {
+    /// The events of one page and the position to save with them.
+    fn read_page(&mut self, body: &Value) -> (Vec<DomainEvent>, sync_cursors::Position) {
+        let conversations = body.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+        let next_cursor = body.pointer("/paging/next").and_then(|_| body.pointer("/paging/cursors/after")).and_then(Value::as_str).map(String::from);
         let mut events = Vec::new();
         let mut reached_high_water = false;
         for conversation in &conversations {
-            let (mut convo_events, updated) = conversation_events(platform, &asset, conversation);
+            let (mut convo_events, updated) = conversation_events(self.account.platform, &self.account.asset_id, conversation);
             if let Some(u) = updated {
-                newest_seen = Some(newest_seen.map_or(u, |n| n.max(u)));
-                if high_water.is_some_and(|h| u <= h) {
+                self.newest_seen = Some(self.newest_seen.map_or(u, |n| n.max(u)));
+                if self.high_water.is_some_and(|h| u <= h) {
                     reached_high_water = true;
                     break;
                 }
             }
-            report.conversations += 1;
+            self.report.conversations += 1;
             events.append(&mut convo_events);
         }
         let done = reached_high_water || next_cursor.is_none();
-        let saved_cursor = if done { None } else { next_cursor.clone() };
-        let mark = if done { newest_seen.max(high_water) } else { None };
-        let pass_newest = newest_seen;
-        let applied = store
-            .write(move |tx| {
-                let applied = crate::store::apply::apply_events(tx, &events)?;
-                let now = now_ms();
-                tx.execute(
-                    "INSERT INTO sync_cursors (account_id, resource, cursor, updated_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                    params![account_id, key, saved_cursor, now],
-                )
-                .ctx("saving a sync cursor")?;
-                let newest = if done { None } else { pass_newest.map(|n| n.to_string()) };
-                tx.execute(
-                    "INSERT INTO sync_cursors (account_id, resource, cursor, updated_at) VALUES (?1, ?2 || ':newest', ?3, ?4)
-                     ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                    params![account_id, key, newest, now],
-                )
-                .ctx("saving a sync cursor")?;
-                if let Some(mark) = mark {
-                    tx.execute(
-                        "INSERT INTO sync_cursors (account_id, resource, cursor, updated_at) VALUES (?1, ?2 || ':done', ?3, ?4)
-                         ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                        params![account_id, key, mark.to_string(), now],
-                    )
-                    .ctx("saving a sync cursor")?;
-                }
-                Ok(applied)
-            })
-            .await?;
-        report.messages_added += applied.messages_added as u64;
-        report.pages += 1;
-        progress(Progress { account_id, conversations: report.conversations, pages: report.pages });
-        if done {
-            report.complete = true;
-            return Ok(report);
-        }
-        after = next_cursor;
-        if let Some(wait) = pace(&answer.usage) {
-            tracing::info!(account_id, usage = answer.usage.percent, wait_ms = wait.as_millis() as u64, "slowing down near Meta's rate limit");
-            report.slowed_ms += wait.as_millis() as u64;
-            tokio::time::sleep(wait).await;
-        }
+        let position = sync_cursors::Position {
+            cursor: if done { None } else { next_cursor },
+            high_water: if done { self.newest_seen.max(self.high_water) } else { None },
+            pass_newest: self.newest_seen,
+        };
+        (events, position)
     }
 }
 
