@@ -2,6 +2,9 @@
  * Accounts: what is connected and in what state; connect WhatsApp, Facebook Pages (with
  * their Instagram accounts) or an Instagram account on its own; disconnect.
  */
+import "../../ui/dialog.css";
+import "../../ui/forms.css";
+import "./accounts.css";
 import * as Dialog from "@radix-ui/react-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import { useEffect, useState, type FormEvent } from "react";

@@ -2,6 +2,8 @@
  * The reply box: knows the reply window before you type, sends with Enter, attaches a file
  * (the text becomes its caption). After WhatsApp's 24 hours it offers approved templates.
  */
+import "../../ui/forms.css";
+import "./compose.css";
 import { open as openFileDialog } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
