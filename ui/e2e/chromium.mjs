@@ -112,9 +112,48 @@ async function waitUntil(page, fn, arg, message, timeout = 5000) {
   }
 }
 
+/**
+ * Resolves once the window is idle: nothing in flight at the fake engine and no new call
+ * between two looks at the call log (a refetch that follows a write starts a moment after
+ * the write's answer, so one look at `inFlight` alone could fall in between).
+ */
+async function settled(page, message) {
+  await page.evaluate(() => {
+    window.__cahtsSeenCalls = -1;
+  });
+  await waitUntil(
+    page,
+    () => {
+      const n = window.__cahtsFake.calls.length;
+      const idle = window.__cahtsFake.inFlight() === 0 && window.__cahtsSeenCalls === n;
+      window.__cahtsSeenCalls = n;
+      return idle;
+    },
+    null,
+    message,
+  );
+}
+
 async function shot(page, name) {
-  // Let hover/tooltip and image decoding settle so the picture shows the final frame.
-  await page.waitForTimeout(250);
+  // The picture shows the final frame: fonts loaded, the pictures on screen loaded and
+  // decoded, and no transition or one-off animation (a tooltip fading in, the message tools
+  // appearing on hover, a toast rising) still running. Endless ones (spinners) never end.
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    const onScreen = [...document.images].filter((img) => {
+      const r = img.getBoundingClientRect();
+      return r.width > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+    });
+    const loaded = (img) =>
+      img.complete ? Promise.resolve() : new Promise((done) => ["load", "error"].forEach((e) => img.addEventListener(e, done, { once: true })));
+    await Promise.all(onScreen.map((img) => loaded(img).then(() => img.decode().catch(() => {}))));
+  });
+  await waitUntil(
+    page,
+    () => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity),
+    null,
+    `the window should be still before the picture ${name}`,
+  );
   await page.screenshot({ path: path.join(resultsDir, name) });
 }
 
@@ -231,13 +270,18 @@ async function run(page) {
   await step("the Done view pages through a long list", async () => {
     await page.click(tid("filter-done"));
     await page.waitForSelector(row("c-lena"));
-    for (let i = 0; i < 20 && !(await page.$(row("c-past-55"))); i++) {
-      await page.$eval(tid("conversation-list"), (el) => {
+    // Keep scrolling to the end (the list grows as the next page arrives) until the last one shows.
+    await waitUntil(
+      page,
+      ([list, last]) => {
+        if (document.querySelector(last)) return true;
+        const el = document.querySelector(list);
         el.scrollTop = el.scrollHeight;
-      });
-      await page.waitForTimeout(100);
-    }
-    assert((await page.$(row("c-past-55"))) !== null, "scrolling to the end loads the last done conversation (second page)");
+        return false;
+      },
+      [tid("conversation-list"), row("c-past-55")],
+      "scrolling to the end loads the last done conversation (second page)",
+    );
     const pages = (await calls(page, "list_conversations")).filter((c) => c.request.filter.state === "done");
     assert(pages.some((c) => c.request.cursor !== null), "the second page is asked for with a cursor");
     const rendered = (await listIds(page)).length;
@@ -281,12 +325,14 @@ async function run(page) {
 
   await step("store://changed makes the list refetch and show the new conversation", async () => {
     // Quiet first, so no refetch started by an earlier step can pick the new row up.
-    await waitUntil(page, () => window.__cahtsFake.inFlight() === 0, null, "the window should settle before the change");
-    await page.waitForTimeout(100);
+    await settled(page, "the window should settle before the change");
     const unreadBefore = Number(await page.textContent(`${tid("filter-unread")} .nav-item__count`));
-    const id = await page.evaluate(() => window.__cahtsFake.receiveNewConversation());
-    await page.waitForTimeout(400);
+    const [id, callsBefore] = await page.evaluate(() => [window.__cahtsFake.receiveNewConversation(), window.__cahtsFake.calls.length]);
+    await settled(page, "the window should stay idle when nothing tells it of the change");
+    const asked = await page.evaluate((n) => window.__cahtsFake.calls.slice(n).map((c) => c.cmd), callsBefore);
+    assert(!asked.includes("list_conversations"), `without a change event the list is not asked again, got ${asked.join(", ")}`);
     assert(!(await listIds(page)).includes(id), "without a change event the list does not know yet");
+    const callsAtEvent = await page.evaluate(() => window.__cahtsFake.calls.length);
     await page.evaluate((cid) => window.__cahtsFake.emitStoreChanged({ conversationIds: [cid], everything: false }), id);
     await waitUntil(page, (sel) => document.querySelector(sel)?.closest(".list__slot")?.style.transform === "translateY(0px)", row(id), "the new conversation should appear at the top of the list");
     await waitUntil(
@@ -295,6 +341,8 @@ async function run(page) {
       [`${tid("filter-unread")} .nav-item__count`, unreadBefore],
       "the sidebar's unread count should go up by one",
     );
+    const afterEvent = await page.evaluate((n) => window.__cahtsFake.calls.slice(n).map((c) => c.cmd), callsAtEvent);
+    assert(afterEvent.includes("list_conversations") && afterEvent.includes("get_counts"), `the event makes the list and counts refetch, got ${afterEvent.join(", ")}`);
   });
 
   await step("Mark unread and Done from the thread header", async () => {

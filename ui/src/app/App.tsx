@@ -1,4 +1,5 @@
 /** Chooses the screen: first run, or the inbox (with the demo banner in demo mode). */
+import "./app.css";
 import { useAppStatus } from "../features/status/api";
 import { DemoBanner } from "../features/status/DemoBanner";
 import { FirstRun } from "../features/status/FirstRun";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { UiError } from "./bindings";
-import { call, isUiError, parseStoreChanged, toUiError } from "./transport";
+import { call, isUiError, localFileUrl, openInBrowser, parseStoreChanged, pickFile, toUiError } from "./transport";
 
 describe("toUiError", () => {
   it("keeps a UiError from the shell as it is", () => {
@@ -61,5 +61,19 @@ describe("call", () => {
     const err = await call("app_status").catch((e: unknown) => e);
     expect(isUiError(err)).toBe(true);
     expect((err as UiError).message).toMatch(/outside its desktop window/);
+  });
+});
+
+describe("the shell's own services outside the app window", () => {
+  it("has no local file address", () => {
+    expect(localFileUrl("/home/lena/.local/share/cahts/media/a.jpg")).toBeNull();
+  });
+
+  it("rejects picking a file and opening the browser with a UiError", async () => {
+    for (const attempt of [pickFile("Send a file"), openInBrowser("https://example.com/")]) {
+      const err = await attempt.catch((e: unknown) => e);
+      expect(isUiError(err)).toBe(true);
+      expect((err as UiError).message).toMatch(/outside its desktop window/);
+    }
   });
 });

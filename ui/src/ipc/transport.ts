@@ -1,11 +1,14 @@
 /**
  * The one seam between the window and the Tauri shell. Components and hooks call
- * `call(...)` and `onStoreChanged(...)`; nothing else imports `@tauri-apps/api`.
- * Every rejection leaves this module as a `UiError`, so the UI branches on `code`
- * and shows `message`/`action` without ever parsing text.
+ * `call(...)`, `onStoreChanged(...)`, `onRelayStatus(...)` and the shell's own services
+ * below (`localFileUrl`, `pickFile`, `openInBrowser`); nothing outside `src/ipc/` imports
+ * `@tauri-apps/` (a test fails if something does). Every rejection leaves this module as a
+ * `UiError`, so the UI branches on `code` and shows `message`/`action` without ever parsing text.
  */
-import { invoke } from "@tauri-apps/api/core";
+import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { open as openDialog } from "@tauri-apps/plugin-dialog";
+import { openUrl } from "@tauri-apps/plugin-opener";
 import {
   RELAY_STATUS_EVENT,
   STORE_CHANGED_EVENT,
@@ -149,4 +152,40 @@ export async function onRelayStatus(cb: (status: RelayStatus) => void): Promise<
   return () => {
     unlisten();
   };
+}
+
+// ---------- the shell's own services: local files, the file picker, the browser ----------
+
+/**
+ * A file on this computer (in the data directory), as an address the window can load it
+ * from (Tauri's asset protocol). Null outside the app window, where there is no such protocol.
+ */
+export function localFileUrl(path: string): string | null {
+  if (!insideTauri()) return null;
+  try {
+    return convertFileSrc(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the owner for one file; resolves to its path, or null when they cancel. */
+export async function pickFile(title: string): Promise<string | null> {
+  if (!insideTauri()) throw OUTSIDE_TAURI;
+  try {
+    const picked = await openDialog({ multiple: false, directory: false, title });
+    return typeof picked === "string" ? picked : null;
+  } catch (e) {
+    throw toUiError(e);
+  }
+}
+
+/** Opens an address in the owner's browser. */
+export async function openInBrowser(url: string): Promise<void> {
+  if (!insideTauri()) throw OUTSIDE_TAURI;
+  try {
+    await openUrl(url);
+  } catch (e) {
+    throw toUiError(e);
+  }
 }

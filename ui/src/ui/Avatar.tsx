@@ -1,3 +1,4 @@
+import "./avatar.css";
 import { useState, type CSSProperties } from "react";
 import type { ContactRef, Platform } from "../ipc/bindings";
 import { avatarHue, displayName, initials } from "../lib/contact";

@@ -1,4 +1,5 @@
 /** An error shown where it happened (a form, the composer): what went wrong and what to do next. */
+import "./forms.css";
 import { Icon } from "./Icon";
 
 export function FormError({ error, testId }: { error: { message: string; action: string | null } | null; testId: string }) {

@@ -1,3 +1,4 @@
+import "./tooltip.css";
 import * as RT from "@radix-ui/react-tooltip";
 import type { ReactNode } from "react";
 

@@ -1,4 +1,5 @@
 /** Loading, empty and error states shared by every pane. */
+import "./states.css";
 import type { ReactNode } from "react";
 import type { UiError } from "../ipc/bindings";
 import { Icon, type IconName } from "./Icon";

@@ -2,6 +2,7 @@
  * Failed writes (mark read, done...) surface here: one small store fed by the query
  * client's mutation cache, so no component has to remember to report its errors.
  */
+import "./toast.css";
 import { useSyncExternalStore } from "react";
 import type { UiError } from "../ipc/bindings";
 import { Icon } from "./Icon";

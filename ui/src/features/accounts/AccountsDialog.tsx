@@ -2,10 +2,13 @@
  * Accounts: what is connected and in what state; connect WhatsApp, Facebook Pages (with
  * their Instagram accounts) or an Instagram account on its own; disconnect.
  */
+import "../../ui/dialog.css";
+import "../../ui/forms.css";
+import "./accounts.css";
 import * as Dialog from "@radix-ui/react-dialog";
-import { openUrl } from "@tauri-apps/plugin-opener";
 import { useEffect, useState, type FormEvent } from "react";
-import type { AccountView } from "../../ipc/bindings";
+import type { AccountView, UiError } from "../../ipc/bindings";
+import { openInBrowser } from "../../ipc/transport";
 import { PLATFORM_LABEL } from "../../lib/platform";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
@@ -28,7 +31,7 @@ type Pane = "list" | "whatsapp" | "facebook" | "instagram";
 function LoginWait({ url, service, failed }: { url: string; service: string; failed: string | null }) {
   const [openError, setOpenError] = useState<string | null>(null);
   useEffect(() => {
-    openUrl(url).catch((e: unknown) => setOpenError(String(e)));
+    openInBrowser(url).catch((e: UiError) => setOpenError(e.message));
   }, [url]);
   return (
     <div className="login-wait" data-testid="login-waiting">
@@ -40,7 +43,7 @@ function LoginWait({ url, service, failed }: { url: string; service: string; fai
         </span>
       </p>
       <div className="dialog__actions dialog__actions--start">
-        <button type="button" className="btn btn--ghost" onClick={() => void openUrl(url).catch((e: unknown) => setOpenError(String(e)))}>
+        <button type="button" className="btn btn--ghost" onClick={() => void openInBrowser(url).catch((e: UiError) => setOpenError(e.message))}>
           Open again
         </button>
         <button type="button" className="btn btn--ghost" onClick={() => void navigator.clipboard?.writeText(url)}>

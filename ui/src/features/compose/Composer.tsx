@@ -2,9 +2,11 @@
  * The reply box: knows the reply window before you type, sends with Enter, attaches a file
  * (the text becomes its caption). After WhatsApp's 24 hours it offers approved templates.
  */
-import { open as openFileDialog } from "@tauri-apps/plugin-dialog";
+import "../../ui/forms.css";
+import "./compose.css";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
+import { pickFile } from "../../ipc/transport";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { replyWindow } from "../thread/replyWindow";
@@ -140,8 +142,8 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
 
   const attach = async () => {
     if (sendMedia.isPending || closed || demo) return;
-    const picked = await openFileDialog({ multiple: false, directory: false, title: "Send a photo, video or file" });
-    if (typeof picked !== "string") return;
+    const picked = await pickFile("Send a photo, video or file");
+    if (picked === null) return;
     const caption = text.trim() || null;
     sendMedia.mutate(
       { conversationId: conversation.id, path: picked, caption, replyTo: replyTo?.mid ?? null },

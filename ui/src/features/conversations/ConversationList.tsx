@@ -2,6 +2,7 @@
  * The conversation list: virtualized (a shop can have thousands of conversations) and
  * fetched page by page with the store's keyset cursor as the end comes into view.
  */
+import "./conversations.css";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
 import type { ConversationSummary, UiError } from "../../ipc/bindings";

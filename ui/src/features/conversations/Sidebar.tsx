@@ -1,4 +1,5 @@
 /** Views (Inbox, Unread, Done) and per-platform filters with counts from `get_counts`. */
+import "./conversations.css";
 import { AccountsButton } from "../accounts/AccountsButton";
 import { RelayIndicator } from "../relay/RelayIndicator";
 import type { Counts, Platform } from "../../ipc/bindings";

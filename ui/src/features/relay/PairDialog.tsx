@@ -1,4 +1,7 @@
 /** Pairing this computer with the owner's relay: its address and a one-time code. */
+import "../../ui/dialog.css";
+import "../../ui/forms.css";
+import "./relay.css";
 import * as Dialog from "@radix-ui/react-dialog";
 import { useEffect, useState, type FormEvent } from "react";
 import type { RelayStatus } from "../../ipc/bindings";

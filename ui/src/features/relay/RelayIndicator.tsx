@@ -1,4 +1,5 @@
 /** The relay link at a glance (sidebar footer); opens pairing when there is something to do. */
+import "./relay.css";
 import { useState } from "react";
 import { Icon } from "../../ui/Icon";
 import { describeLink, useRelayStatus } from "./api";

@@ -1,3 +1,4 @@
+import "./search.css";
 import { forwardRef } from "react";
 import { MOD_KEY } from "../../lib/keys";
 import { Icon } from "../../ui/Icon";

@@ -1,4 +1,5 @@
 /** Search results in the list column: matching people, then matching messages. */
+import "./search.css";
 import type { ConversationSummary, MessageHit, SearchResults as Results, UiError } from "../../ipc/bindings";
 import { formatFull, formatListTime } from "../../lib/time";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";

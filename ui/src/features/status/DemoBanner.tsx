@@ -1,3 +1,4 @@
+import "./status.css";
 import { Icon } from "../../ui/Icon";
 import { useExitDemo } from "./api";
 

@@ -1,4 +1,5 @@
 /** The empty real store: how to connect accounts, and a way to look around first. */
+import "./status.css";
 import { PLATFORMS } from "../../lib/platform";
 import { Icon, type IconName } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";

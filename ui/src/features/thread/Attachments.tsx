@@ -2,9 +2,9 @@
  * Attachments drawn as what they are. Photos, videos and voice notes downloaded to this
  * computer are shown from there (Meta's links expire); what could not be downloaded says why.
  */
-import { convertFileSrc } from "@tauri-apps/api/core";
 import { useState } from "react";
 import type { Attachment, AttachmentKind } from "../../ipc/bindings";
+import { localFileUrl } from "../../ipc/transport";
 import { humanSize } from "../../lib/format";
 import { Icon, type IconName } from "../../ui/Icon";
 
@@ -21,12 +21,8 @@ export function attachmentKind(a: Attachment): AttachmentKind {
 /** A file in the data directory, as the window can load it (Tauri's asset protocol). */
 export function localSrc(path: string | null | undefined): string | null {
   if (!path) return null;
-  try {
-    return convertFileSrc(path);
-  } catch {
-    // Outside the app window (tests with mocked IPC) there is no asset protocol.
-    return null;
-  }
+  // Null outside the app window (tests with mocked IPC), where there is no asset protocol.
+  return localFileUrl(path);
 }
 
 /** Images, videos and stickers stand alone, without a bubble around them. */

@@ -1,4 +1,5 @@
 /** The open conversation: header, messages, and marking it read when opened. */
+import "./thread.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
 import { displayName } from "../../lib/contact";
