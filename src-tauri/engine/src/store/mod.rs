@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod publications;
 pub mod read;
 pub mod search;
+pub mod sends;
 pub mod sync_cursors;
 
 use std::path::{Path, PathBuf};

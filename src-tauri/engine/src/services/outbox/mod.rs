@@ -34,6 +34,7 @@ pub use crate::domain::template::Template;
 use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
 pub use crate::store::outbox::reconcile;
 pub use crate::store::publications::{mark_published, pending_publications};
+use crate::store::sends::{self, PendingSend, ReactionUndo};
 use crate::store::{Store, apply};
 
 mod enqueue;
@@ -72,44 +73,11 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-struct Pending {
-    client_id: String,
-    kind: String,
-    login: Option<String>,
-    conversation_id: i64,
-    platform: Platform,
-    account_id: i64,
-    page: String,
-    recipient: String,
-    text: String,
-    payload: Value,
-    attempts: i64,
-}
-
 /// Sends every queued row that is due, one at a time. Returns what happened to each.
 pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphClient) -> Result<Vec<Outcome>> {
     let now = store.now_ms();
-    // Unconfirmed rows whose grace ended without an echo go back to the queue once.
-    store
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET state = 'queued', updated_at = ?1
-                 WHERE state = 'retry_after_grace' AND next_attempt_at <= ?1",
-                [now],
-            )
-            .ctx("re-queueing sends")?;
-            Ok(())
-        })
-        .await?;
-    let due: Vec<String> = store
-        .read(move |c| {
-            let mut stmt = c
-                .prepare("SELECT client_id FROM outbox WHERE state = 'queued' AND coalesce(next_attempt_at, 0) <= ?1 ORDER BY created_at")
-                .ctx("finding due sends")?;
-            let rows = stmt.query_map([now], |r| r.get(0)).ctx("finding due sends")?;
-            rows.collect::<rusqlite::Result<Vec<String>>>().ctx("finding due sends")
-        })
-        .await?;
+    store.write(move |tx| sends::requeue_after_grace(tx, now)).await?;
+    let due = store.read(move |c| sends::due(c, now)).await?;
     let mut outcomes = Vec::new();
     for client_id in due {
         if let Some(outcome) = send_one(store, accounts, graph, &client_id).await? {
@@ -123,40 +91,7 @@ pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphCli
 async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, client_id: &str) -> Result<Option<Outcome>> {
     let id = client_id.to_string();
     let now = store.now_ms();
-    let claimed = store
-        .write(move |tx| {
-            let changed = tx
-                .execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE client_id = ?1 AND state = 'queued'", params![id, now])
-                .ctx("claiming a send")?;
-            if changed == 0 {
-                return Ok(None);
-            }
-            tx.query_row(
-                "SELECT o.client_id, o.conversation_id, c.platform, a.id, coalesce(a.parent_asset_id, a.asset_id), coalesce(ct.phone, ct.platform_user_id),
-                        o.body, o.payload, o.attempts, o.kind, a.login
-                 FROM outbox o JOIN conversations c ON c.id = o.conversation_id JOIN accounts a ON a.id = c.account_id
-                 JOIN contacts ct ON ct.id = c.contact_id WHERE o.client_id = ?1",
-                [&id],
-                |r| {
-                    Ok(Pending {
-                        client_id: r.get(0)?,
-                        conversation_id: r.get(1)?,
-                        platform: platform_of(&r.get::<_, String>(2)?),
-                        account_id: r.get(3)?,
-                        page: r.get(4)?,
-                        recipient: r.get(5)?,
-                        text: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                        payload: serde_json::from_str(&r.get::<_, Option<String>>(7)?.unwrap_or_default()).unwrap_or(Value::Null),
-                        attempts: r.get(8)?,
-                        kind: r.get(9)?,
-                        login: r.get(10)?,
-                    })
-                },
-            )
-            .optional()
-            .ctx("reading a send")
-        })
-        .await?;
+    let claimed = store.write(move |tx| sends::claim(tx, &id, now)).await?;
     let Some(pending) = claimed else { return Ok(None) };
     let account = accounts.get(pending.account_id).await?;
     let token = match accounts.token(&account).await {
@@ -189,7 +124,7 @@ async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, cl
 
 /// A read receipt or a reaction: never shown as a message, retried only when it certainly
 /// did not reach Meta. A refused reaction is taken back in the thread.
-async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient, pending: &Pending, token: &Secret<String>) -> Result<Outcome> {
+async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient, pending: &PendingSend, token: &Secret<String>) -> Result<Outcome> {
     let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
     let emoji = pending.payload.get("emoji").and_then(Value::as_str);
     let body = match (pending.kind.as_str(), pending.platform) {
@@ -217,34 +152,18 @@ async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient,
     };
     let (id, next) = (pending.client_id.clone(), store.now_ms() + 5_000 * pending.attempts.max(1));
     let (state_db, error_db) = (state, error.clone());
-    let undo = (pending.kind == "reaction" && state == "failed").then(|| {
-        let previous = pending.payload.get("previous").and_then(Value::as_str).map(String::from);
-        (pending.conversation_id, message_id.to_string(), emoji.map(String::from), previous)
+    let undo = (pending.kind == "reaction" && state == "failed").then(|| ReactionUndo {
+        conversation_id: pending.conversation_id,
+        message_id: message_id.to_string(),
+        sent: emoji.map(String::from),
+        previous: pending.payload.get("previous").and_then(Value::as_str).map(String::from),
     });
     let now = store.now_ms();
-    store
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET state = ?2, error_message = ?3, next_attempt_at = ?4, updated_at = ?5 WHERE client_id = ?1",
-                params![id, state_db, error_db, next, now],
-            )
-            .ctx("recording a sender action")?;
-            if let Some((conversation_id, mid, sent, previous)) = undo {
-                // Back to what it was, unless the owner changed it again meanwhile.
-                tx.execute(
-                    "UPDATE reactions SET emoji = ?2, reaction = NULL WHERE platform_message_id = ?1 AND actor = 'business' AND emoji IS ?3",
-                    params![mid, previous, sent],
-                )
-                .ctx("taking a reaction back")?;
-                apply::log_changes(tx, &[conversation_id], "outbox", now)?;
-            }
-            Ok(())
-        })
-        .await?;
+    store.write(move |tx| sends::record_action(tx, &id, state_db, error_db.as_deref(), next, undo, now)).await?;
     Ok(Outcome { client_id: pending.client_id.clone(), state: state.into(), platform_message_id: None, error })
 }
 
-async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e: GraphError) -> Result<Outcome> {
+async fn after_error(store: &Store, accounts: &Credentials, pending: &PendingSend, e: GraphError) -> Result<Outcome> {
     accounts.record_error(pending.account_id, &e).await?;
     let code = e.code;
     match &e.kind {
@@ -256,13 +175,7 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e
             };
             let (id, at) = (pending.client_id.clone(), store.now_ms() + wait.as_millis() as i64);
             let now = store.now_ms();
-            store
-                .write(move |tx| {
-                    tx.execute("UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1", params![id, at, now])
-                        .ctx("re-queueing a send")?;
-                    Ok(())
-                })
-                .await?;
+            store.write(move |tx| sends::requeue(tx, &id, at, now)).await?;
             Ok(Outcome { client_id: pending.client_id.clone(), state: "queued".into(), platform_message_id: None, error: Some(e.to_string()) })
         }
         ErrorKind::Transient if pending.attempts < 2 => unconfirmed(store, pending, &e.message).await,
@@ -281,43 +194,20 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &Pending, e
 
 /// Maybe delivered: wait for the echo, then (only for an error answer, not a crash)
 /// send once more.
-async fn unconfirmed(store: &Store, pending: &Pending, why: &str) -> Result<Outcome> {
+async fn unconfirmed(store: &Store, pending: &PendingSend, why: &str) -> Result<Outcome> {
     let (id, at) = (pending.client_id.clone(), store.now_ms() + ECHO_GRACE.as_millis() as i64);
     let now = store.now_ms();
-    store
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET state = 'retry_after_grace', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1 AND state = 'sending'",
-                params![id, at, now],
-            )
-            .ctx("waiting for an echo")?;
-            Ok(())
-        })
-        .await?;
+    store.write(move |tx| sends::await_echo(tx, &id, at, now)).await?;
     tracing::warn!(client_id = %pending.client_id, %why, "send may have reached Meta; waiting for its echo before retrying");
     Ok(Outcome { client_id: pending.client_id.clone(), state: "unconfirmed".into(), platform_message_id: None, error: Some(why.to_string()) })
 }
 
-async fn fail(store: &Store, pending: &Pending, code: Option<i64>, reason: &str) -> Result<Outcome> {
+async fn fail(store: &Store, pending: &PendingSend, code: Option<i64>, reason: &str) -> Result<Outcome> {
     let (id, conversation_id, reason_text) = (pending.client_id.clone(), pending.conversation_id, reason.to_string());
     let now = store.now_ms();
-    store.write(move |tx| mark_failed(tx, &id, conversation_id, code, &reason_text, now)).await?;
+    store.write(move |tx| sends::mark_failed(tx, &id, conversation_id, code, &reason_text, now)).await?;
     tracing::warn!(client_id = %pending.client_id, code = ?code, "send failed");
     Ok(Outcome { client_id: pending.client_id.clone(), state: "failed".into(), platform_message_id: None, error: Some(reason.to_string()) })
-}
-
-fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str, now: i64) -> crate::domain::Result<()> {
-    tx.execute(
-        "UPDATE outbox SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 WHERE client_id = ?1",
-        params![client_id, code, reason, now],
-    )
-    .ctx("recording a failed send")?;
-    tx.execute(
-        "UPDATE messages SET status = ?2, status_at = ?3, failure_code = ?4, failure_reason = ?5 WHERE platform_message_id = ?1",
-        params![local_mid(client_id), DeliveryStatus::Failed.rank(), now, code, reason],
-    )
-    .ctx("marking a message failed")?;
-    apply::log_changes(tx, &[conversation_id], "outbox", now)
 }
 
 /// Meta accepted `client_id` as `mid`: the local row takes the real id (or gives way to
@@ -327,54 +217,13 @@ fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code
 /// without the owner.
 pub async fn recover_after_crash(store: &Store) -> Result<usize> {
     let now = store.now_ms();
-    Ok(store
-        .write(move |tx| {
-            reconcile(tx)?;
-            let stuck: Vec<(String, i64)> = {
-                let mut stmt = tx.prepare("SELECT client_id, conversation_id FROM outbox WHERE state = 'sending'").ctx("finding interrupted sends")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).ctx("finding interrupted sends")?;
-                rows.collect::<rusqlite::Result<_>>().ctx("finding interrupted sends")?
-            };
-            for (client_id, conversation_id) in &stuck {
-                tx.execute("UPDATE outbox SET state = 'unconfirmed', updated_at = ?2 WHERE client_id = ?1", params![client_id, now])
-                    .ctx("marking a send unconfirmed")?;
-                tx.execute(
-                    "UPDATE messages SET failure_reason = ?2 WHERE platform_message_id = ?1",
-                    params![
-                        local_mid(client_id),
-                        "CAHTS stopped while sending this message and cannot tell yet whether it arrived. It will update when Meta confirms it; check the conversation on your phone before sending it again."
-                    ],
-                )
-                .ctx("explaining an unconfirmed send")?;
-                apply::log_changes(tx, &[*conversation_id], "outbox", now)?;
-            }
-            Ok(stuck.len())
-        })
-        .await?)
+    Ok(store.write(move |tx| sends::settle_interrupted(tx, now)).await?)
 }
 
 /// The owner chose to send a failed or unconfirmed message again.
 pub async fn retry(store: &Store, client_id: &str) -> Result<()> {
-    let id = client_id.to_string();
-    let now = store.now_ms();
-    let changed = store
-        .write(move |tx| {
-            let changed = tx
-                .execute(
-                    "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, attempts = 0, updated_at = ?2
-                     WHERE client_id = ?1 AND state IN ('failed', 'unconfirmed')",
-                    params![id, now],
-                )
-                .ctx("retrying a send")?;
-            tx.execute(
-                "UPDATE messages SET status = ?2, failure_code = NULL, failure_reason = NULL WHERE platform_message_id = ?1",
-                params![local_mid(&id), DeliveryStatus::Pending.rank()],
-            )
-            .ctx("retrying a send")?;
-            Ok(changed)
-        })
-        .await?;
-    if changed == 0 {
+    let (id, now) = (client_id.to_string(), store.now_ms());
+    if !store.write(move |tx| sends::retry(tx, &id, now)).await? {
         return Err(OutboxError::Refused("only a failed or unconfirmed message can be sent again".into()));
     }
     Ok(())
@@ -382,23 +231,8 @@ pub async fn retry(store: &Store, client_id: &str) -> Result<()> {
 
 /// The owner gave up on a failed or unconfirmed message: it disappears.
 pub async fn discard(store: &Store, client_id: &str) -> Result<()> {
-    let id = client_id.to_string();
-    let now = store.now_ms();
-    let changed = store
-        .write(move |tx| {
-            let conversation: Option<i64> = tx
-                .query_row("SELECT conversation_id FROM outbox WHERE client_id = ?1 AND state IN ('failed', 'unconfirmed')", [&id], |r| r.get(0))
-                .optional()
-                .ctx("discarding a send")?;
-            let Some(conversation_id) = conversation else { return Ok(0) };
-            tx.execute("DELETE FROM outbox WHERE client_id = ?1", [&id]).ctx("discarding a send")?;
-            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [local_mid(&id)]).ctx("discarding a send")?;
-            apply::refresh_summary(tx, conversation_id)?;
-            apply::log_changes(tx, &[conversation_id], "outbox", now)?;
-            Ok(1)
-        })
-        .await?;
-    if changed == 0 {
+    let (id, now) = (client_id.to_string(), store.now_ms());
+    if !store.write(move |tx| sends::discard(tx, &id, now)).await? {
         return Err(OutboxError::Refused("only a failed or unconfirmed message can be discarded".into()));
     }
     Ok(())

@@ -2,10 +2,11 @@
 //! uploads a file needs first.
 
 use super::*;
+use crate::store::sends;
 
 /// The request body of a message send (META-API.md §3.3 Messenger/Instagram, §3.4
 /// WhatsApp), uploading its file first when it has one and was not uploaded yet.
-pub(super) async fn build_message(store: &Store, graph: &GraphClient, host: Host, pending: &Pending, token: &Secret<String>) -> std::result::Result<Value, GraphError> {
+pub(super) async fn build_message(store: &Store, graph: &GraphClient, host: Host, pending: &PendingSend, token: &Secret<String>) -> std::result::Result<Value, GraphError> {
     let reply_to = pending.payload.get("replyTo").and_then(Value::as_str);
     if pending.platform == Platform::Whatsapp {
         let mut body = json!({
@@ -95,7 +96,7 @@ fn messenger_attachment_type(kind: &str) -> &'static str {
 /// and Instagram `POST /{page-id}/message_attachments` with `filedata`) and keeps the id,
 /// so a retry sends the same upload instead of uploading again. A failed upload certainly
 /// sent nothing: its errors count as "not sent".
-pub(super) async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &Pending, token: &Secret<String>) -> std::result::Result<String, GraphError> {
+pub(super) async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &PendingSend, token: &Secret<String>) -> std::result::Result<String, GraphError> {
     let file = &pending.payload["file"];
     let path = file["path"].as_str().unwrap_or_default().to_string();
     let mime = file["mime"].as_str().unwrap_or("application/octet-stream").to_string();
@@ -133,22 +134,7 @@ pub(super) async fn upload(store: &Store, graph: &GraphClient, host: Host, pendi
     };
     let (client_id, uploaded) = (pending.client_id.clone(), id.clone());
     let now = store.now_ms();
-    let recorded = store
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET payload = json_set(payload, '$.uploadedId', ?2), updated_at = ?3 WHERE client_id = ?1",
-                params![client_id, uploaded, now],
-            )
-            .ctx("recording an upload")?;
-            // The other computers fetch the same file by this id (WhatsApp keeps uploads 30 days).
-            tx.execute(
-                "UPDATE attachments SET media_id = ?2 WHERE message_id = (SELECT id FROM messages WHERE platform_message_id = ?1)",
-                params![local_mid(&client_id), uploaded],
-            )
-            .ctx("recording an upload")?;
-            Ok(())
-        })
-        .await;
+    let recorded = store.write(move |tx| sends::record_upload(tx, &client_id, &uploaded, now)).await;
     if let Err(e) = recorded {
         tracing::warn!(error = %e, "an upload's id could not be kept; a retry uploads again");
     }
