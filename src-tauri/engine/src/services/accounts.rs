@@ -7,28 +7,16 @@
 
 use std::sync::Arc;
 
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use super::credentials::Credentials;
 pub use super::credentials::{AccountError, Result};
 pub use crate::domain::account::*;
-use crate::domain::error::SqlContext as _;
 use crate::domain::events::Platform;
 use crate::platform::graph::{GraphClient, GraphError};
 use crate::secrets::{Secret, SecretStore};
-use crate::store::{Store, now_ms};
-
-/// What is kept of a newly connected account (the token goes to the secret store).
-struct NewAccount {
-    platform: Platform,
-    asset_id: String,
-    display_name: Option<String>,
-    parent: Option<String>,
-    login: &'static str,
-    business_id: Option<String>,
-    token_expires_at: Option<i64>,
-}
+use crate::store::Store;
+use crate::store::accounts::{self as store_accounts, NewAccount};
 
 fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
@@ -69,41 +57,8 @@ impl Accounts {
     async fn save(&self, account: NewAccount, token: Secret<String>) -> Result<AccountView> {
         self.credentials.set_token(account.platform, &account.asset_id, token).await?;
         let (platform, asset_id) = (account.platform, account.asset_id.clone());
-        let id = self
-            .store
-            .write(move |tx| {
-                // Connecting again through another login replaces how the account is reached
-                // (an Instagram account moves from its Page to Instagram Login, say).
-                tx.execute(
-                    "INSERT INTO accounts (platform, asset_id, display_name, parent_asset_id, login, business_id, token_expires_at, status, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'connected', ?8)
-                     ON CONFLICT (platform, asset_id) DO UPDATE SET
-                        display_name = coalesce(excluded.display_name, accounts.display_name),
-                        parent_asset_id = excluded.parent_asset_id, login = excluded.login,
-                        business_id = coalesce(excluded.business_id, accounts.business_id),
-                        token_expires_at = excluded.token_expires_at,
-                        status = 'connected', status_detail = NULL, rate_limited_until = NULL",
-                    params![
-                        account.platform.as_str(),
-                        account.asset_id,
-                        account.display_name,
-                        account.parent,
-                        account.login,
-                        account.business_id,
-                        account.token_expires_at,
-                        now_ms()
-                    ],
-                )
-                .ctx("saving an account")?;
-                let id = tx
-                    .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![account.platform.as_str(), account.asset_id], |r| {
-                        r.get(0)
-                    })
-                    .ctx("saving an account")?;
-                crate::store::apply::log_changes(tx, &[], "accounts", now_ms())?;
-                Ok(id)
-            })
-            .await?;
+        let now = self.store.now_ms();
+        let id = self.store.write(move |tx| store_accounts::upsert(tx, &account, now)).await?;
         tracing::info!(account_id = id, platform = platform.as_str(), asset_id, "account connected");
         self.get(id).await
     }
@@ -246,7 +201,7 @@ impl Accounts {
             parent: None,
             login: "instagram",
             business_id: None,
-            token_expires_at: Some(now_ms() + expires_in.unwrap_or(INSTAGRAM_TOKEN_LIFE_S) * 1000),
+            token_expires_at: Some(self.store.now_ms() + expires_in.unwrap_or(INSTAGRAM_TOKEN_LIFE_S) * 1000),
         };
         self.save(account, token).await
     }
@@ -259,7 +214,7 @@ impl Accounts {
         if account.login.as_deref() != Some("instagram") || account.status == "disconnected" {
             return Ok(false);
         }
-        let due = account.token_expires_at.is_none_or(|at| at - now_ms() < INSTAGRAM_REFRESH_BEFORE_MS);
+        let due = account.token_expires_at.is_none_or(|at| at - self.store.now_ms() < INSTAGRAM_REFRESH_BEFORE_MS);
         if !due {
             return Ok(false);
         }
@@ -278,13 +233,8 @@ impl Accounts {
         };
         let life = answer.body.get("expires_in").and_then(Value::as_i64).unwrap_or(INSTAGRAM_TOKEN_LIFE_S);
         self.credentials.set_token(account.platform, &account.asset_id, fresh).await?;
-        let expires = now_ms() + life * 1000;
-        self.store
-            .write(move |tx| {
-                tx.execute("UPDATE accounts SET token_expires_at = ?2 WHERE id = ?1", params![id, expires]).ctx("recording a token's expiry")?;
-                Ok(())
-            })
-            .await?;
+        let expires = self.store.now_ms() + life * 1000;
+        self.store.write(move |tx| store_accounts::set_token_expiry(tx, id, expires)).await?;
         tracing::info!(account_id = id, "Instagram token refreshed");
         Ok(true)
     }
@@ -454,44 +404,9 @@ impl Accounts {
             }
         }
         self.credentials.forget_token(account.platform, &account.asset_id).await?;
-        let media: Vec<String> = if delete_data {
-            self.store
-                .read(move |c| {
-                    let mut stmt = c
-                        .prepare(
-                            "SELECT t.local_path, t.thumbnail_path FROM attachments t JOIN messages m ON m.id = t.message_id
-                             JOIN conversations c ON c.id = m.conversation_id WHERE c.account_id = ?1 AND t.local_path IS NOT NULL",
-                        )
-                        .ctx("listing an account's media")?;
-                    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).ctx("listing an account's media")?;
-                    let mut out = Vec::new();
-                    for row in rows {
-                        let (file, thumb) = row.ctx("listing an account's media")?;
-                        out.push(file);
-                        out.extend(thumb);
-                    }
-                    Ok(out)
-                })
-                .await?
-        } else {
-            Vec::new()
-        };
-        self.store
-            .write(move |tx| {
-                if delete_data {
-                    // Conversations, messages and their search rows go with the account (FK cascade).
-                    tx.execute("DELETE FROM accounts WHERE id = ?1", [id]).ctx("deleting an account")?;
-                    crate::store::apply::log_everything(tx, "accounts", now_ms())
-                } else {
-                    tx.execute(
-                        "UPDATE accounts SET status = 'disconnected', status_detail = NULL, rate_limited_until = NULL WHERE id = ?1",
-                        [id],
-                    )
-                    .ctx("disconnecting an account")?;
-                    crate::store::apply::log_changes(tx, &[], "accounts", now_ms())
-                }
-            })
-            .await?;
+        let media = if delete_data { self.store.read(move |c| store_accounts::media_paths(c, id)).await? } else { Vec::new() };
+        let now = self.store.now_ms();
+        self.store.write(move |tx| store_accounts::disconnect(tx, id, delete_data, now)).await?;
         // Downloaded files go with the history, unless another account's messages share them.
         let removed = crate::store::media_files::remove_unreferenced(&self.store, media).await?;
         tracing::info!(account_id = id, delete_data, media_files_removed = removed, "account disconnected");

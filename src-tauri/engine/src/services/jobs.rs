@@ -6,15 +6,13 @@
 
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::services::accounts::{AccountView, Accounts};
-use crate::domain::error::SqlContext as _;
 use crate::domain::events::Platform;
 use crate::platform::graph::GraphClient;
-use crate::store::{Store, now_ms};
+use crate::store::{Store, settings};
 
 /// A job and how often it runs.
 #[derive(Debug, Clone, Copy)]
@@ -45,28 +43,12 @@ fn key(job: &Job) -> String {
 
 async fn last_run(store: &Store, job: Job) -> crate::domain::Result<Option<i64>> {
     let key = key(&job);
-    store
-        .read(move |c| {
-            c.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| r.get::<_, String>(0))
-                .optional()
-                .ctx("reading a job's last run")
-                .map(|v| v.and_then(|v| v.parse().ok()))
-        })
-        .await
+    Ok(store.read(move |c| settings::get(c, &key)).await?.and_then(|v| v.parse().ok()))
 }
 
 async fn record_run(store: &Store, job: Job, at: i64) -> crate::domain::Result<()> {
     let key = key(&job);
-    store
-        .write(move |tx| {
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, at.to_string()],
-            )
-            .ctx("recording a job's run")?;
-            Ok(())
-        })
-        .await
+    store.write(move |tx| settings::set(tx, &key, &at.to_string())).await
 }
 
 fn active(accounts: &[AccountView], now: i64) -> impl Iterator<Item = &AccountView> {
@@ -82,7 +64,7 @@ fn active(accounts: &[AccountView], now: i64) -> impl Iterator<Item = &AccountVi
 pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, force: bool) -> crate::domain::Result<Vec<JobReport>> {
     let mut reports = Vec::new();
     for job in ALL {
-        let now = now_ms();
+        let now = store.now_ms();
         let due = force || last_run(store, job).await?.is_none_or(|last| now - last >= job.every.as_millis() as i64);
         if !due {
             continue;

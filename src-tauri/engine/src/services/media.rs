@@ -15,17 +15,16 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::domain::account::AccountView;
 use crate::services::credentials::Credentials;
-use crate::domain::error::SqlContext as _;
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
-use crate::store::{Store, apply, now_ms};
+use crate::store::Store;
+use crate::store::media_files::{self, DownloadResult, Downloaded, DueMedia};
 
 /// Largest file fetched: WhatsApp refuses inbound media over 100 MB (META-API.md §3.4),
 /// Messenger and Instagram stay under 25 MB.
@@ -63,24 +62,8 @@ pub struct FetchReport {
     pub given_up: usize,
 }
 
-#[derive(Debug)]
-struct Due {
-    id: i64,
-    kind: String,
-    mime_type: Option<String>,
-    url: Option<String>,
-    media_id: Option<String>,
-    sha256: Option<String>,
-    attempts: i64,
-    message_mid: String,
-    conversation_id: i64,
-    platform: String,
-    account_id: i64,
-    account_status: String,
-    /// WhatsApp phone-number id (media lookups name it).
-    asset_id: String,
-    position: i64,
-}
+/// An attachment a pass fetches.
+type Due = DueMedia;
 
 /// How a fetch ended.
 enum Fetched {
@@ -94,43 +77,8 @@ enum Fetched {
 /// Fetches attachments that are due, newest messages first. Safe to run from several
 /// places: a row is only written if it is still waiting.
 pub async fn fetch_due(store: &Store, accounts: &Credentials, graph: &GraphClient, config: &MediaConfig) -> crate::domain::Result<FetchReport> {
-    let now = now_ms();
-    let due: Vec<Due> = store
-        .read(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT t.id, t.kind, t.mime_type, t.url, t.media_id, t.sha256, t.download_attempts, m.platform_message_id,
-                            m.conversation_id, c.platform, a.id, a.status, a.asset_id, t.position
-                     FROM attachments t JOIN messages m ON m.id = t.message_id JOIN conversations c ON c.id = m.conversation_id
-                     JOIN accounts a ON a.id = c.account_id
-                     WHERE t.local_path IS NULL AND t.download_state IS NULL AND (t.url IS NOT NULL OR t.media_id IS NOT NULL)
-                       AND coalesce(t.next_download_at, 0) <= ?1 AND t.kind IN ('image', 'video', 'audio', 'file', 'sticker')
-                     ORDER BY m.sent_at DESC LIMIT ?2",
-                )
-                .ctx("finding media to fetch")?;
-            let rows = stmt
-                .query_map(params![now, BATCH], |r| {
-                    Ok(Due {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        mime_type: r.get(2)?,
-                        url: r.get(3)?,
-                        media_id: r.get(4)?,
-                        sha256: r.get(5)?,
-                        attempts: r.get(6)?,
-                        message_mid: r.get(7)?,
-                        conversation_id: r.get(8)?,
-                        platform: r.get(9)?,
-                        account_id: r.get(10)?,
-                        account_status: r.get(11)?,
-                        asset_id: r.get(12)?,
-                        position: r.get(13)?,
-                    })
-                })
-                .ctx("finding media to fetch")?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().ctx("finding media to fetch")
-        })
-        .await?;
+    let now = store.now_ms();
+    let due = store.read(move |c| media_files::due(c, now, BATCH)).await?;
     let mut report = FetchReport::default();
     let mut credentials = TokenCache::default();
     for item in due {
@@ -150,47 +98,26 @@ pub async fn fetch_due(store: &Store, accounts: &Credentials, graph: &GraphClien
 
 async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::domain::Result<()> {
     let (id, conversation_id, attempts) = (item.id, item.conversation_id, item.attempts + 1);
-    store
-        .write(move |tx| {
-            let now = now_ms();
-            match outcome {
-                Fetched::Done { path, thumbnail, mime, size, sha256 } => {
-                    tx.execute(
-                        "UPDATE attachments SET local_path = ?2, thumbnail_path = ?3, mime_type = coalesce(mime_type, ?4),
-                                size_bytes = ?5, sha256 = coalesce(sha256, ?6), download_error = NULL, download_attempts = ?7
-                         WHERE id = ?1 AND local_path IS NULL",
-                        params![id, path.to_string_lossy(), thumbnail.map(|t| t.to_string_lossy().into_owned()), mime, size as i64, sha256, attempts],
-                    )
-                    .ctx("recording downloaded media")?;
-                }
-                Fetched::Retry(why) if attempts < MAX_ATTEMPTS => {
-                    // 30 s, 1 min, 2 min, … capped at 2 h.
-                    let wait = (30_000i64 << (attempts - 1).clamp(0, 8)).min(2 * 3600 * 1000);
-                    tx.execute(
-                        "UPDATE attachments SET download_attempts = ?2, next_download_at = ?3, download_error = ?4 WHERE id = ?1",
-                        params![id, attempts, now + wait, why],
-                    )
-                    .ctx("recording a media retry")?;
-                }
-                Fetched::Retry(why) => {
-                    let reason = format!("Could not be downloaded after {attempts} attempts ({why}).");
-                    tx.execute(
-                        "UPDATE attachments SET download_attempts = ?2, download_state = 'unavailable', download_error = ?3 WHERE id = ?1",
-                        params![id, attempts, reason],
-                    )
-                    .ctx("giving up a download")?;
-                }
-                Fetched::GiveUp(state, reason) => {
-                    tx.execute(
-                        "UPDATE attachments SET download_attempts = ?2, download_state = ?3, download_error = ?4 WHERE id = ?1",
-                        params![id, attempts, state, reason],
-                    )
-                    .ctx("giving up a download")?;
-                }
-            }
-            apply::log_changes(tx, &[conversation_id], "media", now)
-        })
-        .await
+    let now = store.now_ms();
+    let result = match outcome {
+        Fetched::Done { path, thumbnail, mime, size, sha256 } => DownloadResult::Done(Downloaded {
+            path: path.to_string_lossy().into_owned(),
+            thumbnail: thumbnail.map(|t| t.to_string_lossy().into_owned()),
+            mime,
+            size,
+            sha256,
+        }),
+        Fetched::Retry(why) if attempts < MAX_ATTEMPTS => {
+            // 30 s, 1 min, 2 min, … capped at 2 h.
+            let wait = (30_000i64 << (attempts - 1).clamp(0, 8)).min(2 * 3600 * 1000);
+            DownloadResult::RetryAt { at: now + wait, why }
+        }
+        Fetched::Retry(why) => {
+            DownloadResult::GaveUp { state: "unavailable", reason: format!("Could not be downloaded after {attempts} attempts ({why}).") }
+        }
+        Fetched::GiveUp(state, reason) => DownloadResult::GaveUp { state, reason },
+    };
+    store.write(move |tx| media_files::record_download(tx, id, conversation_id, attempts, result, now)).await
 }
 
 async fn fetch_one(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {

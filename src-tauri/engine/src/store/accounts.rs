@@ -64,3 +64,86 @@ pub fn row_to_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
         history: None,
     })
 }
+
+/// What is kept of a newly connected account (the token goes to the secret store).
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub platform: Platform,
+    pub asset_id: String,
+    pub display_name: Option<String>,
+    /// The Page an Instagram account is linked to.
+    pub parent: Option<String>,
+    /// `facebook` or `instagram`: which login reaches it.
+    pub login: &'static str,
+    /// The WhatsApp Business Account a number belongs to.
+    pub business_id: Option<String>,
+    pub token_expires_at: Option<i64>,
+}
+
+/// Saves a connected account and returns its id. Connecting again through another login
+/// replaces how the account is reached (an Instagram account moves from its Page to
+/// Instagram Login, say).
+pub fn upsert(tx: &rusqlite::Transaction<'_>, account: &NewAccount, now: i64) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO accounts (platform, asset_id, display_name, parent_asset_id, login, business_id, token_expires_at, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'connected', ?8)
+         ON CONFLICT (platform, asset_id) DO UPDATE SET
+            display_name = coalesce(excluded.display_name, accounts.display_name),
+            parent_asset_id = excluded.parent_asset_id, login = excluded.login,
+            business_id = coalesce(excluded.business_id, accounts.business_id),
+            token_expires_at = excluded.token_expires_at,
+            status = 'connected', status_detail = NULL, rate_limited_until = NULL",
+        params![
+            account.platform.as_str(),
+            account.asset_id,
+            account.display_name,
+            account.parent,
+            account.login,
+            account.business_id,
+            account.token_expires_at,
+            now
+        ],
+    )
+    .ctx("saving an account")?;
+    let id = tx
+        .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![account.platform.as_str(), account.asset_id], |r| r.get(0))
+        .ctx("saving an account")?;
+    apply::log_changes(tx, &[], "accounts", now)?;
+    Ok(id)
+}
+
+pub fn set_token_expiry(tx: &rusqlite::Transaction<'_>, id: i64, expires_at: i64) -> Result<()> {
+    tx.execute("UPDATE accounts SET token_expires_at = ?2 WHERE id = ?1", params![id, expires_at]).ctx("recording a token's expiry")?;
+    Ok(())
+}
+
+/// The downloaded files (and thumbnails) of an account's messages.
+pub fn media_paths(c: &rusqlite::Connection, id: i64) -> Result<Vec<String>> {
+    let mut stmt = c
+        .prepare(
+            "SELECT t.local_path, t.thumbnail_path FROM attachments t JOIN messages m ON m.id = t.message_id
+             JOIN conversations c ON c.id = m.conversation_id WHERE c.account_id = ?1 AND t.local_path IS NOT NULL",
+        )
+        .ctx("listing an account's media")?;
+    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).ctx("listing an account's media")?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (file, thumb) = row.ctx("listing an account's media")?;
+        out.push(file);
+        out.extend(thumb);
+    }
+    Ok(out)
+}
+
+/// Disconnects an account: its history stays, or with `delete_data` goes with it
+/// (conversations, messages and their search rows by foreign-key cascade).
+pub fn disconnect(tx: &rusqlite::Transaction<'_>, id: i64, delete_data: bool, now: i64) -> Result<()> {
+    if delete_data {
+        tx.execute("DELETE FROM accounts WHERE id = ?1", [id]).ctx("deleting an account")?;
+        apply::log_everything(tx, "accounts", now)
+    } else {
+        tx.execute("UPDATE accounts SET status = 'disconnected', status_detail = NULL, rate_limited_until = NULL WHERE id = ?1", [id])
+            .ctx("disconnecting an account")?;
+        apply::log_changes(tx, &[], "accounts", now)
+    }
+}

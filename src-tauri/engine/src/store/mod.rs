@@ -19,6 +19,7 @@ pub mod publications;
 pub mod read;
 pub mod search;
 pub mod sends;
+pub mod settings;
 pub mod sync_cursors;
 
 use std::path::{Path, PathBuf};
