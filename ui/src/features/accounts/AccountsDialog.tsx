@@ -36,7 +36,9 @@ function LoginWait({ url, service, failed }: { url: string; service: string; fai
   return (
     <div className="login-wait" data-testid="login-waiting">
       <p>
-        {openError ? `Open this address in your browser and log in to ${service}:` : `Log in to ${service} in the browser window that opened. If none did, open:`}
+        {openError
+          ? `Open this address in your browser and log in to ${service}:`
+          : `Log in to ${service} in the browser window that opened. If none did, open:`}
         <br />
         <span className="login-wait__url" data-testid="login-url">
           {url}
@@ -192,17 +194,13 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
   const [businessAccountId, setBusinessAccountId] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    connect.mutate(
-      { phoneNumberId: phoneNumberId.trim(), token: token.trim(), businessAccountId: businessAccountId.trim() || null },
-      { onSuccess: onDone },
-    );
+    connect.mutate({ phoneNumberId: phoneNumberId.trim(), token: token.trim(), businessAccountId: businessAccountId.trim() || null }, { onSuccess: onDone });
   };
   return (
     <form className="form" onSubmit={submit}>
       <p className="dialog__lead">
-        In Meta Business Settings, create a system user with access to your WhatsApp account and generate a token with the
-        whatsapp_business_messaging and whatsapp_business_management permissions. CAHTS checks it with Meta and keeps it in your
-        system keyring.
+        In Meta Business Settings, create a system user with access to your WhatsApp account and generate a token with the whatsapp_business_messaging and
+        whatsapp_business_management permissions. CAHTS checks it with Meta and keeps it in your system keyring.
       </p>
       <label className="form__field">
         <span className="form__label">Phone number ID</span>
@@ -214,7 +212,13 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
       </label>
       <label className="form__field">
         <span className="form__label">WhatsApp Business Account ID (optional: found from the token when left empty; needed for templates)</span>
-        <input className="input" data-testid="wa-business-id" inputMode="numeric" value={businessAccountId} onChange={(e) => setBusinessAccountId(e.target.value)} />
+        <input
+          className="input"
+          data-testid="wa-business-id"
+          inputMode="numeric"
+          value={businessAccountId}
+          onChange={(e) => setBusinessAccountId(e.target.value)}
+        />
       </label>
       <InlineError error={connect.error} />
       <div className="dialog__actions">
@@ -241,8 +245,7 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
   return (
     <div className="form">
       <p className="dialog__lead">
-        Log in with Facebook in your browser and choose the Pages to connect. The login goes through your relay, which passes
-        the access to this computer only.
+        Log in with Facebook in your browser and choose the Pages to connect. The login goes through your relay, which passes the access to this computer only.
       </p>
       {!begin.data ? (
         <button type="button" className="btn btn--primary" data-testid="fb-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>
@@ -291,9 +294,7 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
             className="btn btn--primary"
             data-testid="fb-connect"
             disabled={selected.size === 0 || connect.isPending}
-            onClick={() =>
-              connect.mutate({ state: begin.data!.state, pageIds: [...selected], withInstagram }, { onSuccess: onDone })
-            }
+            onClick={() => connect.mutate({ state: begin.data!.state, pageIds: [...selected], withInstagram }, { onSuccess: onDone })}
           >
             {connect.isPending ? "Connecting…" : `Connect ${selected.size} Page${selected.size === 1 ? "" : "s"}`}
           </button>
@@ -310,8 +311,8 @@ function ConnectInstagram({ onDone }: { onDone: () => void }) {
   return (
     <div className="form">
       <p className="dialog__lead">
-        For an Instagram professional account that is not linked to a Facebook Page. Log in with Instagram in your browser; the
-        login goes through your relay, which passes the access to this computer only. CAHTS renews it before its 60 days run out.
+        For an Instagram professional account that is not linked to a Facebook Page. Log in with Instagram in your browser; the login goes through your relay,
+        which passes the access to this computer only. CAHTS renews it before its 60 days run out.
       </p>
       {!begin.data ? (
         <button type="button" className="btn btn--primary" data-testid="ig-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>

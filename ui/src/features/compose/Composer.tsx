@@ -188,7 +188,8 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
     <footer className="composer" data-testid="composer">
       {window.status === "human_agent" ? (
         <p className="composer__note" data-testid="composer-note">
-          More than 24 hours since the customer wrote: this is sent as a personal reply from your team (human agent), allowed until {window.label.replace(/^.*—\s*/, "")}.
+          More than 24 hours since the customer wrote: this is sent as a personal reply from your team (human agent), allowed until{" "}
+          {window.label.replace(/^.*—\s*/, "")}.
         </p>
       ) : null}
       {replyTo ? (

@@ -56,7 +56,11 @@ export function ConversationList(props: Props) {
     return <ErrorState error={props.error} onRetry={props.retry} retrying={props.isRefetching} />;
   }
   if (items.length === 0) {
-    return <EmptyState icon="inbox" title={props.empty.title} testId="list-empty">{props.empty.body}</EmptyState>;
+    return (
+      <EmptyState icon="inbox" title={props.empty.title} testId="list-empty">
+        {props.empty.body}
+      </EmptyState>
+    );
   }
 
   return (
@@ -65,11 +69,7 @@ export function ConversationList(props: Props) {
         {virtualItems.map((v) => {
           const c = items[v.index];
           return (
-            <div
-              key={v.key}
-              className="list__slot"
-              style={{ height: v.size, transform: `translateY(${v.start}px)` }}
-            >
+            <div key={v.key} className="list__slot" style={{ height: v.size, transform: `translateY(${v.start}px)` }}>
               {c ? (
                 <ConversationRow conversation={c} selected={c.id === selectedId} now={props.now} onOpen={props.onOpen} />
               ) : (

@@ -9,15 +9,7 @@ import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { describeLink, usePairRelay } from "./api";
 
-export function PairDialog({
-  open,
-  onOpenChange,
-  status,
-}: {
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-  status: RelayStatus;
-}) {
+export function PairDialog({ open, onOpenChange, status }: { open: boolean; onOpenChange: (open: boolean) => void; status: RelayStatus }) {
   const pair = usePairRelay();
   const [relayUrl, setRelayUrl] = useState(status.relayUrl ?? "");
   const [code, setCode] = useState("");
@@ -35,10 +27,7 @@ export function PairDialog({
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!canSubmit) return;
-    pair.mutate(
-      { relayUrl: relayUrl.trim(), code: code.trim(), deviceName: null },
-      { onSuccess: () => onOpenChange(false) },
-    );
+    pair.mutate({ relayUrl: relayUrl.trim(), code: code.trim(), deviceName: null }, { onSuccess: () => onOpenChange(false) });
   };
 
   return (
@@ -51,8 +40,8 @@ export function PairDialog({
             Your relay
           </Dialog.Title>
           <p id="pair-dialog-desc" className="dialog__lead">
-            The relay receives your messages from Meta and keeps them, sealed for this computer, until it picks
-            them up. Run <code>cahts-relay pair</code> on the relay to get a code.
+            The relay receives your messages from Meta and keeps them, sealed for this computer, until it picks them up. Run <code>cahts-relay pair</code> on
+            the relay to get a code.
           </p>
           {status.relayUrl ? (
             <p className={`dialog__status dialog__status--${tone}`} data-testid="relay-status-line">

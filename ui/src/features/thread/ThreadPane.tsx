@@ -65,13 +65,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   return (
     <section className="thread" data-testid="thread" data-conversation-id={conversationId} aria-label="Conversation">
       {header ? (
-        <ThreadHeader
-          conversation={header}
-          now={now}
-          busy={busy}
-          onToggleUnread={() => onToggleUnread(header)}
-          onToggleDone={() => onToggleDone(header)}
-        />
+        <ThreadHeader conversation={header} now={now} busy={busy} onToggleUnread={() => onToggleUnread(header)} onToggleDone={() => onToggleDone(header)} />
       ) : (
         <HeaderSkeleton />
       )}
@@ -89,7 +83,9 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           loadOlder={() => void thread.fetchNextPage()}
           focusMessageId={focusMessageId}
           now={now}
-          canReact={!demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)}
+          canReact={
+            !demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)
+          }
           onReply={onReply}
         />
       )}
@@ -154,19 +150,27 @@ export function ThreadPlaceholder() {
         <ul className="shortcuts">
           <li>
             <span>Next or previous conversation</span>
-            <span><Kbd>J</Kbd> <Kbd>K</Kbd> or <Kbd>↑</Kbd> <Kbd>↓</Kbd></span>
+            <span>
+              <Kbd>J</Kbd> <Kbd>K</Kbd> or <Kbd>↑</Kbd> <Kbd>↓</Kbd>
+            </span>
           </li>
           <li>
             <span>Search everything</span>
-            <span><Kbd>{MOD_KEY}</Kbd> <Kbd>K</Kbd></span>
+            <span>
+              <Kbd>{MOD_KEY}</Kbd> <Kbd>K</Kbd>
+            </span>
           </li>
           <li>
             <span>Mark done</span>
-            <span><Kbd>E</Kbd></span>
+            <span>
+              <Kbd>E</Kbd>
+            </span>
           </li>
           <li>
             <span>Mark unread</span>
-            <span><Kbd>U</Kbd></span>
+            <span>
+              <Kbd>U</Kbd>
+            </span>
           </li>
         </ul>
       </div>
