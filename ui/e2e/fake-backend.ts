@@ -402,7 +402,7 @@ export function createFakeBackend(now: number) {
     handle(cmd: string, args: unknown): unknown {
       // The mock boundary: arguments arrive untyped, exactly as over IPC.
       // Plugin commands take their arguments bare; ours wrap them in `request`.
-      const request = cmd.startsWith("plugin:") ? args : (args as any)?.request;
+      const request = cmd.startsWith("plugin:") ? args : (args as { request?: unknown } | undefined)?.request;
       calls.push({ cmd, request: request === undefined ? undefined : structuredClone(request) });
       const failure = failures.get(cmd);
       if (failure?.match(request)) {

@@ -10,6 +10,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { AccountView, UiError } from "../../ipc/bindings";
 import { openInBrowser } from "../../ipc/transport";
 import { PLATFORM_LABEL } from "../../lib/platform";
+import { useNow } from "../../lib/useNow";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
@@ -89,6 +90,8 @@ export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenCh
 
 function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
   const accounts = useAccounts();
+  // A rate limit's "paused for N min" counts down while the dialog stays open.
+  const now = useNow();
   const list = (accounts.data ?? []).filter((a) => a.status !== "unverified");
   return (
     <>
@@ -97,7 +100,7 @@ function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
       ) : (
         <ul className="account-list" data-testid="account-list">
           {list.map((a) => (
-            <AccountRow key={a.id} account={a} />
+            <AccountRow key={a.id} account={a} now={now} />
           ))}
         </ul>
       )}
@@ -119,11 +122,11 @@ function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
   );
 }
 
-function AccountRow({ account }: { account: AccountView }) {
+function AccountRow({ account, now }: { account: AccountView; now: number }) {
   const disconnect = useDisconnect();
   const [confirming, setConfirming] = useState(false);
   const [deleteData, setDeleteData] = useState(false);
-  const { label, tone } = describeAccount(account, Date.now());
+  const { label, tone } = describeAccount(account, now);
   return (
     <li className="account-row" data-testid="account-row" data-status={account.status}>
       <PlatformGlyph platform={account.platform} size={18} decorative />

@@ -30,6 +30,8 @@ export function ConversationList(props: Props) {
   const { items, selectedId, hasNextPage, isFetchingNextPage, fetchNextPage } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = items.length + (hasNextPage ? 1 : 0);
+  // No value from the virtualizer reaches a memoized component or hook.
+  // eslint-disable-next-line react-hooks/incompatible-library -- a React Compiler notice; the window is not compiled with it
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,

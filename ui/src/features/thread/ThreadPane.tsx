@@ -33,7 +33,8 @@ type Props = {
  * does (so "Mark unread" sticks, and a failing mark_read cannot loop on its own refetch).
  */
 function useMarkReadOnOpen(conversation: ConversationSummary | null) {
-  const markRead = useMarkRead();
+  // `mutate` keeps its identity across renders, so it does not re-run the effect.
+  const { mutate: markRead } = useMarkRead();
   const seen = useRef<{ id: string; lastInboundAt: number | null } | null>(null);
   useEffect(() => {
     if (!conversation) return;
@@ -43,10 +44,9 @@ function useMarkReadOnOpen(conversation: ConversationSummary | null) {
     const newInbound = !opened && lastInboundAt !== prev?.lastInboundAt;
     seen.current = { id, lastInboundAt };
     if ((opened && (unreadCount > 0 || markedUnread)) || (newInbound && unreadCount > 0 && document.hasFocus())) {
-      markRead.mutate(id);
+      markRead(id);
     }
-    // markRead is a new object each render; the effect must run on data changes only.
-  }, [conversation]);
+  }, [conversation, markRead]);
 }
 
 export function ThreadPane({ conversationId, listRow, initial, focusMessageId, now, onToggleUnread, onToggleDone, busy }: Props) {
@@ -57,9 +57,9 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   // Freshest first: the list row (optimistic changes), the thread page, what was clicked.
   const header = listRow ?? conversation ?? initial;
   const demo = useAppStatus().data?.mode === "demo";
-  // The message the next reply answers; a different conversation starts without one.
+  // The message the next reply answers. The inbox keys this pane by conversation, so a
+  // different conversation starts without one, and with an empty composer and no old error.
   const [replyTo, setReplyTo] = useState<ThreadMessage | null>(null);
-  useEffect(() => setReplyTo(null), [conversationId]);
   const onReply = useCallback((m: ThreadMessage) => setReplyTo(m), []);
 
   return (
