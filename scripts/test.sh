@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (engine, store, normalization, CLI end to end), the UI unit tests,
-# the Chromium tests of the UI, and the real window end to end under Xvfb.
+# Runs every test: Rust (engine, store, normalization, CLI end to end), the UI's lint,
+# formatting and unit tests, the Chromium tests of the UI, and the real window end to end
+# under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +14,9 @@ section "setup"
 
 section "Rust tests (engine, normalization, bindings freshness, CLI end to end)"
 ./scripts/with-keyring.sh cargo test --workspace --exclude cahts
+
+section "UI: lint and formatting"
+(cd ui && npm run lint && npm run format:check)
 
 section "UI: types, unit tests, build"
 (cd ui && npm run typecheck && npm test && npm run build)

@@ -206,7 +206,12 @@ async function run(page) {
     const header = await page.textContent(tid("thread-header"));
     assert(header.includes("Noah Kim") && header.includes("@noah.kim"), `header should name the contact and handle, got "${header}"`);
     assert(/Reply window: 2[12] h left/.test(header), `Instagram message 2 h old should leave ~22 h, got "${header}"`);
-    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_read" && c.request?.conversationId === "c-noah"), null, "mark_read should be called for c-noah");
+    await waitUntil(
+      page,
+      () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_read" && c.request?.conversationId === "c-noah"),
+      null,
+      "mark_read should be called for c-noah",
+    );
     await waitUntil(page, (sel) => !document.querySelector(sel), `${row("c-noah")} .badge`, "Noah's unread badge should disappear after opening");
     const story = await page.textContent(`${tid("thread")} .quote--story`);
     assert(story.includes("Replied to your story"), "a story reply shows 'Replied to your story'");
@@ -219,7 +224,10 @@ async function run(page) {
     await page.waitForSelector(`${tid("thread")}[data-conversation-id="c-amelia"] ${tid("message-failed")}`);
     const header = await page.textContent(tid("thread-header"));
     assert(header.includes("Closed — WhatsApp template only"), `WhatsApp 26 h after the last inbound is template-only, got "${header}"`);
-    assert((await calls(page, "mark_read")).every((c) => c.request.conversationId !== "c-amelia"), "a read conversation is not marked read again");
+    assert(
+      (await calls(page, "mark_read")).every((c) => c.request.conversationId !== "c-amelia"),
+      "a read conversation is not marked read again",
+    );
     const quote = await page.textContent(`${tid("thread")} .quote`);
     assert(quote.includes("Something like this, but more pink?"), "the quoted reply shows the quoted text");
     assert((await page.$(`${tid("thread")} .voice`)) !== null, "the voice note is drawn as a voice pill");
@@ -244,13 +252,24 @@ async function run(page) {
     await page.$eval(`${tid("thread")} .messages`, (el) => {
       el.scrollTop = 0;
     });
-    await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 83, `${tid("thread")} ${tid("thread-message")}`, "older page should bring the thread to 83 messages");
+    await waitUntil(
+      page,
+      (sel) => document.querySelectorAll(sel).length === 83,
+      `${tid("thread")} ${tid("thread-message")}`,
+      "older page should bring the thread to 83 messages",
+    );
     const top = await page.$eval(`${tid("thread")} .messages`, (el) => el.scrollTop);
     assert(top > 200, `after prepending, the view should stay on the same messages (scrollTop ${top})`);
     const calls2 = (await calls(page, "get_thread")).filter((c) => c.request.conversationId === "c-sofia");
-    assert(calls2.some((c) => c.request.cursor !== null), "the older page is fetched with the cursor");
+    assert(
+      calls2.some((c) => c.request.cursor !== null),
+      "the older page is fetched with the cursor",
+    );
     const kinds = await page.textContent(tid("thread"));
-    assert(kinds.includes("Came from an ad: Spring bouquets") && kinds.includes("Tapped: See prices") && kinds.includes("edited"), "referral, postback and edited label are shown");
+    assert(
+      kinds.includes("Came from an ad: Spring bouquets") && kinds.includes("Tapped: See prices") && kinds.includes("edited"),
+      "referral, postback and edited label are shown",
+    );
   });
 
   await step("the Unread filter narrows the list", async () => {
@@ -283,7 +302,10 @@ async function run(page) {
       "scrolling to the end loads the last done conversation (second page)",
     );
     const pages = (await calls(page, "list_conversations")).filter((c) => c.request.filter.state === "done");
-    assert(pages.some((c) => c.request.cursor !== null), "the second page is asked for with a cursor");
+    assert(
+      pages.some((c) => c.request.cursor !== null),
+      "the second page is asked for with a cursor",
+    );
     const rendered = (await listIds(page)).length;
     assert(rendered < 57, `the list is virtualized: ${rendered} rows in the DOM for 57 conversations`);
   });
@@ -295,7 +317,12 @@ async function run(page) {
     assert(await page.$eval(tid("search-input"), (el) => el === document.activeElement), "Ctrl+K focuses the search field");
     await page.keyboard.type("delivery");
     await page.waitForSelector(`${tid("search-results")} ${tid("search-hit")}`);
-    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "search" && c.request.query === "delivery"), null, "search should be asked for the whole word");
+    await waitUntil(
+      page,
+      () => window.__cahtsFake.calls.some((c) => c.cmd === "search" && c.request.query === "delivery"),
+      null,
+      "search should be asked for the whole word",
+    );
     const searches = await calls(page, "search");
     assert(searches.length <= 2, `typing is debounced: ${searches.length} search calls for 8 keystrokes`);
     const hits = await page.$$(tid("search-hit"));
@@ -334,7 +361,12 @@ async function run(page) {
     assert(!(await listIds(page)).includes(id), "without a change event the list does not know yet");
     const callsAtEvent = await page.evaluate(() => window.__cahtsFake.calls.length);
     await page.evaluate((cid) => window.__cahtsFake.emitStoreChanged({ conversationIds: [cid], everything: false }), id);
-    await waitUntil(page, (sel) => document.querySelector(sel)?.closest(".list__slot")?.style.transform === "translateY(0px)", row(id), "the new conversation should appear at the top of the list");
+    await waitUntil(
+      page,
+      (sel) => document.querySelector(sel)?.closest(".list__slot")?.style.transform === "translateY(0px)",
+      row(id),
+      "the new conversation should appear at the top of the list",
+    );
     await waitUntil(
       page,
       ([sel, n]) => Number(document.querySelector(sel)?.textContent) === n + 1,
@@ -342,7 +374,10 @@ async function run(page) {
       "the sidebar's unread count should go up by one",
     );
     const afterEvent = await page.evaluate((n) => window.__cahtsFake.calls.slice(n).map((c) => c.cmd), callsAtEvent);
-    assert(afterEvent.includes("list_conversations") && afterEvent.includes("get_counts"), `the event makes the list and counts refetch, got ${afterEvent.join(", ")}`);
+    assert(
+      afterEvent.includes("list_conversations") && afterEvent.includes("get_counts"),
+      `the event makes the list and counts refetch, got ${afterEvent.join(", ")}`,
+    );
   });
 
   await step("Mark unread and Done from the thread header", async () => {
@@ -353,7 +388,12 @@ async function run(page) {
     await page.click(tid("mark-unread"));
     await page.waitForSelector(`${row("c-mia")}[data-unread]`);
     // The row changes at once (optimistically); the call lands a moment later.
-    await waitUntil(page, () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_unread" && c.request?.conversationId === "c-mia"), null, "mark_unread is called");
+    await waitUntil(
+      page,
+      () => window.__cahtsFake.calls.some((c) => c.cmd === "mark_unread" && c.request?.conversationId === "c-mia"),
+      null,
+      "mark_unread is called",
+    );
     await page.click(tid("toggle-done"));
     await waitUntil(page, (sel) => !document.querySelector(sel), row("c-mia"), "a done conversation leaves the inbox");
     await waitUntil(
@@ -370,10 +410,7 @@ async function run(page) {
     const error = { code: "StoreUnavailable", message: "Your inbox file could not be opened.", action: "Close other copies of CAHTS and try again." };
     // Twice: the window retries a failed read once before showing the error. Only the
     // Instagram list fails, so a refetch still in flight from the last step cannot eat it.
-    await page.evaluate(
-      (e) => window.__cahtsFake.failNext("list_conversations", e, 2, (r) => r?.filter?.platform === "instagram"),
-      error,
-    );
+    await page.evaluate((e) => window.__cahtsFake.failNext("list_conversations", e, 2, (r) => r?.filter?.platform === "instagram"), error);
     await page.click(tid("platform-filter-instagram"));
     await page.waitForSelector(tid("error-state"));
     const text = await page.textContent(tid("error-state"));
@@ -381,7 +418,10 @@ async function run(page) {
     await page.click(tid("retry"));
     await page.waitForSelector(row("c-noah"));
     const ids = await listIds(page);
-    assert(ids.every((i) => ["c-noah"].includes(i)), `Instagram filter keeps only Instagram rows, got ${ids.join(", ")}`);
+    assert(
+      ids.every((i) => ["c-noah"].includes(i)),
+      `Instagram filter keeps only Instagram rows, got ${ids.join(", ")}`,
+    );
     await page.click(tid("platform-filter-instagram"));
     await page.waitForSelector(row("c-amelia"));
   });
@@ -454,7 +494,12 @@ async function run(page) {
     await page.click(tid("fb-connect"));
     await waitUntil(page, (sel) => document.querySelectorAll(sel).length === 4, tid("account-row"), "WhatsApp, two Pages and one Instagram account are listed");
     await page.waitForSelector(tid("history-progress"));
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("36 conversations")), tid("history-done"), "history loading runs to the end and says how much");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("36 conversations")),
+      tid("history-done"),
+      "history loading runs to the end and says how much",
+    );
     await shot(page, "accounts.png");
     const connect = (await calls(page, "connect_pages"))[0];
     assert(connect.request.withInstagram === true && connect.request.pageIds.length === 2, "connect_pages got both Pages with Instagram");
@@ -485,7 +530,12 @@ async function run(page) {
     await page.waitForSelector(tid("composer-input"));
     await page.fill(tid("composer-input"), "Yes, we are open 10–14 on Sundays.");
     await page.keyboard.press("Enter");
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("open 10–14")), tid("thread-message"), "the reply appears in the thread");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("open 10–14")),
+      tid("thread-message"),
+      "the reply appears in the thread",
+    );
     assert((await page.inputValue(tid("composer-input"))) === "", "the box is emptied after sending");
     const sent = (await calls(page, "send_text"))[0];
     assert(sent.request.conversationId === "c-harper" && sent.request.text === "Yes, we are open 10–14 on Sundays.", "send_text got the conversation and text");
@@ -499,9 +549,17 @@ async function run(page) {
     // A file, with the typed text as its caption.
     await page.fill(tid("composer-input"), "Here is the menu");
     await page.click(tid("composer-attach"));
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("menu.pdf")), tid("thread-message"), "the file appears in the thread");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("menu.pdf")),
+      tid("thread-message"),
+      "the file appears in the thread",
+    );
     const media = (await calls(page, "send_media"))[0];
-    assert(media.request.path === "/home/lena/Documents/menu.pdf" && media.request.caption === "Here is the menu", "send_media got the picked file and the caption");
+    assert(
+      media.request.path === "/home/lena/Documents/menu.pdf" && media.request.caption === "Here is the menu",
+      "send_media got the picked file and the caption",
+    );
   });
 
   await step("after WhatsApp's 24 hours the composer offers approved templates with a preview", async () => {
@@ -515,14 +573,19 @@ async function run(page) {
     await page.waitForSelector(tid("template-value"));
     const values = await page.$$(tid("template-value"));
     assert(values.length === 2, `order_ready needs two values, got ${values.length}`);
-    assert((await page.isDisabled(tid("template-send"))), "cannot send with blanks");
+    assert(await page.isDisabled(tid("template-send")), "cannot send with blanks");
     await values[0].fill("Noor");
     await values[1].fill("4411");
     const preview = await page.textContent(tid("template-preview"));
     assert(preview === "Hello Noor, your order 4411 is ready.", `the preview shows what goes, got "${preview}"`);
     await shot(page, "template.png");
     await page.click(tid("template-send"));
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("your order 4411 is ready")), tid("thread-message"), "the template appears in the thread");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("your order 4411 is ready")),
+      tid("thread-message"),
+      "the template appears in the thread",
+    );
     const sent = (await calls(page, "send_template"))[0];
     assert(sent.request.name === "order_ready" && sent.request.parameters.join("|") === "Noor|4411", "send_template got the template and its values");
   });
@@ -535,7 +598,12 @@ async function run(page) {
     await inbound.hover();
     await inbound.locator(tid("react-open")).click();
     await page.click('[aria-label="React 👍"]');
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("👍")), tid("reaction"), "the reaction shows under the message");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("👍")),
+      tid("reaction"),
+      "the reaction shows under the message",
+    );
     await inbound.hover();
     await shot(page, "reaction.png");
     await inbound.locator(tid("react-open")).click();
@@ -557,7 +625,12 @@ async function run(page) {
     await page.waitForSelector(tid("composer-replying"), { state: "detached" });
     const sent = (await calls(page, "send_text")).at(-1);
     assert(typeof sent.request.replyTo === "string" && sent.request.replyTo.length > 0, "send_text carried the answered message's id");
-    await waitUntil(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("Yes, 10 to 14.") && e.querySelector(".quote")), tid("thread-message"), "the reply shows the quoted message");
+    await waitUntil(
+      page,
+      (sel) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes("Yes, 10 to 14.") && e.querySelector(".quote")),
+      tid("thread-message"),
+      "the reply shows the quoted message",
+    );
   });
 
   await step("no errors in the page console", async () => {

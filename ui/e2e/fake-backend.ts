@@ -138,13 +138,15 @@ export function createFakeBackend(now: number) {
     return c;
   };
   const status = (): AppStatus => ({ mode, empty: store().length === 0, storePath: `/home/owner/.local/share/cahts/${mode}.sqlite` });
-  const byRecency = (a: FakeConversation, b: FakeConversation) =>
-    (summary(b).lastMessageAt ?? 0) - (summary(a).lastMessageAt ?? 0) || a.id.localeCompare(b.id);
+  const byRecency = (a: FakeConversation, b: FakeConversation) => (summary(b).lastMessageAt ?? 0) - (summary(a).lastMessageAt ?? 0) || a.id.localeCompare(b.id);
 
   const handlers: Handlers = {
     app_status: () => status(),
     list_conversations: ({ filter, cursor, limit }) => {
-      const all = store().filter((c) => matches(c, filter)).sort(byRecency).map(summary);
+      const all = store()
+        .filter((c) => matches(c, filter))
+        .sort(byRecency)
+        .map(summary);
       return page(all, cursor, limit ?? 50);
     },
     get_thread: ({ conversationId, cursor, limit }) => {
@@ -226,7 +228,11 @@ export function createFakeBackend(now: number) {
     },
     connect_whatsapp: ({ phoneNumberId, token }) => {
       if (token !== "EAAG-system-user-token") {
-        throw { code: "MetaRefused", message: "Meta refused: Invalid OAuth access token - Cannot parse access token", action: "Check the token (or log in again) and try again." } satisfies UiError;
+        throw {
+          code: "MetaRefused",
+          message: "Meta refused: Invalid OAuth access token - Cannot parse access token",
+          action: "Check the token (or log in again) and try again.",
+        } satisfies UiError;
       }
       return addAccount({ platform: "whatsapp", assetId: phoneNumberId, displayName: "Blumenhaus Lena (+49 30 901820)" });
     },
@@ -256,9 +262,7 @@ export function createFakeBackend(now: number) {
       return out;
     },
     disconnect_account: ({ accountId, deleteData }) => {
-      accounts = deleteData
-        ? accounts.filter((a) => a.id !== accountId)
-        : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
+      accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
       return { warning: null };
     },
     send_media: ({ conversationId, path, caption }) => {
@@ -275,7 +279,9 @@ export function createFakeBackend(now: number) {
         sentAt: Date.now(),
         status: "sent",
         failure: null,
-        attachments: [{ kind: "file", mimeType: "application/pdf", url: null, mediaId: null, filename, sizeBytes: 48_000, sha256: null, title: null, localPath: path }],
+        attachments: [
+          { kind: "file", mimeType: "application/pdf", url: null, mediaId: null, filename, sizeBytes: 48_000, sha256: null, title: null, localPath: path },
+        ],
         reactions: [],
         quoted: null,
         edited: false,
@@ -362,10 +368,18 @@ export function createFakeBackend(now: number) {
     relay_status: () => relay,
     pair_relay: ({ relayUrl, code }) => {
       if (!/^https?:\/\//.test(relayUrl)) {
-        throw { code: "Validation", message: `Relay address '${relayUrl}' is not an http:// or https:// URL`, action: "Use the address your relay's operator gave you, starting with https://." } satisfies UiError;
+        throw {
+          code: "Validation",
+          message: `Relay address '${relayUrl}' is not an http:// or https:// URL`,
+          action: "Use the address your relay's operator gave you, starting with https://.",
+        } satisfies UiError;
       }
       if (code.trim().toUpperCase() !== RELAY_CODE) {
-        throw { code: "RelayRefused", message: "The relay refused the pairing code: pairing code is unknown or was already used", action: "Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes." } satisfies UiError;
+        throw {
+          code: "RelayRefused",
+          message: "The relay refused the pairing code: pairing code is unknown or was already used",
+          action: "Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes.",
+        } satisfies UiError;
       }
       relay = { link: { state: "live", relay: relayUrl }, relayUrl, deviceId: "1", tenant: "default" };
       return relay;
@@ -388,7 +402,7 @@ export function createFakeBackend(now: number) {
     handle(cmd: string, args: unknown): unknown {
       // The mock boundary: arguments arrive untyped, exactly as over IPC.
       // Plugin commands take their arguments bare; ours wrap them in `request`.
-      const request = cmd.startsWith("plugin:") ? args : (args as any)?.request;
+      const request = cmd.startsWith("plugin:") ? args : (args as { request?: unknown } | undefined)?.request;
       calls.push({ cmd, request: request === undefined ? undefined : structuredClone(request) });
       const failure = failures.get(cmd);
       if (failure?.match(request)) {

@@ -4,15 +4,7 @@
  * conversations across the three platforms, covering every message kind the thread
  * draws, plus a long tail of finished conversations to exercise list paging.
  */
-import type {
-  AccountRef,
-  Attachment,
-  ContactRef,
-  ConversationState,
-  MessageExtras,
-  Platform,
-  ThreadMessage,
-} from "../src/ipc/bindings";
+import type { AccountRef, Attachment, ContactRef, ConversationState, MessageExtras, Platform, ThreadMessage } from "../src/ipc/bindings";
 
 export type FakeConversation = {
   id: string;
@@ -142,7 +134,14 @@ export function demoConversations(now: number): FakeConversation[] {
         sentAt: now - 26 * HOUR + 12 * MIN,
         status: "delivered",
         text: "We can do that in blush and fuchsia peonies 🌸 I'll send the invoice now.",
-        quoted: { type: "message", mid: "mid.m-amelia-photo", direction: "inbound", kind: "image", text: "Something like this, but more pink?", deleted: false },
+        quoted: {
+          type: "message",
+          mid: "mid.m-amelia-photo",
+          direction: "inbound",
+          kind: "image",
+          text: "Something like this, but more pink?",
+          deleted: false,
+        },
       }),
       message({
         direction: "outbound",
@@ -406,8 +405,20 @@ export function demoConversations(now: number): FakeConversation[] {
 }
 
 const PAST = [
-  "Harriet Cole", "James O'Neill", "Priya Shah", "Tom Walsh", "Chloe Martin", "Ravi Patel", "Emma Lewis",
-  "Daniel Price", "Zara Ahmed", "Lucy Brooks", "Marco Bianchi", "Isla Grant", "Ethan Hughes", "Ava Turner",
+  "Harriet Cole",
+  "James O'Neill",
+  "Priya Shah",
+  "Tom Walsh",
+  "Chloe Martin",
+  "Ravi Patel",
+  "Emma Lewis",
+  "Daniel Price",
+  "Zara Ahmed",
+  "Lucy Brooks",
+  "Marco Bianchi",
+  "Isla Grant",
+  "Ethan Hughes",
+  "Ava Turner",
 ];
 
 /** Finished conversations: enough to need a second page in the Done view. */

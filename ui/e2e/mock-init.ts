@@ -62,6 +62,5 @@ window.__cahtsFake = {
     fake.insert(c);
     return c.id;
   },
-  emitStoreChanged: (change) =>
-    window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event: STORE_CHANGED_EVENT, payload: change }),
+  emitStoreChanged: (change) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event: STORE_CHANGED_EVENT, payload: change }),
 };

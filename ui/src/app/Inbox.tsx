@@ -60,10 +60,7 @@ export function Inbox() {
   const searching = query.trim().length > 0;
   const search = useSearch(query);
   const targets = useMemo(() => searchTargets(search.data), [search.data]);
-  const navigable = useMemo(
-    () => (searching ? targets.map(fromTarget) : items.map(fromConversation)),
-    [searching, targets, items],
-  );
+  const navigable = useMemo(() => (searching ? targets.map(fromTarget) : items.map(fromConversation)), [searching, targets, items]);
 
   const markRead = useMarkRead();
   const markUnread = useMarkUnread();
@@ -74,8 +71,7 @@ export function Inbox() {
   const current = (): ConversationSummary | null =>
     selection
       ? (items.find((c) => c.id === selection.conversationId) ??
-        client.getQueryData<InfiniteData<ThreadPage>>(threadKeys.detail(selection.conversationId))?.pages[0]
-          ?.conversation ??
+        client.getQueryData<InfiniteData<ThreadPage>>(threadKeys.detail(selection.conversationId))?.pages[0]?.conversation ??
         selection.summary)
       : null;
 

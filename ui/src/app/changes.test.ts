@@ -38,16 +38,12 @@ describe("store://changed → cache invalidation", () => {
   it("a bulk change (import, store switch) invalidates everything", async () => {
     const change: StoreChanged = { conversationIds: [], everything: true };
     expect(invalidationForChange(change)).toEqual({ kind: "everything" });
-    expect(await invalidatedBy(invalidationForChange(change))).toEqual(
-      ["counts", "inbox", "search", "status", "threadA", "threadB", "unreadWhatsapp"],
-    );
+    expect(await invalidatedBy(invalidationForChange(change))).toEqual(["counts", "inbox", "search", "status", "threadA", "threadB", "unreadWhatsapp"]);
   });
 
   it("a new message invalidates lists, counts, search and that conversation's thread only", async () => {
     const change: StoreChanged = { conversationIds: ["conv-a"], everything: false };
-    expect(await invalidatedBy(invalidationForChange(change))).toEqual(
-      ["counts", "inbox", "search", "status", "threadA", "unreadWhatsapp"],
-    );
+    expect(await invalidatedBy(invalidationForChange(change))).toEqual(["counts", "inbox", "search", "status", "threadA", "unreadWhatsapp"]);
   });
 
   it("several conversations invalidate each of their threads, once", () => {

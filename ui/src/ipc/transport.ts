@@ -9,22 +9,13 @@ import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
-import {
-  RELAY_STATUS_EVENT,
-  STORE_CHANGED_EVENT,
-  type Commands,
-  type ErrorCode,
-  type RelayStatus,
-  type StoreChanged,
-  type UiError,
-} from "./bindings";
+import { RELAY_STATUS_EVENT, STORE_CHANGED_EVENT, type Commands, type ErrorCode, type RelayStatus, type StoreChanged, type UiError } from "./bindings";
 
 export type CommandName = keyof Commands;
 export type RequestOf<K extends CommandName> = Commands[K]["request"];
 export type ResponseOf<K extends CommandName> = Commands[K]["response"];
 /** Commands whose request is `undefined` take no argument at all. */
-export type RequestArgs<K extends CommandName> =
-  RequestOf<K> extends undefined ? [] : [request: RequestOf<K>];
+export type RequestArgs<K extends CommandName> = RequestOf<K> extends undefined ? [] : [request: RequestOf<K>];
 
 export type Unlisten = () => void;
 
@@ -55,11 +46,7 @@ function insideTauri(): boolean {
 export function isUiError(value: unknown): value is UiError {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (
-    typeof v.code === "string" &&
-    (ERROR_CODES as readonly string[]).includes(v.code) &&
-    typeof v.message === "string"
-  );
+  return typeof v.code === "string" && (ERROR_CODES as readonly string[]).includes(v.code) && typeof v.message === "string";
 }
 
 /**
@@ -89,15 +76,10 @@ export function toUiError(e: unknown): UiError {
 }
 
 /** Invokes a command, typed from the generated `Commands` map. Rejects with a `UiError`. */
-export async function call<K extends CommandName>(
-  name: K,
-  ...args: RequestArgs<K>
-): Promise<ResponseOf<K>> {
+export async function call<K extends CommandName>(name: K, ...args: RequestArgs<K>): Promise<ResponseOf<K>> {
   if (!insideTauri()) throw OUTSIDE_TAURI;
   try {
-    return args.length === 0
-      ? await invoke<ResponseOf<K>>(name)
-      : await invoke<ResponseOf<K>>(name, { request: args[0] });
+    return args.length === 0 ? await invoke<ResponseOf<K>>(name) : await invoke<ResponseOf<K>>(name, { request: args[0] });
   } catch (e) {
     throw toUiError(e);
   }
@@ -111,11 +93,7 @@ export async function call<K extends CommandName>(
 export function parseStoreChanged(payload: unknown): StoreChanged {
   if (typeof payload === "object" && payload !== null) {
     const p = payload as Record<string, unknown>;
-    if (
-      typeof p.everything === "boolean" &&
-      Array.isArray(p.conversationIds) &&
-      p.conversationIds.every((id) => typeof id === "string")
-    ) {
+    if (typeof p.everything === "boolean" && Array.isArray(p.conversationIds) && p.conversationIds.every((id) => typeof id === "string")) {
       return { everything: p.everything, conversationIds: p.conversationIds as string[] };
     }
   }

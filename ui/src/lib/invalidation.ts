@@ -5,9 +5,7 @@
  */
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
 
-export type Invalidation =
-  | { readonly kind: "everything" }
-  | { readonly kind: "keys"; readonly keys: readonly QueryKey[] };
+export type Invalidation = { readonly kind: "everything" } | { readonly kind: "keys"; readonly keys: readonly QueryKey[] };
 
 export const EVERYTHING: Invalidation = { kind: "everything" };
 

@@ -45,10 +45,7 @@ export function formatListTime(ms: number, now: number, locale?: string): string
   if (days === 1) return "Yesterday";
   if (days < 7) return formatWeekday(ms, locale);
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(
-    locale,
-    sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" },
-  ).format(ms);
+  return new Intl.DateTimeFormat(locale, sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" }).format(ms);
 }
 
 /** Separator between days in a thread: "Today", "Yesterday", "Monday 3 March". */
@@ -59,9 +56,7 @@ export function formatDayLabel(ms: number, now: number, locale?: string): string
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
   return new Intl.DateTimeFormat(
     locale,
-    sameYear
-      ? { weekday: "long", day: "numeric", month: "long" }
-      : { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+    sameYear ? { weekday: "long", day: "numeric", month: "long" } : { weekday: "long", day: "numeric", month: "long", year: "numeric" },
   ).format(ms);
 }
 

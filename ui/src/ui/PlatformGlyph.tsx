@@ -13,15 +13,7 @@ export function PlatformGlyph({ platform, size = 16, className, decorative = fal
   const gradientId = useId();
   const a11y = decorative ? { "aria-hidden": true } : { role: "img", "aria-label": PLATFORM_LABEL[platform] };
   return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      className={className}
-      data-platform={platform}
-      focusable="false"
-      {...a11y}
-    >
+    <svg width={size} height={size} viewBox="0 0 24 24" className={className} data-platform={platform} focusable="false" {...a11y}>
       {platform === "messenger" && (
         <>
           <path d="M12 2.5c5.5 0 9.5 3.9 9.5 9 0 5-4 9-9.5 9-1 0-2-.1-2.9-.4L5 21.5l.3-3.6C3.6 16.3 2.5 14 2.5 11.5c0-5.1 4-9 9.5-9z" fill="#0866FF" />

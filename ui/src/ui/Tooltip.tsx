@@ -5,15 +5,7 @@ import type { ReactNode } from "react";
 export const TooltipProvider = RT.Provider;
 
 /** A tooltip on any single focusable child. */
-export function Tooltip({
-  content,
-  children,
-  side = "top",
-}: {
-  content: ReactNode;
-  children: ReactNode;
-  side?: "top" | "bottom" | "left" | "right";
-}) {
+export function Tooltip({ content, children, side = "top" }: { content: ReactNode; children: ReactNode; side?: "top" | "bottom" | "left" | "right" }) {
   return (
     <RT.Root>
       <RT.Trigger asChild>{children}</RT.Trigger>

@@ -8,17 +8,7 @@ export function Skeleton({ width, height = 10, round = false }: { width: number 
   return <span className={round ? "skeleton skeleton--round" : "skeleton"} style={{ width, height }} aria-hidden="true" />;
 }
 
-export function EmptyState({
-  icon,
-  title,
-  children,
-  testId,
-}: {
-  icon: IconName;
-  title: string;
-  children?: ReactNode;
-  testId?: string;
-}) {
+export function EmptyState({ icon, title, children, testId }: { icon: IconName; title: string; children?: ReactNode; testId?: string }) {
   return (
     <div className="state" data-testid={testId}>
       <span className="state__icon">

@@ -10,6 +10,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { AccountView, UiError } from "../../ipc/bindings";
 import { openInBrowser } from "../../ipc/transport";
 import { PLATFORM_LABEL } from "../../lib/platform";
+import { useNow } from "../../lib/useNow";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
@@ -36,7 +37,9 @@ function LoginWait({ url, service, failed }: { url: string; service: string; fai
   return (
     <div className="login-wait" data-testid="login-waiting">
       <p>
-        {openError ? `Open this address in your browser and log in to ${service}:` : `Log in to ${service} in the browser window that opened. If none did, open:`}
+        {openError
+          ? `Open this address in your browser and log in to ${service}:`
+          : `Log in to ${service} in the browser window that opened. If none did, open:`}
         <br />
         <span className="login-wait__url" data-testid="login-url">
           {url}
@@ -87,6 +90,8 @@ export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenCh
 
 function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
   const accounts = useAccounts();
+  // A rate limit's "paused for N min" counts down while the dialog stays open.
+  const now = useNow();
   const list = (accounts.data ?? []).filter((a) => a.status !== "unverified");
   return (
     <>
@@ -95,7 +100,7 @@ function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
       ) : (
         <ul className="account-list" data-testid="account-list">
           {list.map((a) => (
-            <AccountRow key={a.id} account={a} />
+            <AccountRow key={a.id} account={a} now={now} />
           ))}
         </ul>
       )}
@@ -117,11 +122,11 @@ function AccountList({ onConnect }: { onConnect: (pane: Pane) => void }) {
   );
 }
 
-function AccountRow({ account }: { account: AccountView }) {
+function AccountRow({ account, now }: { account: AccountView; now: number }) {
   const disconnect = useDisconnect();
   const [confirming, setConfirming] = useState(false);
   const [deleteData, setDeleteData] = useState(false);
-  const { label, tone } = describeAccount(account, Date.now());
+  const { label, tone } = describeAccount(account, now);
   return (
     <li className="account-row" data-testid="account-row" data-status={account.status}>
       <PlatformGlyph platform={account.platform} size={18} decorative />
@@ -192,17 +197,13 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
   const [businessAccountId, setBusinessAccountId] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    connect.mutate(
-      { phoneNumberId: phoneNumberId.trim(), token: token.trim(), businessAccountId: businessAccountId.trim() || null },
-      { onSuccess: onDone },
-    );
+    connect.mutate({ phoneNumberId: phoneNumberId.trim(), token: token.trim(), businessAccountId: businessAccountId.trim() || null }, { onSuccess: onDone });
   };
   return (
     <form className="form" onSubmit={submit}>
       <p className="dialog__lead">
-        In Meta Business Settings, create a system user with access to your WhatsApp account and generate a token with the
-        whatsapp_business_messaging and whatsapp_business_management permissions. CAHTS checks it with Meta and keeps it in your
-        system keyring.
+        In Meta Business Settings, create a system user with access to your WhatsApp account and generate a token with the whatsapp_business_messaging and
+        whatsapp_business_management permissions. CAHTS checks it with Meta and keeps it in your system keyring.
       </p>
       <label className="form__field">
         <span className="form__label">Phone number ID</span>
@@ -214,7 +215,13 @@ function ConnectWhatsapp({ onDone }: { onDone: () => void }) {
       </label>
       <label className="form__field">
         <span className="form__label">WhatsApp Business Account ID (optional: found from the token when left empty; needed for templates)</span>
-        <input className="input" data-testid="wa-business-id" inputMode="numeric" value={businessAccountId} onChange={(e) => setBusinessAccountId(e.target.value)} />
+        <input
+          className="input"
+          data-testid="wa-business-id"
+          inputMode="numeric"
+          value={businessAccountId}
+          onChange={(e) => setBusinessAccountId(e.target.value)}
+        />
       </label>
       <InlineError error={connect.error} />
       <div className="dialog__actions">
@@ -241,8 +248,7 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
   return (
     <div className="form">
       <p className="dialog__lead">
-        Log in with Facebook in your browser and choose the Pages to connect. The login goes through your relay, which passes
-        the access to this computer only.
+        Log in with Facebook in your browser and choose the Pages to connect. The login goes through your relay, which passes the access to this computer only.
       </p>
       {!begin.data ? (
         <button type="button" className="btn btn--primary" data-testid="fb-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>
@@ -291,9 +297,7 @@ function ConnectFacebook({ onDone }: { onDone: () => void }) {
             className="btn btn--primary"
             data-testid="fb-connect"
             disabled={selected.size === 0 || connect.isPending}
-            onClick={() =>
-              connect.mutate({ state: begin.data!.state, pageIds: [...selected], withInstagram }, { onSuccess: onDone })
-            }
+            onClick={() => connect.mutate({ state: begin.data!.state, pageIds: [...selected], withInstagram }, { onSuccess: onDone })}
           >
             {connect.isPending ? "Connecting…" : `Connect ${selected.size} Page${selected.size === 1 ? "" : "s"}`}
           </button>
@@ -310,8 +314,8 @@ function ConnectInstagram({ onDone }: { onDone: () => void }) {
   return (
     <div className="form">
       <p className="dialog__lead">
-        For an Instagram professional account that is not linked to a Facebook Page. Log in with Instagram in your browser; the
-        login goes through your relay, which passes the access to this computer only. CAHTS renews it before its 60 days run out.
+        For an Instagram professional account that is not linked to a Facebook Page. Log in with Instagram in your browser; the login goes through your relay,
+        which passes the access to this computer only. CAHTS renews it before its 60 days run out.
       </p>
       {!begin.data ? (
         <button type="button" className="btn btn--primary" data-testid="ig-begin" disabled={begin.isPending} onClick={() => begin.mutate()}>

@@ -18,11 +18,6 @@ function TemplateComposer({ conversation }: { conversation: ConversationSummary 
   const send = useSendTemplate();
   const [chosen, setChosen] = useState(0);
   const [values, setValues] = useState<string[]>([]);
-  useEffect(() => {
-    setChosen(0);
-    setValues([]);
-    send.reset();
-  }, [conversation.id]); // eslint-disable-line react-hooks/exhaustive-deps
   const list = templates.data ?? [];
   const template = list[chosen];
   const filled = template ? Array.from({ length: template.parameters }, (_, i) => values[i] ?? "") : [];
@@ -108,6 +103,8 @@ type ComposerProps = {
 };
 
 export function Composer({ conversation, now, demo, replyTo = null, replyToName = "", onClearReply }: ComposerProps) {
+  // The thread pane around it is keyed by conversation: a different one starts with an
+  // empty box and no old error.
   const [text, setText] = useState("");
   const send = useSendText();
   const sendMedia = useSendMedia();
@@ -115,13 +112,6 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
   const window = replyWindow(conversation.platform, conversation.lastInboundAt, now);
   const closed = window.status === "closed" || window.status === "waiting";
   const left = lengthLeft(conversation.platform, text);
-
-  // A different conversation starts with an empty box and no old error.
-  useEffect(() => {
-    setText("");
-    send.reset();
-    sendMedia.reset();
-  }, [conversation.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const submit = () => {
     const body = text.trim();
@@ -188,7 +178,8 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
     <footer className="composer" data-testid="composer">
       {window.status === "human_agent" ? (
         <p className="composer__note" data-testid="composer-note">
-          More than 24 hours since the customer wrote: this is sent as a personal reply from your team (human agent), allowed until {window.label.replace(/^.*—\s*/, "")}.
+          More than 24 hours since the customer wrote: this is sent as a personal reply from your team (human agent), allowed until{" "}
+          {window.label.replace(/^.*—\s*/, "")}.
         </p>
       ) : null}
       {replyTo ? (

@@ -30,6 +30,8 @@ export function ConversationList(props: Props) {
   const { items, selectedId, hasNextPage, isFetchingNextPage, fetchNextPage } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = items.length + (hasNextPage ? 1 : 0);
+  // No value from the virtualizer reaches a memoized component or hook.
+  // eslint-disable-next-line react-hooks/incompatible-library -- a React Compiler notice; the window is not compiled with it
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -56,7 +58,11 @@ export function ConversationList(props: Props) {
     return <ErrorState error={props.error} onRetry={props.retry} retrying={props.isRefetching} />;
   }
   if (items.length === 0) {
-    return <EmptyState icon="inbox" title={props.empty.title} testId="list-empty">{props.empty.body}</EmptyState>;
+    return (
+      <EmptyState icon="inbox" title={props.empty.title} testId="list-empty">
+        {props.empty.body}
+      </EmptyState>
+    );
   }
 
   return (
@@ -65,11 +71,7 @@ export function ConversationList(props: Props) {
         {virtualItems.map((v) => {
           const c = items[v.index];
           return (
-            <div
-              key={v.key}
-              className="list__slot"
-              style={{ height: v.size, transform: `translateY(${v.start}px)` }}
-            >
+            <div key={v.key} className="list__slot" style={{ height: v.size, transform: `translateY(${v.start}px)` }}>
               {c ? (
                 <ConversationRow conversation={c} selected={c.id === selectedId} now={props.now} onOpen={props.onOpen} />
               ) : (

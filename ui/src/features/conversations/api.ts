@@ -3,23 +3,8 @@
  * mutation names what it makes stale in `conversationInvalidations` (tested), and
  * patches the cached rows first so the badge changes the instant you click.
  */
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  useQueryClient,
-  type InfiniteData,
-  type QueryClient,
-} from "@tanstack/react-query";
-import type {
-  ConversationFilter,
-  ConversationPage,
-  ConversationState,
-  ConversationSummary,
-  Counts,
-  UiError,
-} from "../../ipc/bindings";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from "@tanstack/react-query";
+import type { ConversationFilter, ConversationPage, ConversationState, ConversationSummary, Counts, UiError } from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
 import { applyInvalidation, keys, type Invalidation } from "../../lib/invalidation";
 import { searchKeys } from "../search/api";
@@ -46,26 +31,16 @@ export const conversationKeys = {
 
 /** What each write makes stale. Search results show previews and unread state too. */
 export const conversationInvalidations = {
-  markRead: (id: string): Invalidation =>
-    keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
-  markUnread: (id: string): Invalidation =>
-    keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
-  setState: (id: string): Invalidation =>
-    keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
+  markRead: (id: string): Invalidation => keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
+  markUnread: (id: string): Invalidation => keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
+  setState: (id: string): Invalidation => keys(conversationKeys.lists(), conversationKeys.counts(), threadKeys.detail(id), searchKeys.all),
 };
 
 export function useConversations(filter: Partial<ConversationFilter>) {
   const normalized = normalizeFilter(filter);
-  return useInfiniteQuery<
-    ConversationPage,
-    UiError,
-    InfiniteData<ConversationPage>,
-    readonly unknown[],
-    string | null
-  >({
+  return useInfiniteQuery<ConversationPage, UiError, InfiniteData<ConversationPage>, readonly unknown[], string | null>({
     queryKey: conversationKeys.list(normalized),
-    queryFn: ({ pageParam }) =>
-      call("list_conversations", { filter: normalized, cursor: pageParam, limit: CONVERSATION_PAGE_SIZE }),
+    queryFn: ({ pageParam }) => call("list_conversations", { filter: normalized, cursor: pageParam, limit: CONVERSATION_PAGE_SIZE }),
     initialPageParam: null,
     getNextPageParam: (last) => last.nextCursor,
     // Switching views keeps the old rows until the new ones arrive: no skeleton flash.
@@ -81,11 +56,7 @@ export function useCounts() {
 }
 
 /** Rewrites one conversation in every cached list page (optimistic update). */
-export function patchConversation(
-  client: QueryClient,
-  id: string,
-  patch: (c: ConversationSummary) => ConversationSummary,
-): void {
+export function patchConversation(client: QueryClient, id: string, patch: (c: ConversationSummary) => ConversationSummary): void {
   client.setQueriesData<InfiniteData<ConversationPage>>({ queryKey: conversationKeys.lists() }, (data) =>
     data
       ? {
@@ -137,7 +108,6 @@ export function useSetState() {
       patchConversation(client, conversationId, (c) => ({ ...c, state }));
       dropFromOtherStates(client, conversationId, state);
     },
-    onSettled: (_data, _error, { conversationId }) =>
-      applyInvalidation(client, conversationInvalidations.setState(conversationId)),
+    onSettled: (_data, _error, { conversationId }) => applyInvalidation(client, conversationInvalidations.setState(conversationId)),
   });
 }

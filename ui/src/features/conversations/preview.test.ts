@@ -43,7 +43,25 @@ describe("previewText", () => {
   });
 
   it("has a non-empty preview for every kind with no text", () => {
-    const kinds: MessageKind[] = ["text", "image", "video", "audio", "file", "sticker", "location", "contacts", "share", "story_mention", "postback", "interactive", "button", "referral", "system", "unsupported", "template"];
+    const kinds: MessageKind[] = [
+      "text",
+      "image",
+      "video",
+      "audio",
+      "file",
+      "sticker",
+      "location",
+      "contacts",
+      "share",
+      "story_mention",
+      "postback",
+      "interactive",
+      "button",
+      "referral",
+      "system",
+      "unsupported",
+      "template",
+    ];
     for (const k of kinds) expect(previewText(p(k)).length).toBeGreaterThan(3);
   });
 });

@@ -15,9 +15,7 @@ describe("describeLink", () => {
     expect(offline.tone).toBe("warn");
     expect(offline.detail).toContain("Retrying in 4 s");
     expect(offline.detail).toContain("connection refused");
-    expect(describeLink({ state: "needsAttention", relay: "x", error: "This device was revoked" }).detail).toBe(
-      "This device was revoked",
-    );
+    expect(describeLink({ state: "needsAttention", relay: "x", error: "This device was revoked" }).detail).toBe("This device was revoked");
   });
 });
 

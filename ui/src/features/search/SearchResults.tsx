@@ -7,9 +7,7 @@ import { EmptyState, ErrorState, Skeleton } from "../../ui/states";
 import { ConversationRow } from "../conversations/ConversationRow";
 import { Snippet } from "./Snippet";
 
-export type SearchTarget =
-  | { kind: "person"; key: string; conversation: ConversationSummary }
-  | { kind: "message"; key: string; hit: MessageHit };
+export type SearchTarget = { kind: "person"; key: string; conversation: ConversationSummary } | { kind: "message"; key: string; hit: MessageHit };
 
 /** People first, then messages: the order the keyboard walks them in. */
 export function searchTargets(results: Results | undefined): SearchTarget[] {
@@ -61,9 +59,7 @@ export function SearchResults({ query, results, isPending, error, retry, settlin
         <section>
           <h2 className="section-title">Messages</h2>
           {messages.map((t) =>
-            t.kind === "message" ? (
-              <HitRow key={t.key} hit={t.hit} selected={t.key === activeKey} now={now} onOpen={() => onOpen(t)} />
-            ) : null,
+            t.kind === "message" ? <HitRow key={t.key} hit={t.hit} selected={t.key === activeKey} now={now} onOpen={() => onOpen(t)} /> : null,
           )}
         </section>
       ) : null}
@@ -78,7 +74,9 @@ function HitRow({ hit, selected, now, onOpen }: { hit: MessageHit; selected: boo
       <div className="hit__line">
         <PlatformGlyph platform={hit.platform} size={14} />
         <span className="hit__name">{hit.direction === "outbound" ? `You → ${name}` : name}</span>
-        <time className="hit__time" title={formatFull(hit.sentAt)}>{formatListTime(hit.sentAt, now)}</time>
+        <time className="hit__time" title={formatFull(hit.sentAt)}>
+          {formatListTime(hit.sentAt, now)}
+        </time>
       </div>
       <p className="hit__snippet">
         <Snippet parts={hit.snippet} />

@@ -6,9 +6,5 @@ import type { SnippetPart } from "../../ipc/bindings";
  * the snippet is a customer's words and may contain markup.
  */
 export function Snippet({ parts }: { parts: SnippetPart[] }) {
-  return (
-    <>
-      {parts.map((p, i) => (p.highlight ? <mark key={i}>{p.text}</mark> : <Fragment key={i}>{p.text}</Fragment>))}
-    </>
-  );
+  return <>{parts.map((p, i) => (p.highlight ? <mark key={i}>{p.text}</mark> : <Fragment key={i}>{p.text}</Fragment>))}</>;
 }

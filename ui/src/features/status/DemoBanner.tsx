@@ -10,13 +10,7 @@ export function DemoBanner() {
       <span>
         <strong>Demo data</strong> — these conversations are generated examples, nothing here is real.
       </span>
-      <button
-        type="button"
-        className="demo-banner__exit"
-        data-testid="exit-demo"
-        onClick={() => exitDemo.mutate()}
-        disabled={exitDemo.isPending}
-      >
+      <button type="button" className="demo-banner__exit" data-testid="exit-demo" onClick={() => exitDemo.mutate()} disabled={exitDemo.isPending}>
         {exitDemo.isPending ? "Leaving…" : "Exit demo"}
       </button>
     </div>

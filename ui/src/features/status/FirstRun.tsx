@@ -47,9 +47,7 @@ export function FirstRun() {
           </div>
         </div>
         <h1 className="first-run__title">Welcome to CAHTS</h1>
-        <p className="first-run__lead">
-          Your Instagram, Messenger and WhatsApp conversations, together in one calm inbox.
-        </p>
+        <p className="first-run__lead">Your Instagram, Messenger and WhatsApp conversations, together in one calm inbox.</p>
 
         <ol className="steps">
           {STEPS.map((s, i) => (
@@ -68,12 +66,7 @@ export function FirstRun() {
 
         <div className="first-run__cta">
           {relay.data ? (
-            <button
-              type="button"
-              className="btn btn--primary btn--lg"
-              data-testid="pair-button"
-              onClick={() => setPairing(true)}
-            >
+            <button type="button" className="btn btn--primary btn--lg" data-testid="pair-button" onClick={() => setPairing(true)}>
               <Icon name="key" size={16} />
               {paired ? `Relay: ${describeLink(relay.data.link).label}` : "Pair with your relay"}
             </button>
@@ -94,9 +87,7 @@ export function FirstRun() {
             <Icon name="sparkles" size={16} />
             {enterDemo.isPending ? "Preparing demo…" : "Explore with demo data"}
           </button>
-          <p className="first-run__hint">
-            Generated example conversations, kept apart from your real inbox. Nothing is sent.
-          </p>
+          <p className="first-run__hint">Generated example conversations, kept apart from your real inbox. Nothing is sent.</p>
         </div>
         {enterDemo.isError ? <ErrorState error={enterDemo.error} compact /> : null}
         {relay.data ? <PairDialog open={pairing} onOpenChange={setPairing} status={relay.data} /> : null}

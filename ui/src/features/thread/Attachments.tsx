@@ -86,7 +86,11 @@ export function AttachmentView({ attachment: a }: { attachment: Attachment }) {
   }
   switch (kind) {
     case "image":
-      return picture ? <Thumb url={picture} alt={a.title ?? "Photo"} className="media-img" local={picture !== a.url} /> : <Tile icon="image" label="Photo" sub={size} />;
+      return picture ? (
+        <Thumb url={picture} alt={a.title ?? "Photo"} className="media-img" local={picture !== a.url} />
+      ) : (
+        <Tile icon="image" label="Photo" sub={size} />
+      );
     case "sticker":
       return picture ? (
         <Thumb url={picture} alt="Sticker" className="media-sticker" local={picture !== a.url} />

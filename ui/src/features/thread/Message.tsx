@@ -19,7 +19,7 @@ function QuoteBlock({ quoted, contactName }: { quoted: Quoted; contactName: stri
     );
   }
   const who = quoted.direction === "outbound" ? "You" : quoted.direction === "inbound" ? contactName : null;
-  const text = quoted.deleted ? "This message was unsent" : quoted.text ?? (quoted.kind && quoted.kind !== "text" ? "Attachment" : null);
+  const text = quoted.deleted ? "This message was unsent" : (quoted.text ?? (quoted.kind && quoted.kind !== "text" ? "Attachment" : null));
   return (
     <div className="quote">
       {who ? <span className="quote__who">{who}</span> : null}
@@ -38,7 +38,12 @@ function Reactions({ reactions }: { reactions: Reaction[] }) {
   return (
     <div className="reactions">
       {[...byEmoji].map(([emoji, { count, mine }]) => (
-        <span key={emoji} className={mine ? "reaction reaction--mine" : "reaction"} title={mine ? "Your reaction" : "Customer's reaction"} data-testid="reaction">
+        <span
+          key={emoji}
+          className={mine ? "reaction reaction--mine" : "reaction"}
+          title={mine ? "Your reaction" : "Customer's reaction"}
+          data-testid="reaction"
+        >
           {emoji}
           {count > 1 ? <span className="reaction__count">{count}</span> : null}
         </span>
@@ -123,10 +128,7 @@ export const Message = memo(function Message({ message: m, position, showMeta, c
   }
   const failed = m.direction === "outbound" && m.status === "failed";
   return (
-    <div
-      className={`msg msg--${m.direction} msg--${position}${failed ? " msg--failed" : ""}${highlighted ? " msg--highlight" : ""}`}
-      {...common}
-    >
+    <div className={`msg msg--${m.direction} msg--${position}${failed ? " msg--failed" : ""}${highlighted ? " msg--highlight" : ""}`} {...common}>
       <div className="msg__stack">
         {m.extras.forwarded ? (
           <span className="msg__forwarded">

@@ -97,9 +97,11 @@ export function MessageContent({ message: m }: { message: ThreadMessage }) {
             <Icon name="story" size={14} />
             Mentioned you in their story
           </p>
-          {m.attachments.filter((a) => a.url).map((a, i) => (
-            <AttachmentView key={i} attachment={{ ...a, kind: "image" }} />
-          ))}
+          {m.attachments
+            .filter((a) => a.url)
+            .map((a, i) => (
+              <AttachmentView key={i} attachment={{ ...a, kind: "image" }} />
+            ))}
         </>
       );
     case "unsupported":

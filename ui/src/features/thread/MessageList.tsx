@@ -97,7 +97,9 @@ export function MessageList({ conversationId, messages, contactName, hasOlder, l
               <Spinner /> Loading earlier messages…
             </span>
           ) : hasOlder ? null : (
-            <span className="messages__start" data-testid="thread-start">Beginning of the conversation</span>
+            <span className="messages__start" data-testid="thread-start">
+              Beginning of the conversation
+            </span>
           )}
         </div>
         {items.map((item) =>

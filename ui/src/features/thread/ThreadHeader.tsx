@@ -39,13 +39,25 @@ export function ThreadHeader({ conversation: c, now, onToggleUnread, onToggleDon
           </p>
         </div>
         <div className="thread-header__actions">
-          <Tooltip content={<>{unread ? "Mark as read" : "Mark as unread"} <Kbd>U</Kbd></>}>
+          <Tooltip
+            content={
+              <>
+                {unread ? "Mark as read" : "Mark as unread"} <Kbd>U</Kbd>
+              </>
+            }
+          >
             <button type="button" className="btn btn--ghost" onClick={onToggleUnread} disabled={busy} data-testid="mark-unread">
               <Icon name="mail" size={15} />
               <span className="btn__label">{unread ? "Mark read" : "Mark unread"}</span>
             </button>
           </Tooltip>
-          <Tooltip content={<>{done ? "Move back to the inbox" : "Mark done and move on"} <Kbd>E</Kbd></>}>
+          <Tooltip
+            content={
+              <>
+                {done ? "Move back to the inbox" : "Mark done and move on"} <Kbd>E</Kbd>
+              </>
+            }
+          >
             <button
               type="button"
               className={done ? "btn btn--secondary" : "btn btn--primary"}

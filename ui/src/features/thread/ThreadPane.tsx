@@ -33,7 +33,8 @@ type Props = {
  * does (so "Mark unread" sticks, and a failing mark_read cannot loop on its own refetch).
  */
 function useMarkReadOnOpen(conversation: ConversationSummary | null) {
-  const markRead = useMarkRead();
+  // `mutate` keeps its identity across renders, so it does not re-run the effect.
+  const { mutate: markRead } = useMarkRead();
   const seen = useRef<{ id: string; lastInboundAt: number | null } | null>(null);
   useEffect(() => {
     if (!conversation) return;
@@ -43,10 +44,9 @@ function useMarkReadOnOpen(conversation: ConversationSummary | null) {
     const newInbound = !opened && lastInboundAt !== prev?.lastInboundAt;
     seen.current = { id, lastInboundAt };
     if ((opened && (unreadCount > 0 || markedUnread)) || (newInbound && unreadCount > 0 && document.hasFocus())) {
-      markRead.mutate(id);
+      markRead(id);
     }
-    // markRead is a new object each render; the effect must run on data changes only.
-  }, [conversation]);
+  }, [conversation, markRead]);
 }
 
 export function ThreadPane({ conversationId, listRow, initial, focusMessageId, now, onToggleUnread, onToggleDone, busy }: Props) {
@@ -57,21 +57,15 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   // Freshest first: the list row (optimistic changes), the thread page, what was clicked.
   const header = listRow ?? conversation ?? initial;
   const demo = useAppStatus().data?.mode === "demo";
-  // The message the next reply answers; a different conversation starts without one.
+  // The message the next reply answers. The inbox keys this pane by conversation, so a
+  // different conversation starts without one, and with an empty composer and no old error.
   const [replyTo, setReplyTo] = useState<ThreadMessage | null>(null);
-  useEffect(() => setReplyTo(null), [conversationId]);
   const onReply = useCallback((m: ThreadMessage) => setReplyTo(m), []);
 
   return (
     <section className="thread" data-testid="thread" data-conversation-id={conversationId} aria-label="Conversation">
       {header ? (
-        <ThreadHeader
-          conversation={header}
-          now={now}
-          busy={busy}
-          onToggleUnread={() => onToggleUnread(header)}
-          onToggleDone={() => onToggleDone(header)}
-        />
+        <ThreadHeader conversation={header} now={now} busy={busy} onToggleUnread={() => onToggleUnread(header)} onToggleDone={() => onToggleDone(header)} />
       ) : (
         <HeaderSkeleton />
       )}
@@ -89,7 +83,9 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           loadOlder={() => void thread.fetchNextPage()}
           focusMessageId={focusMessageId}
           now={now}
-          canReact={!demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)}
+          canReact={
+            !demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)
+          }
           onReply={onReply}
         />
       )}
@@ -154,19 +150,27 @@ export function ThreadPlaceholder() {
         <ul className="shortcuts">
           <li>
             <span>Next or previous conversation</span>
-            <span><Kbd>J</Kbd> <Kbd>K</Kbd> or <Kbd>↑</Kbd> <Kbd>↓</Kbd></span>
+            <span>
+              <Kbd>J</Kbd> <Kbd>K</Kbd> or <Kbd>↑</Kbd> <Kbd>↓</Kbd>
+            </span>
           </li>
           <li>
             <span>Search everything</span>
-            <span><Kbd>{MOD_KEY}</Kbd> <Kbd>K</Kbd></span>
+            <span>
+              <Kbd>{MOD_KEY}</Kbd> <Kbd>K</Kbd>
+            </span>
           </li>
           <li>
             <span>Mark done</span>
-            <span><Kbd>E</Kbd></span>
+            <span>
+              <Kbd>E</Kbd>
+            </span>
           </li>
           <li>
             <span>Mark unread</span>
-            <span><Kbd>U</Kbd></span>
+            <span>
+              <Kbd>U</Kbd>
+            </span>
           </li>
         </ul>
       </div>

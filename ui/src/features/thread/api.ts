@@ -13,8 +13,7 @@ export const threadKeys = {
 export function useThread(conversationId: string) {
   return useInfiniteQuery<ThreadPage, UiError, InfiniteData<ThreadPage>, readonly unknown[], string | null>({
     queryKey: threadKeys.detail(conversationId),
-    queryFn: ({ pageParam }) =>
-      call("get_thread", { conversationId, cursor: pageParam, limit: THREAD_PAGE_SIZE }),
+    queryFn: ({ pageParam }) => call("get_thread", { conversationId, cursor: pageParam, limit: THREAD_PAGE_SIZE }),
     initialPageParam: null,
     getNextPageParam: (last) => last.nextCursor,
   });

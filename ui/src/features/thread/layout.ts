@@ -12,8 +12,7 @@ export const GROUP_GAP = 5 * MINUTE;
 export type GroupPosition = "single" | "first" | "middle" | "last";
 
 export type ThreadItem =
-  | { type: "day"; key: string; at: number }
-  | { type: "message"; key: string; message: ThreadMessage; position: GroupPosition; showMeta: boolean };
+  { type: "day"; key: string; at: number } | { type: "message"; key: string; message: ThreadMessage; position: GroupPosition; showMeta: boolean };
 
 /** Kinds drawn as a centred notice rather than a bubble: they break a run. */
 export function isNotice(kind: MessageKind): boolean {

@@ -34,12 +34,7 @@ function until(end: number, now: number, locale?: string): string {
   return formatWeekday(end, locale);
 }
 
-export function replyWindow(
-  platform: Platform,
-  lastInboundAt: number | null,
-  now: number,
-  locale?: string,
-): ReplyWindow {
+export function replyWindow(platform: Platform, lastInboundAt: number | null, now: number, locale?: string): ReplyWindow {
   const whatsapp = platform === "whatsapp";
   const templateOnly: ReplyWindow = {
     status: "closed",
@@ -72,8 +67,7 @@ export function replyWindow(
     return {
       status: "human_agent",
       label: `Outside 24 h — human agent reply until ${until(end, now, locale)}`,
-      detail:
-        "More than 24 hours have passed. A person (not an automation) may still reply, tagged HUMAN_AGENT, for 7 days after the customer's last message.",
+      detail: "More than 24 hours have passed. A person (not an automation) may still reply, tagged HUMAN_AGENT, for 7 days after the customer's last message.",
       endsAt: end,
     };
   }
