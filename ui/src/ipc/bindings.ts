@@ -412,3 +412,5 @@ export interface Commands {
 
 export const STORE_CHANGED_EVENT = "store://changed";
 export const RELAY_STATUS_EVENT = "relay://status";
+/** Every `LinkStatus["state"]`, for checking an event's payload at run time. */
+export const LINK_STATES = ["notPaired", "connecting", "syncing", "live", "offline", "needsAttention"] as const;

@@ -9,7 +9,16 @@ import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
-import { RELAY_STATUS_EVENT, STORE_CHANGED_EVENT, type Commands, type ErrorCode, type RelayStatus, type StoreChanged, type UiError } from "./bindings";
+import {
+  LINK_STATES,
+  RELAY_STATUS_EVENT,
+  STORE_CHANGED_EVENT,
+  type Commands,
+  type ErrorCode,
+  type RelayStatus,
+  type StoreChanged,
+  type UiError,
+} from "./bindings";
 
 export type CommandName = keyof Commands;
 export type RequestOf<K extends CommandName> = Commands[K]["request"];
@@ -109,14 +118,12 @@ export async function onStoreChanged(cb: (change: StoreChanged) => void): Promis
   };
 }
 
-const LINK_STATES = ["notPaired", "connecting", "syncing", "live", "offline", "needsAttention"];
-
 /** A `relay://status` payload, or null when it does not have the generated shape. */
 export function parseRelayStatus(payload: unknown): RelayStatus | null {
   if (typeof payload !== "object" || payload === null) return null;
   const p = payload as Record<string, unknown>;
   const link = p.link as Record<string, unknown> | undefined;
-  if (typeof link !== "object" || link === null || !LINK_STATES.includes(String(link.state))) return null;
+  if (typeof link !== "object" || link === null || !(LINK_STATES as readonly string[]).includes(String(link.state))) return null;
   return payload as RelayStatus;
 }
 

@@ -408,5 +408,13 @@ pub fn typescript_bindings() -> String {
     with_commands!(command_map);
     out.push_str(&format!("\nexport const STORE_CHANGED_EVENT = {STORE_CHANGED_EVENT:?};\n"));
     out.push_str(&format!("export const RELAY_STATUS_EVENT = {RELAY_STATUS_EVENT:?};\n"));
+    let link_states: Vec<String> = crate::services::relay_link::LinkStatus::one_of_each()
+        .iter()
+        .map(|s| {
+            let value = serde_json::to_value(s).expect("a link status serializes");
+            format!("{:?}", value["state"].as_str().expect("a link status is tagged by `state`"))
+        })
+        .collect();
+    out.push_str(&format!("/** Every `LinkStatus[\"state\"]`, for checking an event's payload at run time. */\nexport const LINK_STATES = [{}] as const;\n", link_states.join(", ")));
     out
 }

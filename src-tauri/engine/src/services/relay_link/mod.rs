@@ -82,6 +82,33 @@ pub enum LinkStatus {
     NeedsAttention { relay: String, error: String },
 }
 
+impl LinkStatus {
+    /// One of each state, for the generated bindings' list of state names. The match
+    /// below fails to compile when a state is added without being listed here.
+    pub fn one_of_each() -> Vec<LinkStatus> {
+        let relay = String::new;
+        let all = vec![
+            LinkStatus::NotPaired,
+            LinkStatus::Connecting { relay: relay() },
+            LinkStatus::Syncing { relay: relay(), pending: 0 },
+            LinkStatus::Live { relay: relay() },
+            LinkStatus::Offline { relay: relay(), error: String::new(), retry_in_ms: 0 },
+            LinkStatus::NeedsAttention { relay: relay(), error: String::new() },
+        ];
+        for status in &all {
+            match status {
+                LinkStatus::NotPaired
+                | LinkStatus::Connecting { .. }
+                | LinkStatus::Syncing { .. }
+                | LinkStatus::Live { .. }
+                | LinkStatus::Offline { .. }
+                | LinkStatus::NeedsAttention { .. } => {}
+            }
+        }
+        all
+    }
+}
+
 /// Where this store is paired (from `relay_state`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
