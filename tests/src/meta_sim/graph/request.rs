@@ -1,0 +1,391 @@
+//! Requests and replies as Graph takes and gives them: an optional `vNN.N` version segment
+//! (§3.5), parameters from the query, a form body or a JSON body (the Send API takes either,
+//! MSAPI), the token from `Authorization: Bearer|OAuth …` or `access_token` (GERR, WAM),
+//! `multipart/form-data` uploads (MATT, WAM; RFC 7578), and answers as compact JSON with
+//! non-ASCII escaped the way Meta writes it (§1 "Escaped unicode").
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::LATEST_VERSION;
+use crate::meta_sim::{MetaFormatter, to_json_with};
+
+pub(super) struct Req {
+    pub(super) method: Method,
+    /// The path as requested.
+    pub(super) path: String,
+    pub(super) version: Option<String>,
+    /// Path segments after the version, percent-decoded.
+    pub(super) segs: Vec<String>,
+    pub(super) query: Vec<(String, String)>,
+    /// Query, form fields and top-level JSON body members (later ones win).
+    pub(super) params: BTreeMap<String, Value>,
+    /// The JSON body, when it was JSON.
+    pub(super) json: Option<Value>,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
+}
+
+impl Req {
+    pub(super) fn new(method: Method, uri: &Uri, headers: HeaderMap, body: Bytes) -> Req {
+        let path = uri.path().to_owned();
+        let mut segs: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect();
+        let version = match segs.first() {
+            Some(first) if is_version(first) => Some(segs.remove(0)),
+            _ => None,
+        };
+        let query = uri.query().map(parse_urlencoded).unwrap_or_default();
+        let mut params: BTreeMap<String, Value> = query
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut json = None;
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            for (k, v) in parse_urlencoded(&String::from_utf8_lossy(&body)) {
+                params.insert(k, Value::String(v));
+            }
+        } else if !body.is_empty() && !content_type.starts_with("multipart/") {
+            if let Ok(value) = serde_json::from_slice::<Value>(&body) {
+                if let Value::Object(map) = &value {
+                    for (k, v) in map {
+                        params.insert(k.clone(), v.clone());
+                    }
+                }
+                json = Some(value);
+            }
+        }
+        Req {
+            method,
+            path,
+            version,
+            segs,
+            query,
+            params,
+            json,
+            headers,
+            body,
+        }
+    }
+
+    /// The path without its version, for fault patterns: `/123/messages`.
+    pub(super) fn bare_path(&self) -> String {
+        format!("/{}", self.segs.join("/"))
+    }
+
+    /// A parameter as text.
+    pub(super) fn p(&self, key: &str) -> Option<String> {
+        match self.params.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A parameter as JSON: objects as they are, strings parsed (form-encoded Send API
+    /// calls carry `recipient={"id":"…"}`).
+    pub(super) fn pj(&self, key: &str) -> Option<Value> {
+        match self.params.get(key)? {
+            Value::String(s) => serde_json::from_str(s)
+                .ok()
+                .or(Some(Value::String(s.clone()))),
+            Value::Null => None,
+            other => Some(other.clone()),
+        }
+    }
+
+    /// `Authorization: Bearer|OAuth <token>`, else `access_token`.
+    pub(super) fn token(&self) -> Option<String> {
+        if let Some(auth) = self
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
+            let auth = auth.trim();
+            for scheme in ["Bearer ", "bearer ", "OAuth ", "oauth "] {
+                if let Some(t) = auth.strip_prefix(scheme) {
+                    return Some(t.trim().to_owned());
+                }
+            }
+        }
+        self.p("access_token").filter(|t| !t.is_empty())
+    }
+
+    pub(super) fn version_or_latest(&self) -> &str {
+        self.version.as_deref().unwrap_or(LATEST_VERSION)
+    }
+
+    pub(super) fn content_type(&self) -> String {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+pub(super) fn is_version(seg: &str) -> bool {
+    let Some(rest) = seg.strip_prefix('v') else {
+        return false;
+    };
+    let Some((major, minor)) = rest.split_once('.') else {
+        return false;
+    };
+    !major.is_empty()
+        && !minor.is_empty()
+        && major.bytes().all(|b| b.is_ascii_digit())
+        && minor.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[derive(Debug)]
+pub(super) struct Reply {
+    pub(super) status: u16,
+    pub(super) content_type: String,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
+}
+
+pub(super) type R = Result<Reply, Reply>;
+
+impl Reply {
+    /// JSON as Graph writes it: compact, non-ASCII and `/` escaped (public Graph samples
+    /// show `https:\/\/…`; **guessed** that every answer does it).
+    pub(super) fn json(status: u16, value: &Value) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json; charset=UTF-8".into(),
+            headers: Vec::new(),
+            body: to_json_with(value, MetaFormatter { escape_slash: true }),
+        }
+    }
+
+    pub(super) fn ok(value: Value) -> Reply {
+        Reply::json(200, &value)
+    }
+
+    pub(super) fn redirect(location: &str) -> Reply {
+        Reply {
+            status: 302,
+            content_type: "text/html; charset=utf-8".into(),
+            headers: vec![("location".into(), location.to_owned())],
+            body: Vec::new(),
+        }
+    }
+
+    pub(super) fn bytes(content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status: 200,
+            content_type: content_type.to_owned(),
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    pub(super) fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8".into(),
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub(super) fn header(mut self, name: &str, value: String) -> Reply {
+        self.headers.push((name.to_owned(), value));
+        self
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.content_type) {
+            headers.insert(header::CONTENT_TYPE, v);
+        }
+        for (name, value) in self.headers {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                headers.append(n, v);
+            }
+        }
+        response
+    }
+}
+
+/// Per-request context: headers every answer carries (usage) and the drop flag.
+pub(super) struct Cx {
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) drop_after: bool,
+}
+
+pub(super) fn percent_decode(s: &str) -> String {
+    decode_component(s, false)
+}
+
+pub(super) fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes; in query strings and form bodies `+` is a space.
+pub(super) fn decode_component(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'+' && plus_is_space {
+            out.push(b' ');
+        } else if b == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex_val(bytes[i + 1]), hex_val(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 2;
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub(super) fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode_component(k, true), decode_component(v, true)),
+            None => (decode_component(pair, true), String::new()),
+        })
+        .collect()
+}
+
+pub(super) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+pub(super) fn encode_query(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `url` with `pairs` appended to its query (before any `#fragment`).
+pub(super) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{}", encode_query(pairs))
+}
+
+/// One part of a multipart body.
+pub(super) struct Part {
+    pub(super) name: String,
+    pub(super) filename: Option<String>,
+    pub(super) content_type: Option<String>,
+    pub(super) data: Vec<u8>,
+}
+
+pub(super) fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len())
+        .find(|&i| hay[i] == needle[0] && &hay[i..i + needle.len()] == needle)
+}
+
+/// A minimal `multipart/form-data` parser (RFC 7578), enough for the upload endpoints.
+pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut pos = find(body, &delimiter, 0)? + delimiter.len();
+    loop {
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Some(parts);
+        }
+        pos += 2; // CRLF after the delimiter
+        let head_end = find(body, b"\r\n\r\n", pos)?;
+        let head = String::from_utf8_lossy(&body[pos..head_end]).into_owned();
+        let data_start = head_end + 4;
+        let mut next_delim = b"\r\n".to_vec();
+        next_delim.extend_from_slice(&delimiter);
+        let data_end = find(body, &next_delim, data_start)?;
+        let mut part = Part {
+            name: String::new(),
+            filename: None,
+            content_type: None,
+            data: body[data_start..data_end].to_vec(),
+        };
+        for line in head.split("\r\n") {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-disposition" => {
+                    for attr in value.split(';').map(str::trim) {
+                        if let Some(v) = attr.strip_prefix("name=") {
+                            part.name = v.trim_matches('"').to_owned();
+                        } else if let Some(v) = attr.strip_prefix("filename=") {
+                            part.filename = Some(v.trim_matches('"').to_owned());
+                        }
+                    }
+                }
+                "content-type" => part.content_type = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        parts.push(part);
+        pos = data_end + next_delim.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_bodies_split_into_parts() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x00\r\n--XyZ--\r\n";
+        let parts = parse_multipart("multipart/form-data; boundary=XyZ", body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "messaging_product");
+        assert_eq!(parts[0].data, b"whatsapp");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.png"));
+        assert_eq!(parts[1].content_type.as_deref(), Some("image/png"));
+        assert_eq!(parts[1].data, b"\x89PNG\r\n\x00");
+    }
+}
