@@ -5,11 +5,11 @@
 //! non-ASCII escaped the way Meta writes it (§1 "Escaped unicode").
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
 
 use super::LATEST_VERSION;
@@ -235,62 +235,27 @@ pub(super) struct Cx {
     pub(super) drop_after: bool,
 }
 
+/// What [`percent_encode`] leaves as it is: RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - _ . ~`). Everything else becomes `%XX` (a space `%20`).
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A path segment, percent-decoded (`+` stays a plus; invalid UTF-8 becomes U+FFFD).
 pub(super) fn percent_decode(s: &str) -> String {
-    decode_component(s, false)
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-pub(super) fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes; in query strings and form bodies `+` is a space.
-pub(super) fn decode_component(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'+' && plus_is_space {
-            out.push(b' ');
-        } else if b == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex_val(bytes[i + 1]), hex_val(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 2;
-        } else {
-            out.push(b);
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
+/// The pairs of a query string or an `application/x-www-form-urlencoded` body, in order
+/// (`+` is a space, a name without `=` has an empty value).
 pub(super) fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (decode_component(k, true), decode_component(v, true)),
-            None => (decode_component(pair, true), String::new()),
-        })
-        .collect()
+    form_urlencoded::parse(s.as_bytes()).into_owned().collect()
 }
 
 pub(super) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 pub(super) fn encode_query(pairs: &[(String, String)]) -> String {
