@@ -272,7 +272,7 @@ pub(super) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
     format!("{url}{sep}{}", encode_query(pairs))
 }
 
-/// One part of a multipart body.
+/// One part of a `multipart/form-data` body.
 pub(super) struct Part {
     pub(super) name: String,
     pub(super) filename: Option<String>,
@@ -280,61 +280,54 @@ pub(super) struct Part {
     pub(super) data: Vec<u8>,
 }
 
-pub(super) fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (from..=hay.len() - needle.len())
-        .find(|&i| hay[i] == needle[0] && &hay[i..i + needle.len()] == needle)
-}
-
-/// A minimal `multipart/form-data` parser (RFC 7578), enough for the upload endpoints.
+/// The parts of a `multipart/form-data` body (RFC 7578), or `None` when it is not one: the
+/// boundary comes from the Content-Type (parsed by `mime`), the part headers are parsed by
+/// `httparse`, and of those only Content-Disposition's `name` and `filename` and the
+/// Content-Type are kept, which is all the upload endpoints read.
 pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}").into_bytes();
+    let mime: mime::Mime = content_type.parse().ok()?;
+    let delimiter = format!("--{}", mime.get_param(mime::BOUNDARY)?.as_str()).into_bytes();
+    let next_delimiter = [b"\r\n".as_slice(), &delimiter].concat();
+    let find = |needle: &[u8], from: usize| {
+        memchr::memmem::find(body.get(from..)?, needle).map(|i| from + i)
+    };
     let mut parts = Vec::new();
-    let mut pos = find(body, &delimiter, 0)? + delimiter.len();
+    let mut pos = find(&delimiter, 0)? + delimiter.len();
     loop {
         if body.get(pos..pos + 2) == Some(b"--") {
             return Some(parts);
         }
         pos += 2; // CRLF after the delimiter
-        let head_end = find(body, b"\r\n\r\n", pos)?;
-        let head = String::from_utf8_lossy(&body[pos..head_end]).into_owned();
-        let data_start = head_end + 4;
-        let mut next_delim = b"\r\n".to_vec();
-        next_delim.extend_from_slice(&delimiter);
-        let data_end = find(body, &next_delim, data_start)?;
+        let mut headers = [httparse::EMPTY_HEADER; 16];
+        let httparse::Status::Complete((head_len, headers)) =
+            httparse::parse_headers(body.get(pos..)?, &mut headers).ok()?
+        else {
+            return None;
+        };
+        let data_start = pos + head_len;
+        let data_end = find(&next_delimiter, data_start)?;
         let mut part = Part {
             name: String::new(),
             filename: None,
             content_type: None,
             data: body[data_start..data_end].to_vec(),
         };
-        for line in head.split("\r\n") {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-disposition" => {
-                    for attr in value.split(';').map(str::trim) {
-                        if let Some(v) = attr.strip_prefix("name=") {
-                            part.name = v.trim_matches('"').to_owned();
-                        } else if let Some(v) = attr.strip_prefix("filename=") {
-                            part.filename = Some(v.trim_matches('"').to_owned());
-                        }
+        for header in headers.iter() {
+            let value = String::from_utf8_lossy(header.value);
+            if header.name.eq_ignore_ascii_case("content-disposition") {
+                for attr in value.split(';').map(str::trim) {
+                    if let Some(v) = attr.strip_prefix("name=") {
+                        part.name = v.trim_matches('"').to_owned();
+                    } else if let Some(v) = attr.strip_prefix("filename=") {
+                        part.filename = Some(v.trim_matches('"').to_owned());
                     }
                 }
-                "content-type" => part.content_type = Some(value.trim().to_owned()),
-                _ => {}
+            } else if header.name.eq_ignore_ascii_case("content-type") {
+                part.content_type = Some(value.trim().to_owned());
             }
         }
         parts.push(part);
-        pos = data_end + next_delim.len();
+        pos = data_end + next_delimiter.len();
     }
 }
 
