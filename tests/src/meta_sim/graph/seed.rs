@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use rand::Rng;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -96,10 +96,7 @@ impl Sim {
         match platform {
             Platform::Instagram => {
                 let (a, b) = (self.digits(38), self.digits(39));
-                let inner = STANDARD
-                    .encode(format!(":{account}:{a}:{b}"))
-                    .trim_end_matches('=')
-                    .to_owned();
+                let inner = STANDARD_NO_PAD.encode(format!(":{account}:{a}:{b}"));
                 format!("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE{inner}ZDZD")
             }
             _ => format!("m_{}", self.chars(86, B64URL)),
