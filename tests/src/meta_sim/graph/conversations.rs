@@ -435,6 +435,8 @@ impl Sim {
     /// person wrote to (Instagram: the linked Page, or the account's Instagram Login token).
     /// Without profile access (see [`World::set_profile_visible`]) the answer is `{}`
     /// (documented). Fields not modelled (`locale`, `timezone`, `gender`) are left out.
+    ///
+    /// [`World::set_profile_visible`]: super::World::set_profile_visible
     pub(super) fn get_profile(
         &mut self,
         req: &Req,

@@ -111,6 +111,8 @@ impl Sim {
     /// with `error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied`.
     /// A wrong `client_id` or an unregistered `redirect_uri` gets an error page (HTTP 400,
     /// **guessed** text) as the real dialog shows one instead of redirecting.
+    ///
+    /// [`Faults::deny_login`]: super::Faults::deny_login
     pub(super) fn fb_dialog(&mut self, req: &Req) -> R {
         let client_id = req.p("client_id").unwrap_or_default();
         let redirect_uri = req.p("redirect_uri").unwrap_or_default();

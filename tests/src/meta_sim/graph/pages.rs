@@ -238,6 +238,8 @@ impl Sim {
     /// list → `{success:true}`; GET → `{data:[{category, link, name, id, subscribed_fields}]}`
     /// (empty `data` when unsubscribed); DELETE empties it. Unknown field names → 100
     /// (**guessed** text). [`World::unsubscribe_app`] plays "Meta unsubscribed the app".
+    ///
+    /// [`World::unsubscribe_app`]: super::World::unsubscribe_app
     pub(super) fn subscribed_apps(
         &mut self,
         req: &Req,

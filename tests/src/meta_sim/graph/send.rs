@@ -79,6 +79,8 @@ impl Sim {
     /// The message is appended to the conversation and recorded in [`World::sent`]; the same
     /// request twice makes two messages (no idempotency key, see "Idempotency" in
     /// [`crate::meta_sim::graph`]).
+    ///
+    /// [`World::sent`]: super::World::sent
     pub(super) fn send(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, owner: &str) -> R {
         if caller.kind == TokenKind::User {
             return Err(self.need_page_token());

@@ -103,6 +103,8 @@ pub struct TokenInfo {
     pub long_lived: bool,
     pub status: TokenStatus,
     /// Set by [`Faults::expire_token_after`]: calls left before the token expires.
+    ///
+    /// [`Faults::expire_token_after`]: super::Faults::expire_token_after
     pub calls_left: Option<u32>,
 }
 
@@ -121,6 +123,8 @@ pub struct PageInfo {
     /// A Page token that never expires (as from a long-lived user token, §4).
     pub access_token: String,
     /// The linked Instagram professional account, once [`World::add_instagram`] ran.
+    ///
+    /// [`World::add_instagram`]: super::World::add_instagram
     pub instagram_id: Option<String>,
 }
 
@@ -260,6 +264,8 @@ pub struct MediaInfo {
     pub sha256: String,
     pub file_size: usize,
     /// The phone number it was uploaded to (none for [`World::add_media`]).
+    ///
+    /// [`World::add_media`]: super::World::add_media
     pub phone_number_id: Option<String>,
     pub deleted: bool,
 }
@@ -300,6 +306,8 @@ pub struct Sent {
     pub request: Value,
     /// False when the connection was dropped before the answer (see
     /// [`Faults::drop_after_processing`]).
+    ///
+    /// [`Faults::drop_after_processing`]: super::Faults::drop_after_processing
     pub answered: bool,
 }
 

@@ -323,6 +323,8 @@ impl Sim {
     /// unknown, not in that language or not APPROVED → 132001; BODY parameter count
     /// mismatch → 132000; missing parameters → 131008; invalid values → 100 / 131009
     /// (**guessed** details texts). HTTP 400 throughout.
+    ///
+    /// [`World::set_wa_undeliverable`]: super::World::set_wa_undeliverable
     pub(super) fn wa_send(
         &mut self,
         req: &Req,
