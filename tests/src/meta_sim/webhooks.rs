@@ -12,6 +12,9 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::alphabet::Alphabet;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 use cahts_protocol::signature;
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -1255,26 +1258,17 @@ fn digits<R: Rng + ?Sized>(rng: &mut R, n: usize) -> String {
     s
 }
 
-/// Base64 of `bytes` in `alphabet` (standard or URL-safe), `=`-padded when `pad`.
+/// Base64 of `bytes` in `alphabet` ([`B64STD`] or [`B64URL`]), `=`-padded when `pad`.
+///
+/// # Panics
+/// When `alphabet` is not 64 distinct printable ASCII characters (the two constants are).
 fn base64(bytes: &[u8], alphabet: &[u8], pad: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sextets = [n >> 18, n >> 12, n >> 6, n];
-        for (i, s) in sextets.iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(alphabet[(s & 63) as usize]));
-            } else if pad {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let alphabet = std::str::from_utf8(alphabet)
+        .ok()
+        .and_then(|a| Alphabet::new(a).ok())
+        .expect("a base64 alphabet");
+    let config = GeneralPurposeConfig::new().with_encode_padding(pad);
+    GeneralPurpose::new(&alphabet, config).encode(bytes)
 }
 
 /// A `hub.challenge` like Meta's: an int-like random value (§1 "Verification GET").
