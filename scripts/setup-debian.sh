@@ -30,6 +30,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust is missing: install it from https://rustup.rs" >&2; exit 1; }
+if [ "$want_tests" = 1 ] && command -v rustup >/dev/null; then
+  # The test command checks formatting and lints.
+  rustup component add rustfmt clippy >/dev/null
+fi
 command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are missing: install them from https://nodejs.org" >&2; exit 1; }
 
 # The UI's packages, exactly as locked.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (engine, store, normalization, CLI end to end), the UI's lint,
-# formatting and unit tests, the Chromium tests of the UI, and the real window end to end
-# under Xvfb.
+# Runs every test: Rust formatting and lints, Rust tests (engine, store, normalization,
+# layering, CLI end to end), the UI's lint, formatting and unit tests, the Chromium tests
+# of the UI, and the real window end to end under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,6 +11,10 @@ section() { printf '\n=== %s ===\n' "$1"; }
 
 section "setup"
 ./scripts/setup-debian.sh --tests
+
+section "Rust: formatting and lints (warnings denied)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
 
 section "Rust tests (engine, normalization, bindings freshness, CLI end to end)"
 ./scripts/with-keyring.sh cargo test --workspace --exclude cahts

@@ -3,9 +3,9 @@
 //! relay; the server notices changes through `PRAGMA data_version`.
 
 use rand_core::{OsRng, RngCore};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::store::{hash_secret, now_ms, Ctx as _, Result, StoreError};
+use crate::store::{Ctx as _, Result, StoreError, hash_secret, now_ms};
 
 /// Crockford-style alphabet: no I, L, O, U, so codes survive being read aloud or typed.
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -109,7 +109,10 @@ pub struct Paired {
 
 impl std::fmt::Debug for Paired {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Paired").field("device_id", &self.device_id).field("tenant", &self.tenant).finish_non_exhaustive()
+        f.debug_struct("Paired")
+            .field("device_id", &self.device_id)
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
     }
 }
 
@@ -146,7 +149,11 @@ pub fn redeem_pairing_code(
     let mut token_bytes = [0u8; 32];
     OsRng.fill_bytes(&mut token_bytes);
     let token = cahts_protocol::b64::encode(token_bytes);
-    let name = if name.trim().is_empty() { suggested.unwrap_or_else(|| "device".into()) } else { name.trim().chars().take(80).collect() };
+    let name = if name.trim().is_empty() {
+        suggested.unwrap_or_else(|| "device".into())
+    } else {
+        name.trim().chars().take(80).collect()
+    };
     tx.execute(
         "INSERT INTO devices (tenant, name, public_key, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![tenant, name, public_key.as_slice(), hash_secret(&token), now_ms()],
@@ -199,10 +206,15 @@ pub fn list_devices(conn: &Connection, tenant: Option<&str>) -> Result<Vec<Devic
 pub fn revoke_device(conn: &mut Connection, device_id: i64) -> Result<()> {
     let tx = conn.transaction().ctx("revoking a device")?;
     let changed = tx
-        .execute("UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL", params![device_id, now_ms()])
+        .execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+            params![device_id, now_ms()],
+        )
         .ctx("revoking a device")?;
     if changed == 0 {
-        return Err(StoreError::Refused(format!("no active device with id {device_id} (see `cahts-relay devices list`)")));
+        return Err(StoreError::Refused(format!(
+            "no active device with id {device_id} (see `cahts-relay devices list`)"
+        )));
     }
     tx.execute("DELETE FROM queue WHERE device_id = ?1", [device_id]).ctx("deleting a revoked device's queue")?;
     tx.commit().ctx("revoking a device")?;
@@ -222,7 +234,9 @@ pub fn add_asset(conn: &Connection, tenant: &str, platform: &str, asset_id: &str
         .optional()
         .ctx("looking up an asset")?;
     if let Some(owner) = existing {
-        return Err(StoreError::Refused(format!("asset {asset_id} already belongs to tenant '{owner}'; remove it first")));
+        return Err(StoreError::Refused(format!(
+            "asset {asset_id} already belongs to tenant '{owner}'; remove it first"
+        )));
     }
     conn.execute(
         "INSERT INTO assets (asset_id, platform, tenant, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -241,7 +255,9 @@ pub fn remove_asset(conn: &Connection, asset_id: &str) -> Result<()> {
 }
 
 pub fn list_assets(conn: &Connection) -> Result<Vec<(String, String, String)>> {
-    let mut stmt = conn.prepare("SELECT asset_id, platform, tenant FROM assets ORDER BY tenant, platform, asset_id").ctx("listing assets")?;
+    let mut stmt = conn
+        .prepare("SELECT asset_id, platform, tenant FROM assets ORDER BY tenant, platform, asset_id")
+        .ctx("listing assets")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).ctx("listing assets")?;
     rows.collect::<rusqlite::Result<_>>().ctx("listing assets")
 }
@@ -260,7 +276,13 @@ pub fn list_dead_letters(conn: &Connection, limit: u64) -> Result<Vec<DeadLetter
         .ctx("listing dead letters")?;
     let rows = stmt
         .query_map([limit as i64], |r| {
-            Ok(DeadLetter { received_at: r.get(0)?, object: r.get(1)?, asset_id: r.get(2)?, bytes: r.get(3)?, reason: r.get(4)? })
+            Ok(DeadLetter {
+                received_at: r.get(0)?,
+                object: r.get(1)?,
+                asset_id: r.get(2)?,
+                bytes: r.get(3)?,
+                reason: r.get(4)?,
+            })
         })
         .ctx("listing dead letters")?;
     rows.collect::<rusqlite::Result<_>>().ctx("listing dead letters")
@@ -304,11 +326,18 @@ mod tests {
         let third = create_pairing_code(&conn, "default", None, 15).unwrap();
         let tx = conn.transaction().unwrap();
         redeem_pairing_code(&tx, &second, &[9; 32], "desk", 2).unwrap();
-        assert!(redeem_pairing_code(&tx, &third, &[10; 32], "desk", 2).unwrap_err().to_string().contains("max_devices_per_tenant"));
+        assert!(
+            redeem_pairing_code(&tx, &third, &[10; 32], "desk", 2)
+                .unwrap_err()
+                .to_string()
+                .contains("max_devices_per_tenant")
+        );
         tx.commit().unwrap();
 
         // Only hashes are stored.
-        let stored: Vec<u8> = conn.query_row("SELECT token_hash FROM devices WHERE device_id = ?1", [paired.device_id], |r| r.get(0)).unwrap();
+        let stored: Vec<u8> = conn
+            .query_row("SELECT token_hash FROM devices WHERE device_id = ?1", [paired.device_id], |r| r.get(0))
+            .unwrap();
         assert_eq!(stored, hash_secret(&paired.token));
         assert!(create_pairing_code(&conn, "nobody", None, 15).is_err());
     }

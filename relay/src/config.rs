@@ -154,8 +154,8 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let mut table = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.into(), source })?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
                 text.parse::<toml::Table>()
                     .map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?
             }
@@ -236,7 +236,10 @@ impl Config {
         if self.verify_token.len() < 16 {
             return Err(invalid("verify_token", "use at least 16 characters"));
         }
-        if !(self.public_url.is_empty() || self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
+        if !(self.public_url.is_empty()
+            || self.public_url.starts_with("https://")
+            || self.public_url.starts_with("http://"))
+        {
             // Meta requires HTTPS; plain http is accepted only for local testing.
             return Err(invalid("public_url", "must start with https:// (or http:// for local tests)"));
         }
@@ -270,21 +273,45 @@ impl Config {
             return Err(invalid("max_body_bytes", "must be between 65536 and 67108864"));
         }
         if self.instagram_app_id.is_empty() != self.instagram_app_secret.is_empty() {
-            return Err(invalid("instagram_app_secret", "instagram_app_id and instagram_app_secret are set together or not at all"));
+            return Err(invalid(
+                "instagram_app_secret",
+                "instagram_app_id and instagram_app_secret are set together or not at all",
+            ));
         }
         if (!self.meta_app_id.is_empty() || !self.instagram_app_id.is_empty()) && self.public_url.is_empty() {
-            return Err(invalid("public_url", "must be set when an app id is set: Meta redirects logins to {public_url}/oauth/callback"));
+            return Err(invalid(
+                "public_url",
+                "must be set when an app id is set: Meta redirects logins to {public_url}/oauth/callback",
+            ));
         }
         Ok(())
     }
 
     /// Every key the file and the environment accept.
     pub const FIELDS: &'static [&'static str] = &[
-        "listen", "data_dir", "public_url", "meta_app_id", "meta_app_secret", "verify_token",
-        "instagram_app_id", "instagram_app_secret", "graph_api_base", "graph_api_version",
-        "instagram_api_base", "instagram_graph_base", "facebook_dialog_base", "instagram_authorize_base",
-        "tls_cert", "tls_key", "max_body_bytes", "max_queue_per_device", "retention_hours",
-        "dead_letter_limit", "max_devices_per_tenant", "pairing_code_minutes", "heartbeat_seconds",
+        "listen",
+        "data_dir",
+        "public_url",
+        "meta_app_id",
+        "meta_app_secret",
+        "verify_token",
+        "instagram_app_id",
+        "instagram_app_secret",
+        "graph_api_base",
+        "graph_api_version",
+        "instagram_api_base",
+        "instagram_graph_base",
+        "facebook_dialog_base",
+        "instagram_authorize_base",
+        "tls_cert",
+        "tls_key",
+        "max_body_bytes",
+        "max_queue_per_device",
+        "retention_hours",
+        "dead_letter_limit",
+        "max_devices_per_tenant",
+        "pairing_code_minutes",
+        "heartbeat_seconds",
     ];
 
     pub fn database_path(&self) -> PathBuf {

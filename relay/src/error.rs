@@ -1,11 +1,11 @@
 //! HTTP errors: a status and a JSON body (`cahts_protocol::wire::HttpError`) with a stable
 //! code and a message for people.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use cahts_protocol::wire::{HttpError, HttpErrorBody};
 use cahts_protocol::SignatureError;
+use cahts_protocol::wire::{HttpError, HttpErrorBody};
 
 #[derive(Debug)]
 pub struct ApiError {

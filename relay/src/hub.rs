@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use cahts_protocol::wire::{ClientMessage, ErrorCode, QueuedEvent, ServerMessage};
 use cahts_protocol::PROTOCOL_VERSION;
+use cahts_protocol::wire::{ClientMessage, ErrorCode, QueuedEvent, ServerMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{commands, now_ms, queries};
 use crate::AppState;
+use crate::store::{commands, now_ms, queries};
 
 /// Unacked events a session may have in flight.
 const WINDOW_EVENTS: usize = 2048;
@@ -167,14 +167,21 @@ where
         Err(e) => {
             tracing::warn!(error = %e, "device session ended");
             if let SessionEnd::Protocol(message) = &e {
-                let _unused = tx.send(text(&ServerMessage::Error { code: ErrorCode::BadMessage, message: message.clone() })).await;
+                let _unused = tx
+                    .send(text(&ServerMessage::Error { code: ErrorCode::BadMessage, message: message.clone() }))
+                    .await;
             }
         }
     }
     let _unused = tx.close().await;
 }
 
-async fn session_loop<Tx, Rx>(tx: &mut Tx, rx: &mut Rx, app: &AppState, device: &DeviceSession) -> Result<&'static str, SessionEnd>
+async fn session_loop<Tx, Rx>(
+    tx: &mut Tx,
+    rx: &mut Rx,
+    app: &AppState,
+    device: &DeviceSession,
+) -> Result<&'static str, SessionEnd>
 where
     Tx: Sink<Message> + Unpin,
     Tx::Error: std::fmt::Display,
@@ -195,7 +202,9 @@ where
         ClientMessage::Hello { version, .. } => {
             send!(text(&ServerMessage::Error {
                 code: ErrorCode::UnsupportedVersion,
-                message: format!("this relay speaks protocol {PROTOCOL_VERSION}, the device {version}; update the older one"),
+                message: format!(
+                    "this relay speaks protocol {PROTOCOL_VERSION}, the device {version}; update the older one"
+                ),
             }));
             return Ok("unsupported version");
         }
@@ -359,7 +368,8 @@ where
             None => return Err(SessionEnd::Closed),
             Some(Err(e)) => return Err(SessionEnd::Socket(e.to_string())),
             Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(text.as_str()).map_err(|e| SessionEnd::Protocol(format!("unreadable message: {e}")));
+                return serde_json::from_str(text.as_str())
+                    .map_err(|e| SessionEnd::Protocol(format!("unreadable message: {e}")));
             }
             Some(Ok(Message::Close(_))) => return Err(SessionEnd::Closed),
             Some(Ok(_)) => continue,

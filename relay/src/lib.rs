@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{Config, Purpose};
 use error::{ApiError, Rejection};
-use store::{commands, queries, Store};
+use store::{Store, commands, queries};
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -87,22 +87,24 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         // The webhook route enforces max_body_bytes itself, with its own status and metric.
         .layer(DefaultBodyLimit::disable())
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                let route = request
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_else(|| "unmatched".into());
-                // The path only: query strings carry OAuth codes and verify tokens.
-                tracing::info_span!("http", method = %request.method(), route)
-            }),
-        )
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let route = request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "unmatched".into());
+            // The path only: query strings carry OAuth codes and verify tokens.
+            tracing::info_span!("http", method = %request.method(), route)
+        }))
         .with_state(state)
 }
 
 async fn healthz(State(app): State<AppState>) -> Response {
-    match app.store.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| store::StoreError::Refused(e.to_string()))).await {
+    match app
+        .store
+        .read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| store::StoreError::Refused(e.to_string())))
+        .await
+    {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {e}\n")).into_response(),
     }
@@ -117,7 +119,8 @@ async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
             .get_or_create(&metrics::DeviceLabel { device: device.to_string(), tenant })
             .set(depth as i64);
     }
-    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render())
+        .into_response())
 }
 
 async fn pair(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<PairResponse>, ApiError> {
@@ -155,21 +158,29 @@ async fn pair(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Js
     }
 }
 
-async fn websocket(State(app): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Result<Response, ApiError> {
+async fn websocket(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing `Authorization: Bearer <device token>`"))?
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing `Authorization: Bearer <device token>`")
+        })?
         .to_string();
     let device = app
         .store
         .read(move |c| queries::device_by_token(c, &token))
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked device; pair this device again"))?;
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked device; pair this device again")
+        })?;
     if app.shutdown.is_cancelled() {
         return Err(ApiError::unavailable("the relay is shutting down"));
     }

@@ -4,12 +4,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use cahts_relay::{admin, store, Config, Purpose};
+use cahts_relay::{Config, Purpose, admin, store};
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "cahts-relay", version, about = "Receives Meta's webhooks and delivers them, sealed, to your CAHTS desktops")]
+#[command(
+    name = "cahts-relay",
+    version,
+    about = "Receives Meta's webhooks and delivers them, sealed, to your CAHTS desktops"
+)]
 struct Cli {
     /// Configuration file (TOML). Every field can also be set as CAHTS_RELAY_<FIELD>.
     #[arg(long, global = true, env = "CAHTS_RELAY_CONFIG")]
@@ -79,7 +83,9 @@ enum AssetsCommand {
         platform: String,
         asset_id: String,
     },
-    Remove { asset_id: String },
+    Remove {
+        asset_id: String,
+    },
     List,
 }
 
@@ -145,14 +151,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Devices { command: DevicesCommand::List { tenant } } => {
             let conn = open()?;
-            println!("{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}", "ID", "TENANT", "NAME", "KEY", "PAIRED", "LAST SEEN", "QUEUED");
+            println!(
+                "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
+                "ID", "TENANT", "NAME", "KEY", "PAIRED", "LAST SEEN", "QUEUED"
+            );
             for d in admin::list_devices(&conn, tenant.as_deref())? {
                 let seen = match (d.revoked_at, d.last_seen_at) {
                     (Some(at), _) => format!("revoked {}", time(at)),
                     (None, Some(at)) => time(at),
                     (None, None) => "never".into(),
                 };
-                println!("{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}", d.device_id, d.tenant, d.name, d.key_id, time(d.created_at), seen, d.queued);
+                println!(
+                    "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
+                    d.device_id,
+                    d.tenant,
+                    d.name,
+                    d.key_id,
+                    time(d.created_at),
+                    seen,
+                    d.queued
+                );
             }
             Ok(())
         }
@@ -211,11 +229,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn serve(config: Config) -> anyhow::Result<()> {
     // Two workers: the relay is I/O-bound and meant for the smallest VPS.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(16)
-        .enable_all()
-        .build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).max_blocking_threads(16).enable_all().build()?;
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(config.listen)
             .with_context(|| format!("listen: cannot bind {}", config.listen))?;
@@ -235,7 +250,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -54,13 +54,19 @@ impl Metrics {
             queue_depth: Family::default(),
             connected_devices: Gauge::default(),
             // 0.5 ms … ~4 s: webhook-to-ack latency on a healthy link is milliseconds.
-            delivery_latency: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 14)),
+            delivery_latency: Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+                0.0005, 2.0, 14,
+            )),
         };
         registry.register("webhooks_accepted", "Webhook POSTs answered 200", m.webhooks_accepted.clone());
         registry.register("webhooks_rejected", "Webhook POSTs refused, by reason", m.webhooks_rejected.clone());
         registry.register("events_queued", "Sealed events appended to device queues", m.events_queued.clone());
         registry.register("dead_letters", "Webhook entries no device could receive", m.dead_letters.clone());
-        registry.register("events_dropped", "Queued events dropped before delivery, by reason", m.events_dropped.clone());
+        registry.register(
+            "events_dropped",
+            "Queued events dropped before delivery, by reason",
+            m.events_dropped.clone(),
+        );
         registry.register("queue_depth", "Events waiting for a device", m.queue_depth.clone());
         registry.register("connected_devices", "Devices with an open websocket", m.connected_devices.clone());
         registry.register(

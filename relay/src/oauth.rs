@@ -14,9 +14,9 @@ use axum::response::{Html, IntoResponse, Response};
 use cahts_protocol::wire::{OAuthOutcome, OAuthProvider, OAuthResult, PayloadKind, SealedPayload};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::config::Config;
 use crate::store::now_ms;
-use crate::AppState;
 
 /// A login must finish within this time.
 const STATE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -45,12 +45,24 @@ fn encode(value: &str) -> String {
 
 impl OAuthFlows {
     /// Registers `state` for `device_id` and returns the login dialog URL to open.
-    pub fn begin(&self, config: &Config, device_id: i64, state: String, provider: OAuthProvider) -> Result<String, String> {
-        if state.len() < 16 || state.len() > 128 || !state.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    pub fn begin(
+        &self,
+        config: &Config,
+        device_id: i64,
+        state: String,
+        provider: OAuthProvider,
+    ) -> Result<String, String> {
+        if state.len() < 16
+            || state.len() > 128
+            || !state.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err("state must be 16-128 URL-safe characters".into());
         }
         if config.public_url.is_empty() {
-            return Err("this relay has no public_url configured, so it cannot receive OAuth redirects; ask its operator".into());
+            return Err(
+                "this relay has no public_url configured, so it cannot receive OAuth redirects; ask its operator"
+                    .into(),
+            );
         }
         let redirect = encode(&config.oauth_redirect_uri());
         let url = match provider {
@@ -113,7 +125,11 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 /// Meta's redirect after the login dialog.
 pub async fn callback(State(app): State<AppState>, Query(q): Query<Callback>) -> Response {
     let Some(state) = q.state.as_deref() else {
-        return page(StatusCode::BAD_REQUEST, "Missing sign-in details", "Start connecting the account again from CAHTS.");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Missing sign-in details",
+            "Start connecting the account again from CAHTS.",
+        );
     };
     let Some(pending) = app.oauth.take(state) else {
         return page(
@@ -128,10 +144,7 @@ pub async fn callback(State(app): State<AppState>, Query(q): Query<Callback>) ->
             Err(message) => OAuthOutcome::Error { message },
         },
         (_, error) => OAuthOutcome::Error {
-            message: q
-                .error_description
-                .or(error)
-                .unwrap_or_else(|| "Meta returned no authorization code".into()),
+            message: q.error_description.or(error).unwrap_or_else(|| "Meta returned no authorization code".into()),
         },
     };
     let succeeded = matches!(outcome, OAuthOutcome::Token { .. });
@@ -148,11 +161,19 @@ pub async fn callback(State(app): State<AppState>, Query(q): Query<Callback>) ->
         }
         (Ok(()), false) => {
             tracing::info!(device_id, provider = ?pending.provider, "OAuth flow failed; the device was told why");
-            page(StatusCode::OK, "Not connected", "Meta did not grant access. CAHTS shows the reason; you can try again from there.")
+            page(
+                StatusCode::OK,
+                "Not connected",
+                "Meta did not grant access. CAHTS shows the reason; you can try again from there.",
+            )
         }
         (Err(e), _) => {
             tracing::error!(device_id, error = %e, "could not queue the OAuth result");
-            page(StatusCode::SERVICE_UNAVAILABLE, "Something went wrong", "The relay could not pass the result to CAHTS. Please try again.")
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Something went wrong",
+                "The relay could not pass the result to CAHTS. Please try again.",
+            )
         }
     }
 }
@@ -185,7 +206,8 @@ async fn token_call(request: reqwest::RequestBuilder) -> Result<TokenResponse, S
     if !(200..300).contains(&status) {
         return Err(meta_error_message(status, &body));
     }
-    let value: serde_json::Value = serde_json::from_str(&body).map_err(|_| "Meta's token answer was not JSON".to_string())?;
+    let value: serde_json::Value =
+        serde_json::from_str(&body).map_err(|_| "Meta's token answer was not JSON".to_string())?;
     // The Instagram code exchange has been documented both flat and wrapped in `data: [..]`.
     let value = value.pointer("/data/0").cloned().unwrap_or(value);
     serde_json::from_value(value).map_err(|_| "Meta's token answer had no access_token".to_string())

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use cahts_protocol::{DevicePublicKey, SealingKey};
 use rand_core::OsRng;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
@@ -22,7 +22,9 @@ pub const DEFAULT_TENANT: &str = "default";
 pub enum StoreError {
     #[error("relay database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
-    #[error("relay database {path} was written by a newer cahts-relay (schema {found}, this build knows {known}); upgrade the binary")]
+    #[error(
+        "relay database {path} was written by a newer cahts-relay (schema {found}, this build knows {known}); upgrade the binary"
+    )]
     NewerSchema { path: PathBuf, found: i64, known: i64 },
     #[error("database error while {context}: {source}")]
     Sql { context: &'static str, source: rusqlite::Error },
@@ -46,10 +48,7 @@ impl<T> Ctx<T> for rusqlite::Result<T> {
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_relay.sql")];
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub fn hash_secret(value: &str) -> Vec<u8> {
@@ -62,14 +61,12 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|source| StoreError::Open { path: path.into(), source })?;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open { path: path.into(), source })?;
     conn.busy_timeout(Duration::from_secs(10)).ctx("setting the busy timeout")?;
     // FULL: a 200 to Meta must mean the event is on disk, power loss included.
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -2000;",
-    )
-    .ctx("configuring the connection")?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -2000;")
+        .ctx("configuring the connection")?;
     Ok(conn)
 }
 
@@ -79,12 +76,13 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
 fn enable_wal(conn: &Connection) -> Result<()> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let attempt = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
-            .and_then(|mode| if mode.eq_ignore_ascii_case("wal") { Ok(()) } else { conn.pragma_update(None, "journal_mode", "WAL") });
+        let attempt = conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).and_then(|mode| {
+            if mode.eq_ignore_ascii_case("wal") { Ok(()) } else { conn.pragma_update(None, "journal_mode", "WAL") }
+        });
         match attempt {
             Err(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) && std::time::Instant::now() < deadline =>
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -109,9 +107,8 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
         return Err(StoreError::NewerSchema { path: path.into(), found, known });
     }
     if found < known {
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .ctx("starting the migration")?;
+        let tx =
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).ctx("starting the migration")?;
         let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).ctx("reading the schema version")?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql).ctx("migrating the relay database")?;
@@ -170,7 +167,9 @@ impl Routing {
             .prepare("SELECT device_id, tenant, public_key, next_seq FROM devices WHERE revoked_at IS NULL ORDER BY device_id")
             .ctx("loading devices")?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+            })
             .ctx("loading devices")?;
         for row in rows {
             let (device_id, tenant, key, next_seq) = row.ctx("loading devices")?;
@@ -187,7 +186,8 @@ impl Routing {
             });
         }
         let mut stmt = conn.prepare("SELECT asset_id, tenant FROM assets").ctx("loading assets")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).ctx("loading assets")?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).ctx("loading assets")?;
         for row in rows {
             let (asset, tenant) = row.ctx("loading assets")?;
             routing.assets.insert(asset, tenant);
@@ -222,7 +222,13 @@ impl WriterState {
     }
 
     /// Seals each routed group for every device of its tenant and appends it to their queues.
-    pub fn ingest(&mut self, tx: &Transaction<'_>, received_at: i64, routed: &[Routed], unrouted: &[Unrouted]) -> Result<IngestOutcome> {
+    pub fn ingest(
+        &mut self,
+        tx: &Transaction<'_>,
+        received_at: i64,
+        routed: &[Routed],
+        unrouted: &[Unrouted],
+    ) -> Result<IngestOutcome> {
         let mut outcome = IngestOutcome::default();
         let mut insert = tx
             .prepare_cached("INSERT INTO queue (device_id, seq, received_at, sealed) VALUES (?1, ?2, ?3, ?4)")
@@ -240,9 +246,7 @@ impl WriterState {
                     key => key.insert(SealingKey::new(&slot.public_key, &mut OsRng)),
                 };
                 let sealed = key.seal(&group.payload, &mut OsRng);
-                insert
-                    .execute(params![slot.device_id, slot.next_seq, received_at, sealed])
-                    .ctx("queueing an event")?;
+                insert.execute(params![slot.device_id, slot.next_seq, received_at, sealed]).ctx("queueing an event")?;
                 self.heads.insert(slot.device_id, slot.next_seq as u64);
                 slot.next_seq += 1;
                 slot.dirty = true;
@@ -307,7 +311,9 @@ impl WriterState {
     }
 
     fn flush_sequences(&mut self, tx: &Transaction<'_>) -> Result<()> {
-        let mut update = tx.prepare_cached("UPDATE devices SET next_seq = ?2 WHERE device_id = ?1").ctx("saving sequence numbers")?;
+        let mut update = tx
+            .prepare_cached("UPDATE devices SET next_seq = ?2 WHERE device_id = ?1")
+            .ctx("saving sequence numbers")?;
         for slot in self.routing.tenants_devices.values_mut().flatten().filter(|s| s.dirty) {
             update.execute(params![slot.device_id, slot.next_seq]).ctx("saving sequence numbers")?;
             slot.dirty = false;
@@ -334,9 +340,11 @@ impl WriterState {
 }
 
 fn dead_letter(tx: &Transaction<'_>, at: i64, object: &str, asset: &str, bytes: usize, reason: &str) -> Result<()> {
-    tx.prepare_cached("INSERT INTO dead_letters (received_at, object, asset_id, bytes, reason) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .and_then(|mut s| s.execute(params![at, object, asset, bytes as i64, reason]))
-        .ctx("recording a dead letter")?;
+    tx.prepare_cached(
+        "INSERT INTO dead_letters (received_at, object, asset_id, bytes, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(params![at, object, asset, bytes as i64, reason]))
+    .ctx("recording a dead letter")?;
     tracing::warn!(asset_id = asset, object, reason, "entry has no recipient; recorded as a dead letter");
     Ok(())
 }
@@ -374,7 +382,10 @@ impl Store {
         std::thread::Builder::new()
             .name("relay-writer".into())
             .spawn(move || writer_loop(conn, state, rx, notify))
-            .map_err(|e| StoreError::Open { path: path.into(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
+            .map_err(|e| StoreError::Open {
+                path: path.into(),
+                source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+            })?;
         Ok(Self {
             jobs,
             readers: Arc::new(Mutex::new(readers)),
@@ -412,7 +423,10 @@ impl Store {
     }
 
     /// Runs `f` on a read-only connection off the async runtime.
-    pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let permit = self.reader_permits.clone().acquire_owned().await.map_err(|_| StoreError::Closed)?;
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
@@ -544,9 +558,17 @@ pub mod queries {
     }
 
     /// Up to `limit` events after `after`, and at most about `max_bytes` of them.
-    pub fn pending(conn: &Connection, device_id: i64, after: u64, limit: usize, max_bytes: usize) -> Result<Vec<(u64, i64, Vec<u8>)>> {
+    pub fn pending(
+        conn: &Connection,
+        device_id: i64,
+        after: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<(u64, i64, Vec<u8>)>> {
         let mut stmt = conn
-            .prepare_cached("SELECT seq, received_at, sealed FROM queue WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
+            .prepare_cached(
+                "SELECT seq, received_at, sealed FROM queue WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )
             .ctx("reading a queue")?;
         let mut rows = stmt.query(params![device_id, after as i64, limit as i64]).ctx("reading a queue")?;
         let mut out = Vec::new();
@@ -619,7 +641,9 @@ pub mod commands {
             let mut stmt = tx
                 .prepare("SELECT device_id, count(*) FROM queue WHERE received_at < ?1 GROUP BY device_id")
                 .ctx("finding expired events")?;
-            let rows = stmt.query_map([cutoff], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))).ctx("finding expired events")?;
+            let rows = stmt
+                .query_map([cutoff], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+                .ctx("finding expired events")?;
             for row in rows {
                 per_device.push(row.ctx("finding expired events")?);
             }
@@ -627,15 +651,20 @@ pub mod commands {
         for (device_id, count) in &per_device {
             tx.execute("DELETE FROM queue WHERE device_id = ?1 AND received_at < ?2", params![device_id, cutoff])
                 .ctx("dropping expired events")?;
-            tx.execute("UPDATE devices SET dropped_unreported = dropped_unreported + ?2 WHERE device_id = ?1", params![device_id, *count as i64])
-                .ctx("counting dropped events")?;
+            tx.execute(
+                "UPDATE devices SET dropped_unreported = dropped_unreported + ?2 WHERE device_id = ?1",
+                params![device_id, *count as i64],
+            )
+            .ctx("counting dropped events")?;
             by_age += count;
         }
         let over: Vec<(i64, u64)> = {
             let mut stmt = tx
                 .prepare("SELECT device_id, count(*) FROM queue GROUP BY device_id HAVING count(*) > ?1")
                 .ctx("finding oversized queues")?;
-            let rows = stmt.query_map([max_per_device as i64], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))).ctx("finding oversized queues")?;
+            let rows = stmt
+                .query_map([max_per_device as i64], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+                .ctx("finding oversized queues")?;
             rows.collect::<rusqlite::Result<_>>().ctx("finding oversized queues")?
         };
         for (device_id, count) in over {
@@ -645,8 +674,11 @@ pub mod commands {
                 params![device_id, excess as i64],
             )
             .ctx("dropping the oldest events")?;
-            tx.execute("UPDATE devices SET dropped_unreported = dropped_unreported + ?2 WHERE device_id = ?1", params![device_id, excess as i64])
-                .ctx("counting dropped events")?;
+            tx.execute(
+                "UPDATE devices SET dropped_unreported = dropped_unreported + ?2 WHERE device_id = ?1",
+                params![device_id, excess as i64],
+            )
+            .ctx("counting dropped events")?;
             by_size += excess;
         }
         Ok((by_age, by_size))
@@ -681,7 +713,8 @@ mod tests {
     async fn a_failing_job_refuses_only_itself() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("r.sqlite"), 10).unwrap();
-        let good = store.write(|_, tx| tx.execute("INSERT INTO tenants (name, created_at) VALUES ('a', 1)", []).ctx("insert"));
+        let good =
+            store.write(|_, tx| tx.execute("INSERT INTO tenants (name, created_at) VALUES ('a', 1)", []).ctx("insert"));
         let bad = store.write(|_, tx| {
             tx.execute("INSERT INTO tenants (name, created_at) VALUES ('b', 1)", []).ctx("insert")?;
             Err::<(), _>(StoreError::Refused("no".into()))

@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::error::{ApiError, Rejection};
-use crate::store::{now_ms, Routed, Unrouted};
 use crate::AppState;
+use crate::error::{ApiError, Rejection};
+use crate::store::{Routed, Unrouted, now_ms};
 
 #[derive(Deserialize)]
 pub struct Handshake {
@@ -30,10 +30,8 @@ pub struct Handshake {
 
 /// Meta's GET when the callback URL is saved: echo `hub.challenge` only for our token.
 pub async fn verify(State(app): State<AppState>, Query(q): Query<Handshake>) -> Response {
-    let token_ok = q
-        .verify_token
-        .as_deref()
-        .is_some_and(|t| constant_time_eq(t.as_bytes(), app.config.verify_token.as_bytes()));
+    let token_ok =
+        q.verify_token.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), app.config.verify_token.as_bytes()));
     match (q.mode.as_deref(), token_ok, q.challenge) {
         (Some("subscribe"), true, Some(challenge)) => {
             tracing::info!("webhook verification handshake accepted");
@@ -43,7 +41,9 @@ pub async fn verify(State(app): State<AppState>, Query(q): Query<Handshake>) -> 
             tracing::warn!("webhook verification with a wrong verify token");
             (StatusCode::FORBIDDEN, "verify token does not match").into_response()
         }
-        _ => (StatusCode::BAD_REQUEST, "expected hub.mode=subscribe, hub.verify_token and hub.challenge").into_response(),
+        _ => {
+            (StatusCode::BAD_REQUEST, "expected hub.mode=subscribe, hub.verify_token and hub.challenge").into_response()
+        }
     }
 }
 
@@ -80,10 +80,8 @@ async fn drain(mut body: Body, cap: usize) {
 
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let limit = app.config.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         drain(body, limit.saturating_mul(4).min(DRAIN_CAP)).await;
         return Err(app.reject(Rejection::TooLarge { limit }));
@@ -132,7 +130,9 @@ pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Body
                         asset_id: group.asset_id,
                         object: group.object,
                     }),
-                    None => unrouted.push(Unrouted { bytes: group.bytes(), asset_id: group.asset_id, object: group.object }),
+                    None => {
+                        unrouted.push(Unrouted { bytes: group.bytes(), asset_id: group.asset_id, object: group.object })
+                    }
                 }
             }
             state.ingest(tx, received_at, &routed, &unrouted)
@@ -256,10 +256,7 @@ pub fn split(body: &[u8]) -> Result<Vec<Group>, String> {
             }
         }
     }
-    Ok(groups
-        .into_iter()
-        .map(|((object, asset_id), entries)| Group { object, asset_id, entries })
-        .collect())
+    Ok(groups.into_iter().map(|((object, asset_id), entries)| Group { object, asset_id, entries }).collect())
 }
 
 fn split_whatsapp_entry(
@@ -268,7 +265,8 @@ fn split_whatsapp_entry(
     entry_id: Option<&str>,
     index: usize,
 ) -> Result<Vec<(String, String)>, String> {
-    let phone_of = |c: &ChangeHead| c.value.as_ref().and_then(|v| v.metadata.as_ref()).and_then(|m| m.phone_number_id.clone());
+    let phone_of =
+        |c: &ChangeHead| c.value.as_ref().and_then(|v| v.metadata.as_ref()).and_then(|m| m.phone_number_id.clone());
     let fallback = || entry_id.map(str::to_string).ok_or_else(|| format!("entry[{index}] has no id"));
     let Some(changes) = changes.filter(|c| !c.is_empty()) else {
         return Ok(vec![(fallback()?, raw.get().to_string())]);
@@ -340,9 +338,15 @@ mod tests {
 
     #[test]
     fn array_wrapped_bodies_and_numeric_ids_are_accepted_and_garbage_is_not() {
-        let groups = split(br#"[{"object":"instagram","entry":[{"id":17841400000000001234,"messaging":[]}]}]"#).unwrap();
+        let groups =
+            split(br#"[{"object":"instagram","entry":[{"id":17841400000000001234,"messaging":[]}]}]"#).unwrap();
         assert_eq!(groups[0].asset_id, "17841400000000001234");
-        for bad in [&b"not json"[..], br#"{"object":"page"}"#, br#"{"object":"page","entry":[{"time":1}]}"#, br#"{"object":"page","entry":[1]}"#] {
+        for bad in [
+            &b"not json"[..],
+            br#"{"object":"page"}"#,
+            br#"{"object":"page","entry":[{"time":1}]}"#,
+            br#"{"object":"page","entry":[1]}"#,
+        ] {
             assert!(split(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }

@@ -8,8 +8,8 @@ mod commands;
 
 use std::sync::Arc;
 
-use cahts_engine::facade::ipc::{RELAY_STATUS_EVENT, STORE_CHANGED_EVENT, StoreChanged};
 use cahts_engine::facade::engine::{Engine, EngineConfig};
+use cahts_engine::facade::ipc::{RELAY_STATUS_EVENT, STORE_CHANGED_EVENT, StoreChanged};
 use tauri::{Emitter, Manager};
 
 /// Registers exactly the commands listed in `cahts_engine::with_commands!`, the same list
@@ -88,7 +88,11 @@ fn forward_changes(app: tauri::AppHandle, engine: &Arc<Engine>) {
         loop {
             match changes.recv().await {
                 Ok(change) => {
-                    tracing::debug!(conversations = change.conversation_ids.len(), everything = change.everything, "store changed");
+                    tracing::debug!(
+                        conversations = change.conversation_ids.len(),
+                        everything = change.everything,
+                        "store changed"
+                    );
                     if let Err(e) = app.emit(STORE_CHANGED_EVENT, change) {
                         tracing::warn!(error = %e, "could not notify the window of a change");
                     }

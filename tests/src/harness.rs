@@ -22,7 +22,18 @@ pub fn binaries() -> &'static Binaries {
     static BINARIES: OnceLock<Binaries> = OnceLock::new();
     BINARIES.get_or_init(|| {
         let release = std::env::var_os("CAHTS_BENCH_RELEASE").is_some();
-        let mut args = vec!["build", "--quiet", "-p", "cahts-relay", "-p", "cahts-engine", "--bin", "cahts-relay", "--bin", "cahts-cli"];
+        let mut args = vec![
+            "build",
+            "--quiet",
+            "-p",
+            "cahts-relay",
+            "-p",
+            "cahts-engine",
+            "--bin",
+            "cahts-relay",
+            "--bin",
+            "cahts-cli",
+        ];
         if release {
             args.push("--release");
         }
@@ -99,12 +110,9 @@ impl Relay {
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
-        let port = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .with_context(|| format!("cahts-relay did not report its address: {line:?} (log: {})", self.log.display()))?;
+        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).with_context(|| {
+            format!("cahts-relay did not report its address: {line:?} (log: {})", self.log.display())
+        })?;
         self.port = port;
         self.child = Some(child);
         Ok(())
@@ -333,7 +341,14 @@ pub async fn approve_login(authorize_url: &str, relay_url: &str) -> anyhow::Resu
     let dialog = browser.get(authorize_url).send().await?;
     anyhow::ensure!(dialog.status() == 302, "the login dialog answered {}", dialog.status());
     let location = dialog.headers().get("location").context("the dialog redirected nowhere")?.to_str()?.to_string();
-    let query = location.split_once('?').context("the redirect carries no query")?.1.split('#').next().unwrap_or_default().to_string();
+    let query = location
+        .split_once('?')
+        .context("the redirect carries no query")?
+        .1
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let callback = browser.get(format!("{relay_url}/oauth/callback?{query}")).send().await?;
     let status = callback.status().as_u16();
     Ok((status, callback.text().await?))

@@ -19,19 +19,12 @@ fn ingest_all(bodies: &[Vec<u8>]) -> serde_json::Value {
 
 #[test]
 fn redelivered_and_reordered_webhooks_converge() {
-    let bodies: Vec<Vec<u8>> = cahts_tests::webhook_fixtures()
-        .unwrap()
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
+    let bodies: Vec<Vec<u8>> =
+        cahts_tests::webhook_fixtures().unwrap().iter().map(|p| std::fs::read(p).unwrap()).collect();
     assert!(bodies.len() >= 25, "the corpus covers the documented kinds ({} bodies)", bodies.len());
     let expected = ingest_all(&bodies);
-    let messages: usize = expected["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["messages"].as_array().unwrap().len())
-        .sum();
+    let messages: usize =
+        expected["conversations"].as_array().unwrap().iter().map(|c| c["messages"].as_array().unwrap().len()).sum();
     assert!(messages >= 40, "the corpus yields a real store ({messages} messages)");
 
     let mut rng = rand::rngs::SmallRng::seed_from_u64(7);

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use cahts_tests::harness::{approve_login, cli_with, conversation_with, ok_json, Desktop};
+use cahts_tests::harness::{Desktop, approve_login, cli_with, conversation_with, ok_json};
 use cahts_tests::meta_sim::graph::{SentKind, Template};
 use cahts_tests::meta_sim::{Fault, MetaSim, Platform, TokenLife};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn cli(desktop: &Desktop, sim: &MetaSim, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
     cli_with(desktop, &sim.base_url(), args, stdin)
@@ -78,9 +78,18 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     let waba = world.add_waba("Blumenhaus Lena");
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
     let desktop = Desktop::new(dir.path(), "desk");
-    let account = ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    let account = ok_json(cli(
+        &desktop,
+        &sim,
+        &["connect-whatsapp", "--phone-number-id", &phone.id],
+        Some(&waba.system_user_token),
+    )?)?;
     assert_eq!(account["businessId"], waba.id, "the business account is found from the token: {account}");
-    assert_eq!(world.subscribed_fields(&waba.id), vec!["messages".to_string()], "the app is subscribed to the number's business account");
+    assert_eq!(
+        world.subscribed_fields(&waba.id),
+        vec!["messages".to_string()],
+        "the app is subscribed to the number's business account"
+    );
     // Meta drops the subscription; the periodic check puts it back.
     world.unsubscribe_app(&waba.id);
     let checked = ok_json(cli(&desktop, &sim, &["check-subscriptions"], None)?)?;
@@ -98,16 +107,27 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     let fake = world.add_media(b"<html><body>Sign in</body></html>".to_vec(), "image/jpeg");
     let at = world.now_ms() / 1000;
     let customer = "4915112345678";
-    let body = wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", at, vec![
-        json!({"id":"wamid.photo","type":"image","image":{"id": photo.id,"mime_type":"image/png","sha256": photo.sha256}}),
-        json!({"id":"wamid.menu","type":"document","document":{"id": pdf.id,"mime_type":"application/pdf","filename":"menu.pdf","sha256": pdf.sha256}}),
-        json!({"id":"wamid.fake","type":"image","image":{"id": fake.id,"mime_type":"image/jpeg"}}),
-        json!({"id":"wamid.old","type":"image","image":{"id": old.id,"mime_type":"image/png"}}),
-    ]);
+    let body = wa_webhook(
+        &waba.id,
+        &phone.id,
+        customer,
+        "Zoë Lefèvre",
+        at,
+        vec![
+            json!({"id":"wamid.photo","type":"image","image":{"id": photo.id,"mime_type":"image/png","sha256": photo.sha256}}),
+            json!({"id":"wamid.menu","type":"document","document":{"id": pdf.id,"mime_type":"application/pdf","filename":"menu.pdf","sha256": pdf.sha256}}),
+            json!({"id":"wamid.fake","type":"image","image":{"id": fake.id,"mime_type":"image/jpeg"}}),
+            json!({"id":"wamid.old","type":"image","image":{"id": old.id,"mime_type":"image/png"}}),
+        ],
+    );
     ingest(&desktop, dir.path(), &body)?;
 
     // The first media URL has expired by the time it is fetched: a new one is asked for.
-    sim.faults().fail_next("GET /whatsapp_business/attachments*", 1, Fault::Raw { status: 404, content_type: "text/plain".into(), body: "Not Found".into() });
+    sim.faults().fail_next(
+        "GET /whatsapp_business/attachments*",
+        1,
+        Fault::Raw { status: 404, content_type: "text/plain".into(), body: "Not Found".into() },
+    );
     let report = ok_json(cli(&desktop, &sim, &["media"], None)?)?;
     assert_eq!(report, json!({"downloaded": 2, "retrying": 0, "givenUp": 2}), "{report}");
 
@@ -116,7 +136,12 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     assert!(local.starts_with(desktop.dir.join("media").to_str().unwrap()), "{local}");
     assert_eq!(std::fs::read(&local)?, photo_bytes);
     let thumbnail = image::open(row.thumbnail_path.expect("a thumbnail"))?;
-    assert!(thumbnail.width() <= 480 && thumbnail.height() <= 480 && thumbnail.width() >= 400, "{}x{}", thumbnail.width(), thumbnail.height());
+    assert!(
+        thumbnail.width() <= 480 && thumbnail.height() <= 480 && thumbnail.width() >= 400,
+        "{}x{}",
+        thumbnail.width(),
+        thumbnail.height()
+    );
     assert_eq!(std::fs::read(attachment_of(&desktop, "wamid.menu")?.local_path.expect("the PDF is here"))?, pdf_bytes);
     let fake_row = attachment_of(&desktop, "wamid.fake")?;
     assert_eq!((fake_row.state.as_deref(), fake_row.local_path), (Some("refused"), None));
@@ -133,7 +158,18 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
 
     // A file over the size limit is not fetched at all.
     let big = world.add_media(vec![0u8; 300_000], "video/mp4");
-    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", at, vec![json!({"id":"wamid.big","type":"video","video":{"id": big.id,"mime_type":"video/mp4"}})]))?;
+    ingest(
+        &desktop,
+        dir.path(),
+        &wa_webhook(
+            &waba.id,
+            &phone.id,
+            customer,
+            "Zoë Lefèvre",
+            at,
+            vec![json!({"id":"wamid.big","type":"video","video":{"id": big.id,"mime_type":"video/mp4"}})],
+        ),
+    )?;
     let mut limited = desktop.command();
     limited.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_MEDIA_MAX_BYTES", "100000").arg("media");
     let report = ok_json(limited.output()?)?;
@@ -146,7 +182,11 @@ async fn whatsapp_media_is_fetched_checked_and_thumbnailed_and_what_cannot_be_is
     let account_id = account["id"].as_i64().unwrap().to_string();
     ok_json(cli(&desktop, &sim, &["disconnect", &account_id, "--delete-data"], None)?)?;
     assert!(!Path::new(&local).exists(), "the photo went with the history");
-    assert_eq!(world.subscribed_fields(&waba.id), Vec::<String>::new(), "its only number gone, the business account is unsubscribed");
+    assert_eq!(
+        world.subscribed_fields(&waba.id),
+        Vec::<String>::new(),
+        "its only number gone, the business account is unsubscribed"
+    );
     Ok(())
 }
 
@@ -160,12 +200,17 @@ async fn history_photos_are_fetched_even_after_their_cdn_links_expired() -> anyh
     for i in 0..12 {
         world.add_conversation(&page.id, Platform::Messenger, &format!("Kundin {i}"), 20);
     }
-    let token = world.issue_user_token(&user.id, TokenLife::LongLived, &["pages_show_list", "pages_messaging", "pages_manage_metadata"]);
+    let token = world.issue_user_token(
+        &user.id,
+        TokenLife::LongLived,
+        &["pages_show_list", "pages_messaging", "pages_manage_metadata"],
+    );
     let desktop = Desktop::new(dir.path(), "desk");
     ok_json(cli(&desktop, &sim, &["connect-pages", "--page", &page.id, "--no-instagram"], Some(&token))?)?;
     ok_json(cli(&desktop, &sim, &["sync-history"], None)?)?;
     let conn = rusqlite::Connection::open(desktop.db())?;
-    let photos: i64 = conn.query_row("SELECT count(*) FROM attachments WHERE kind = 'image' AND url IS NOT NULL", [], |r| r.get(0))?;
+    let photos: i64 =
+        conn.query_row("SELECT count(*) FROM attachments WHERE kind = 'image' AND url IS NOT NULL", [], |r| r.get(0))?;
     assert!(photos > 0, "the seeded history has photos");
     // Every link handed out in the history has expired before the first fetch.
     world.expire_cdn_links();
@@ -179,7 +224,11 @@ async fn history_photos_are_fetched_even_after_their_cdn_links_expired() -> anyh
         }
     }
     assert_eq!(downloaded, photos);
-    let missing: i64 = conn.query_row("SELECT count(*) FROM attachments WHERE kind = 'image' AND (local_path IS NULL OR thumbnail_path IS NULL)", [], |r| r.get(0))?;
+    let missing: i64 = conn.query_row(
+        "SELECT count(*) FROM attachments WHERE kind = 'image' AND (local_path IS NULL OR thumbnail_path IS NULL)",
+        [],
+        |r| r.get(0),
+    )?;
     assert_eq!(missing, 0);
     Ok(())
 }
@@ -193,26 +242,61 @@ async fn photos_templates_and_reactions_are_sent_and_refusals_say_why() -> anyho
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
     world.add_template(&waba.id, Template::approved("order_ready", "en_US", "Hello {{1}}, your order {{2}} is ready."));
     let desktop = Desktop::new(dir.path(), "desk");
-    ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id, "--business-account-id", &waba.id], Some(&waba.system_user_token))?)?;
+    ok_json(cli(
+        &desktop,
+        &sim,
+        &["connect-whatsapp", "--phone-number-id", &phone.id, "--business-account-id", &waba.id],
+        Some(&waba.system_user_token),
+    )?)?;
     let now = world.now_ms() / 1000;
     // Zoë wrote just now; Ada wrote yesterday morning, 26 hours ago.
     world.wa_customer_writes(&phone.id, "4915112345678", "Zoë Lefèvre");
     world.wa_customer_writes(&phone.id, "4917700000001", "Ada Brandt");
     world.age_wa_contact(&phone.id, "4917700000001", Duration::from_secs(26 * 3600));
-    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, "4915112345678", "Zoë Lefèvre", now, vec![json!({"id":"wamid.zoe-1","type":"text","text":{"body":"Photo of the bouquet?"}})]))?;
-    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, "4917700000001", "Ada Brandt", now - 26 * 3600, vec![json!({"id":"wamid.ada-1","type":"text","text":{"body":"Order 4411 please"}})]))?;
+    ingest(
+        &desktop,
+        dir.path(),
+        &wa_webhook(
+            &waba.id,
+            &phone.id,
+            "4915112345678",
+            "Zoë Lefèvre",
+            now,
+            vec![json!({"id":"wamid.zoe-1","type":"text","text":{"body":"Photo of the bouquet?"}})],
+        ),
+    )?;
+    ingest(
+        &desktop,
+        dir.path(),
+        &wa_webhook(
+            &waba.id,
+            &phone.id,
+            "4917700000001",
+            "Ada Brandt",
+            now - 26 * 3600,
+            vec![json!({"id":"wamid.ada-1","type":"text","text":{"body":"Order 4411 please"}})],
+        ),
+    )?;
     let zoe = conversation_of(&desktop, "4915112345678")?;
     let ada = conversation_of(&desktop, "4917700000001")?;
 
     // A photo with its caption, uploaded first, then sent by media id.
     let photo = dir.path().join("bouquet.png");
     std::fs::write(&photo, photo_png())?;
-    let sent = ok_json(cli(&desktop, &sim, &["send-media", "--conversation", &zoe, "--file", photo.to_str().unwrap(), "--caption", "Voilà !"], None)?)?;
+    let sent = ok_json(cli(
+        &desktop,
+        &sim,
+        &["send-media", "--conversation", &zoe, "--file", photo.to_str().unwrap(), "--caption", "Voilà !"],
+        None,
+    )?)?;
     assert_eq!(sent["outcomes"][0]["state"], "sent", "{sent}");
     let message = world.sent().into_iter().find(|s| s.message_type == "image").expect("an image reached WhatsApp");
     assert_eq!(message.request["image"]["caption"], "Voilà !");
     let uploaded = message.request["image"]["id"].as_str().unwrap().to_string();
-    assert_eq!(world.media(&uploaded).expect("uploaded to WhatsApp").phone_number_id.as_deref(), Some(phone.id.as_str()));
+    assert_eq!(
+        world.media(&uploaded).expect("uploaded to WhatsApp").phone_number_id.as_deref(),
+        Some(phone.id.as_str())
+    );
     // The thread shows the local copy with its thumbnail; the upload id travels to other computers.
     let conn = rusqlite::Connection::open(desktop.db())?;
     let (media_id, thumb): (String, Option<String>) = conn.query_row(
@@ -229,7 +313,8 @@ async fn photos_templates_and_reactions_are_sent_and_refusals_say_why() -> anyho
     bytes.resize(6 * 1024 * 1024, 0);
     std::fs::write(&big, bytes)?;
     let uploads_before = world.requests().iter().filter(|r| r.path.ends_with("/media")).count();
-    let why = refused(cli(&desktop, &sim, &["send-media", "--conversation", &zoe, "--file", big.to_str().unwrap()], None)?)?;
+    let why =
+        refused(cli(&desktop, &sim, &["send-media", "--conversation", &zoe, "--file", big.to_str().unwrap()], None)?)?;
     assert!(why.contains("5 MB"), "{why}");
     assert_eq!(world.requests().iter().filter(|r| r.path.ends_with("/media")).count(), uploads_before);
 
@@ -239,29 +324,62 @@ async fn photos_templates_and_reactions_are_sent_and_refusals_say_why() -> anyho
     let templates = ok_json(cli(&desktop, &sim, &["templates", "--conversation", &ada], None)?)?;
     assert_eq!(templates[0]["name"], "order_ready");
     assert_eq!(templates[0]["parameters"], 2);
-    let why = refused(cli(&desktop, &sim, &["send-template", "--conversation", &ada, "--name", "order_ready", "--language", "en_US", "--param", "Ada"], None)?)?;
+    let why = refused(cli(
+        &desktop,
+        &sim,
+        &["send-template", "--conversation", &ada, "--name", "order_ready", "--language", "en_US", "--param", "Ada"],
+        None,
+    )?)?;
     assert!(why.contains("needs 2"), "{why}");
     let sent = ok_json(cli(
         &desktop,
         &sim,
-        &["send-template", "--conversation", &ada, "--name", "order_ready", "--language", "en_US", "--param", "Ada", "--param", "4411"],
+        &[
+            "send-template",
+            "--conversation",
+            &ada,
+            "--name",
+            "order_ready",
+            "--language",
+            "en_US",
+            "--param",
+            "Ada",
+            "--param",
+            "4411",
+        ],
         None,
     )?)?;
     assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
-    let template = world.sent().into_iter().find(|s| s.message_type == "template").expect("the template reached WhatsApp");
+    let template =
+        world.sent().into_iter().find(|s| s.message_type == "template").expect("the template reached WhatsApp");
     assert_eq!(template.request["template"]["components"][0]["parameters"][1]["text"], "4411");
     let shown: String = conn.query_row("SELECT body FROM messages WHERE kind = 'template'", [], |r| r.get(0))?;
     assert_eq!(shown, "Hello Ada, your order 4411 is ready.");
 
     // A reaction goes out; a refused one is taken back in the thread.
-    let sent = ok_json(cli(&desktop, &sim, &["react", "--conversation", &zoe, "--message", "wamid.zoe-1", "--emoji", "👍"], None)?)?;
+    let sent = ok_json(cli(
+        &desktop,
+        &sim,
+        &["react", "--conversation", &zoe, "--message", "wamid.zoe-1", "--emoji", "👍"],
+        None,
+    )?)?;
     assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
-    let reaction = world.sent().into_iter().find(|s| s.kind == SentKind::Reaction).expect("the reaction reached WhatsApp");
+    let reaction =
+        world.sent().into_iter().find(|s| s.kind == SentKind::Reaction).expect("the reaction reached WhatsApp");
     assert_eq!(reaction.request["reaction"]["emoji"], "👍");
     sim.faults().fail_next("POST /*/messages", 1, Fault::graph(400, 100, None, "(#100) Invalid parameter"));
-    let sent = ok_json(cli(&desktop, &sim, &["react", "--conversation", &zoe, "--message", "wamid.zoe-1", "--emoji", "❤️"], None)?)?;
+    let sent = ok_json(cli(
+        &desktop,
+        &sim,
+        &["react", "--conversation", &zoe, "--message", "wamid.zoe-1", "--emoji", "❤️"],
+        None,
+    )?)?;
     assert_eq!(sent["outcome"]["state"], "failed", "{sent}");
-    let ours: Option<String> = conn.query_row("SELECT emoji FROM reactions WHERE platform_message_id = 'wamid.zoe-1' AND actor = 'business'", [], |r| r.get(0))?;
+    let ours: Option<String> = conn.query_row(
+        "SELECT emoji FROM reactions WHERE platform_message_id = 'wamid.zoe-1' AND actor = 'business'",
+        [],
+        |r| r.get(0),
+    )?;
     assert_eq!(ours.as_deref(), Some("👍"), "back to the reaction Meta accepted");
     Ok(())
 }
@@ -277,7 +395,11 @@ async fn instagram_login_accounts_connect_sync_answer_and_keep_their_token_fresh
     let token = world.issue_instagram_token(&ig.id, TokenLife::LongLived);
     let desktop = Desktop::new(dir.path(), "desk");
     let account = ok_json(cli(&desktop, &sim, &["connect-instagram", "--token-stdin"], Some(&token))?)?;
-    assert_eq!((account["login"].as_str(), account["displayName"].as_str()), (Some("instagram"), Some("@studio.kai")), "{account}");
+    assert_eq!(
+        (account["login"].as_str(), account["displayName"].as_str()),
+        (Some("instagram"), Some("@studio.kai")),
+        "{account}"
+    );
     let expires = account["tokenExpiresAt"].as_i64().unwrap();
     let in_days = (expires - real_now_ms()) as f64 / 86_400_000.0;
     assert!((59.0..61.0).contains(&in_days), "{in_days}");
@@ -286,13 +408,15 @@ async fn instagram_login_accounts_connect_sync_answer_and_keep_their_token_fresh
     let history = ok_json(cli(&desktop, &sim, &["sync-history"], None)?)?;
     assert_eq!(history[0]["conversations"], 1, "{history}");
     let id = conversation_of(&desktop, &conversation.participant_id)?;
-    let sent = ok_json(cli(&desktop, &sim, &["send", "--conversation", &id, "--text", "Yes, in blue and green."], None)?)?;
+    let sent =
+        ok_json(cli(&desktop, &sim, &["send", "--conversation", &id, "--text", "Yes, in blue and green."], None)?)?;
     assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
     assert!(world.sent().iter().any(|s| s.account_id == ig.id && s.text.as_deref() == Some("Yes, in blue and green.")));
     // Instagram Login takes attachments only by public link: said before anything is sent.
     let photo = dir.path().join("vase.png");
     std::fs::write(&photo, photo_png())?;
-    let why = refused(cli(&desktop, &sim, &["send-media", "--conversation", &id, "--file", photo.to_str().unwrap()], None)?)?;
+    let why =
+        refused(cli(&desktop, &sim, &["send-media", "--conversation", &id, "--file", photo.to_str().unwrap()], None)?)?;
     assert!(why.contains("Instagram Login"), "{why}");
 
     // Fifty days on, fewer than thirty remain: the token job refreshes it.
@@ -332,11 +456,27 @@ async fn a_whatsapp_reply_whose_answer_was_lost_is_settled_by_its_status_not_sen
     let waba = world.add_waba("Blumenhaus Lena");
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
     let desktop = Desktop::new(dir.path(), "desk");
-    ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    ok_json(cli(
+        &desktop,
+        &sim,
+        &["connect-whatsapp", "--phone-number-id", &phone.id],
+        Some(&waba.system_user_token),
+    )?)?;
     let customer = "4915112345678";
     world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
     let now = world.now_ms() / 1000;
-    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", now, vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})]))?;
+    ingest(
+        &desktop,
+        dir.path(),
+        &wa_webhook(
+            &waba.id,
+            &phone.id,
+            customer,
+            "Zoë Lefèvre",
+            now,
+            vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})],
+        ),
+    )?;
     let zoe = conversation_of(&desktop, customer)?;
 
     // WhatsApp takes the message, and the answer never comes back.
@@ -354,13 +494,18 @@ async fn a_whatsapp_reply_whose_answer_was_lost_is_settled_by_its_status_not_sen
         "statuses":[{"id": wamid, "status":"sent", "timestamp": (now + 1).to_string(), "recipient_id": customer, "biz_opaque_callback_data": callback}]}}]}]});
     ingest(&desktop, dir.path(), &status.to_string())?;
     let conn = rusqlite::Connection::open(desktop.db())?;
-    let (state, mid): (String, String) = conn.query_row("SELECT state, platform_message_id FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (state, mid): (String, String) =
+        conn.query_row("SELECT state, platform_message_id FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     assert_eq!((state.as_str(), mid.as_str()), ("sent", wamid.as_str()));
     let rows: Vec<(String, Option<String>, i64)> = conn
         .prepare("SELECT platform_message_id, body, stub FROM messages WHERE direction = 'outbound'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    assert_eq!(rows, vec![(wamid.clone(), Some("Oui, samedi matin.".to_string()), 0)], "one message, with its text and Meta's id");
+    assert_eq!(
+        rows,
+        vec![(wamid.clone(), Some("Oui, samedi matin.".to_string()), 0)],
+        "one message, with its text and Meta's id"
+    );
 
     // Half a minute later nothing is sent again.
     conn.execute("UPDATE outbox SET next_attempt_at = 0", [])?;
@@ -370,8 +515,9 @@ async fn a_whatsapp_reply_whose_answer_was_lost_is_settled_by_its_status_not_sen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_token_only_in_the_keyring() -> anyhow::Result<()> {
-    use cahts_tests::harness::{contains, files_under, Relay};
+async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_token_only_in_the_keyring()
+-> anyhow::Result<()> {
+    use cahts_tests::harness::{Relay, contains, files_under};
     let dir = tempfile::tempdir()?;
     let sim = MetaSim::start().await?;
     let world = sim.world();
@@ -425,9 +571,16 @@ async fn instagram_login_through_the_relay_connects_the_account_and_keeps_its_to
     .await??;
     assert!(status.success(), "connect-instagram failed");
     let account: Value = serde_json::from_str(rest.trim())?;
-    assert_eq!((account["assetId"].as_str(), account["login"].as_str()), (Some(ig.id.as_str()), Some("instagram")), "{account}");
+    assert_eq!(
+        (account["assetId"].as_str(), account["login"].as_str()),
+        (Some(ig.id.as_str()), Some("instagram")),
+        "{account}"
+    );
     assert!(world.subscribed_fields(&ig.id).iter().any(|f| f == "messages"));
-    assert!(world.issued_tokens().len() >= 2, "the short- and long-lived tokens were issued, so the scan below looks for real ones");
+    assert!(
+        world.issued_tokens().len() >= 2,
+        "the short- and long-lived tokens were issued, so the scan below looks for real ones"
+    );
     for root in [dir.path().join("relay"), desktop.dir.clone()] {
         for (path, bytes) in files_under(&root)? {
             for token in world.issued_tokens() {
@@ -449,16 +602,33 @@ async fn garbage_given_to_the_new_commands_is_refused_with_a_reason_and_writes_n
     let waba = world.add_waba("Blumenhaus Lena");
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
     let desktop = Desktop::new(dir.path(), "desk");
-    ok_json(cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some(&waba.system_user_token))?)?;
+    ok_json(cli(
+        &desktop,
+        &sim,
+        &["connect-whatsapp", "--phone-number-id", &phone.id],
+        Some(&waba.system_user_token),
+    )?)?;
     let customer = "4915112345678";
     world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
-    ingest(&desktop, dir.path(), &wa_webhook(&waba.id, &phone.id, customer, "Zoë Lefèvre", world.now_ms() / 1000, vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})]))?;
+    ingest(
+        &desktop,
+        dir.path(),
+        &wa_webhook(
+            &waba.id,
+            &phone.id,
+            customer,
+            "Zoë Lefèvre",
+            world.now_ms() / 1000,
+            vec![json!({"id":"wamid.q","type":"text","text":{"body":"Samedi ?"}})],
+        ),
+    )?;
     let zoe = conversation_of(&desktop, customer)?;
     let empty = dir.path().join("empty.jpg");
     std::fs::write(&empty, b"")?;
     let missing = dir.path().join("nowhere.png");
     let count = |what: &str| -> anyhow::Result<i64> {
-        Ok(rusqlite::Connection::open(desktop.db())?.query_row(&format!("SELECT count(*) FROM {what}"), [], |r| r.get(0))?)
+        Ok(rusqlite::Connection::open(desktop.db())?
+            .query_row(&format!("SELECT count(*) FROM {what}"), [], |r| r.get(0))?)
     };
     let (messages, outbox) = (count("messages")?, count("outbox")?);
     let sends_before = world.sent().len();
@@ -468,7 +638,11 @@ async fn garbage_given_to_the_new_commands_is_refused_with_a_reason_and_writes_n
         (vec!["send-media", "--conversation", &zoe, "--file", dir.path().to_str().unwrap()], None, "not a file"),
         (vec!["send-media", "--conversation", &zoe, "--file", empty.to_str().unwrap()], None, "empty"),
         (vec!["send-media", "--conversation", "999999", "--file", empty.to_str().unwrap()], None, "empty"),
-        (vec!["send-template", "--conversation", &zoe, "--name", "no_such_template", "--language", "en_US"], None, "No approved template"),
+        (
+            vec!["send-template", "--conversation", &zoe, "--name", "no_such_template", "--language", "en_US"],
+            None,
+            "No approved template",
+        ),
         (vec!["templates", "--conversation", "999999"], None, "no such conversation"),
         (vec!["react", "--conversation", &zoe, "--message", "wamid.never-seen", "--emoji", "👍"], None, "reached Meta"),
         (vec!["react", "--conversation", "not-a-number", "--message", "wamid.q"], None, "invalid value"),
@@ -482,6 +656,10 @@ async fn garbage_given_to_the_new_commands_is_refused_with_a_reason_and_writes_n
     }
     assert_eq!((count("messages")?, count("outbox")?), (messages, outbox), "nothing was written");
     assert_eq!(world.sent().len(), sends_before, "nothing reached Meta");
-    assert_eq!(ok_json(cli(&desktop, &sim, &["accounts"], None)?)?.as_array().map(Vec::len), Some(1), "no account from a bad token");
+    assert_eq!(
+        ok_json(cli(&desktop, &sim, &["accounts"], None)?)?.as_array().map(Vec::len),
+        Some(1),
+        "no account from a bad token"
+    );
     Ok(())
 }

@@ -14,13 +14,22 @@ use cahts_tests::meta_sim::{Fault, MetaSim};
 use serde_json::json;
 
 /// A WhatsApp number connected in an engine on `clock`, with one customer who just wrote.
-async fn whatsapp_engine(dir: &std::path::Path, sim: &MetaSim, clock: Arc<ManualClock>) -> anyhow::Result<(Arc<Engine>, String)> {
+async fn whatsapp_engine(
+    dir: &std::path::Path,
+    sim: &MetaSim,
+    clock: Arc<ManualClock>,
+) -> anyhow::Result<(Arc<Engine>, String)> {
     let world = sim.world();
     let waba = world.add_waba("Blumenhaus Lena");
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
-    let graph = GraphConfig { graph_base: sim.base_url(), instagram_graph_base: sim.base_url(), ..GraphConfig::default() };
+    let graph =
+        GraphConfig { graph_base: sim.base_url(), instagram_graph_base: sim.base_url(), ..GraphConfig::default() };
     let engine = Engine::open(EngineConfig { clock, graph, ..EngineConfig::in_dir(dir) })?;
-    let request = ConnectWhatsappRequest { phone_number_id: phone.id.clone(), token: waba.system_user_token.clone(), business_account_id: None };
+    let request = ConnectWhatsappRequest {
+        phone_number_id: phone.id.clone(),
+        token: waba.system_user_token.clone(),
+        business_account_id: None,
+    };
     engine.connect_whatsapp(request).await?;
     let customer = "4915112345678";
     world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
@@ -32,7 +41,11 @@ async fn whatsapp_engine(dir: &std::path::Path, sim: &MetaSim, clock: Arc<Manual
     }}]}]});
     engine.ingest_webhook(body.to_string().as_bytes()).await?;
     let page = engine.list_conversations(ListConversationsRequest::default()).await?;
-    let conversation = page.items.first().map(|c| c.id.clone()).ok_or_else(|| anyhow::anyhow!("the customer's conversation is in the store"))?;
+    let conversation = page
+        .items
+        .first()
+        .map(|c| c.id.clone())
+        .ok_or_else(|| anyhow::anyhow!("the customer's conversation is in the store"))?;
     Ok((engine, conversation))
 }
 
@@ -46,7 +59,9 @@ async fn a_send_that_may_have_failed_waits_out_the_echo_grace_then_goes_once_mor
 
     // A 5xx answer: the message may or may not have gone, so it waits for an echo.
     sim.faults().fail_next("POST /*/messages", 1, Fault::transient());
-    let queued = engine.send_text(SendTextRequest { conversation_id: conversation, text: "Oui, samedi matin.".into(), reply_to: None }).await?;
+    let queued = engine
+        .send_text(SendTextRequest { conversation_id: conversation, text: "Oui, samedi matin.".into(), reply_to: None })
+        .await?;
     let first = engine.process_outbox().await?;
     let outcome = first.outcomes.iter().find(|o| o.client_id == queued.client_id).expect("the send was tried");
     assert_eq!(outcome.state, "unconfirmed", "{first:?}");

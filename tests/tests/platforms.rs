@@ -6,7 +6,7 @@
 use std::process::Output;
 use std::time::Duration;
 
-use cahts_tests::harness::{cli_with, contains, conversation_with, files_under, ok_json, signal, Desktop};
+use cahts_tests::harness::{Desktop, cli_with, contains, conversation_with, files_under, ok_json, signal};
 use cahts_tests::meta_sim::{Fault, MetaSim, Platform, TokenLife};
 use serde_json::Value;
 
@@ -39,16 +39,28 @@ async fn connected_shop(conversations: usize) -> anyhow::Result<Shop> {
         world.add_conversation(&page.id, Platform::Messenger, &format!("Kundin {i}"), 25);
     }
     world.add_conversation(&ig.id, Platform::Instagram, "Zoë", 5);
-    let token = world.issue_user_token(&user.id, TokenLife::LongLived, &["pages_show_list", "pages_messaging", "pages_manage_metadata", "instagram_manage_messages"]);
+    let token = world.issue_user_token(
+        &user.id,
+        TokenLife::LongLived,
+        &["pages_show_list", "pages_messaging", "pages_manage_metadata", "instagram_manage_messages"],
+    );
     let desktop = Desktop::new(dir.path(), "desk");
-    let shop = Shop { sim, desktop, page_id: page.id.clone(), page_token: page.access_token.clone(), ig_id: ig.id.clone(), _dir: dir };
+    let shop = Shop {
+        sim,
+        desktop,
+        page_id: page.id.clone(),
+        page_token: page.access_token.clone(),
+        ig_id: ig.id.clone(),
+        _dir: dir,
+    };
     // Without --page: the Pages this login can connect.
     let choices = ok_json(cli(&shop.desktop, &shop.sim, &["connect-pages"], Some(&token))?)?;
     assert_eq!(choices[0]["instagramUsername"], "blumenhaus.lena", "{choices}");
     let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["connect-pages", "--page", &shop.page_id], Some(&token))?)?;
     assert_eq!(accounts.as_array().map(Vec::len), Some(2), "the Page and its Instagram account: {accounts}");
     // The Page token the desktop got: Meta hands out one per user token and Page.
-    let listed: Value = reqwest::get(format!("{}/v24.0/me/accounts?access_token={token}", shop.sim.base_url())).await?.json().await?;
+    let listed: Value =
+        reqwest::get(format!("{}/v24.0/me/accounts?access_token={token}", shop.sim.base_url())).await?.json().await?;
     let mut shop = shop;
     shop.page_token = listed["data"][0]["access_token"].as_str().unwrap().to_string();
     Ok(shop)
@@ -63,18 +75,30 @@ async fn whatsapp_connects_only_with_a_token_meta_accepts_and_the_token_stays_in
     let phone = world.add_phone_number(&waba.id, "+49 30 901820", "Blumenhaus Lena");
     let desktop = Desktop::new(dir.path(), "desk");
 
-    let refused = cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some("EAAG-not-a-real-token"))?;
+    let refused =
+        cli(&desktop, &sim, &["connect-whatsapp", "--phone-number-id", &phone.id], Some("EAAG-not-a-real-token"))?;
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("Meta refused"), "{stderr}");
-    assert_eq!(ok_json(cli(&desktop, &sim, &["accounts"], None)?)?, serde_json::json!([]), "nothing kept after a refusal");
+    assert_eq!(
+        ok_json(cli(&desktop, &sim, &["accounts"], None)?)?,
+        serde_json::json!([]),
+        "nothing kept after a refusal"
+    );
 
     // Logged at the most talkative level, every crate included, to catch a token in a URL.
     let connected = {
         use std::io::Write as _;
         let mut command = desktop.command();
-        command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_LOG", "trace").args(["connect-whatsapp", "--phone-number-id", &phone.id]);
-        command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        command.env("CAHTS_GRAPH_BASE", sim.base_url()).env("CAHTS_LOG", "trace").args([
+            "connect-whatsapp",
+            "--phone-number-id",
+            &phone.id,
+        ]);
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         let mut child = command.spawn()?;
         child.stdin.take().unwrap().write_all(format!("{}\n", waba.system_user_token).as_bytes())?;
         child.wait_with_output()?
@@ -106,7 +130,10 @@ async fn whatsapp_connects_only_with_a_token_meta_accepts_and_the_token_stays_in
 async fn pages_connect_with_a_user_token_and_are_subscribed_to_webhooks() -> anyhow::Result<()> {
     let shop = connected_shop(3).await?;
     let world = shop.sim.world();
-    assert!(world.subscribed_fields(&shop.page_id).iter().any(|f| f == "messages"), "the Page is subscribed to the app");
+    assert!(
+        world.subscribed_fields(&shop.page_id).iter().any(|f| f == "messages"),
+        "the Page is subscribed to the app"
+    );
     let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
     let platforms: Vec<&str> = accounts.as_array().unwrap().iter().map(|a| a["platform"].as_str().unwrap()).collect();
     assert_eq!(platforms, ["instagram", "messenger"]);
@@ -120,8 +147,10 @@ async fn pages_connect_with_a_user_token_and_are_subscribed_to_webhooks() -> any
     // Disconnecting with --delete-data removes the account and its conversations.
     ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
     assert!(shop.desktop.message_count()? > 0);
-    let messenger = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"].as_i64().unwrap();
-    let instagram = accounts.as_array().unwrap().iter().find(|a| a["platform"] == "instagram").unwrap()["id"].as_i64().unwrap();
+    let messenger =
+        accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"].as_i64().unwrap();
+    let instagram =
+        accounts.as_array().unwrap().iter().find(|a| a["platform"] == "instagram").unwrap()["id"].as_i64().unwrap();
     ok_json(cli(&shop.desktop, &shop.sim, &["disconnect", &messenger.to_string(), "--delete-data"], None)?)?;
     ok_json(cli(&shop.desktop, &shop.sim, &["disconnect", &instagram.to_string(), "--delete-data"], None)?)?;
     assert_eq!(shop.desktop.message_count()?, 0, "history deleted with the accounts");
@@ -166,10 +195,15 @@ async fn history_is_fetched_resumes_after_a_kill_and_then_only_fetches_what_chan
     let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history"], None)?)?;
     let resumed = world.requests()[before..]
         .iter()
-        .find(|r| r.path.ends_with("/conversations") && r.query.iter().any(|(k, v)| k == "platform" && v == "messenger"))
+        .find(|r| {
+            r.path.ends_with("/conversations") && r.query.iter().any(|(k, v)| k == "platform" && v == "messenger")
+        })
         .cloned()
         .unwrap();
-    assert!(resumed.query.iter().any(|(k, _)| k == "after"), "the second pass resumed from the saved cursor: {resumed:?}");
+    assert!(
+        resumed.query.iter().any(|(k, _)| k == "after"),
+        "the second pass resumed from the saved cursor: {resumed:?}"
+    );
     assert!(reports.as_array().unwrap().iter().all(|r| r["complete"] == true), "{reports}");
 
     // Every conversation, with what Meta details (the most recent messages).
@@ -179,7 +213,8 @@ async fn history_is_fetched_resumes_after_a_kill_and_then_only_fetches_what_chan
     let all = world.conversations();
     for info in all.iter().take(5) {
         let newest = world.messages(&info.id).into_iter().max_by_key(|m| m.created_ms).unwrap();
-        let stored: i64 = conn.query_row("SELECT count(*) FROM messages WHERE platform_message_id = ?1", [&newest.id], |r| r.get(0))?;
+        let stored: i64 =
+            conn.query_row("SELECT count(*) FROM messages WHERE platform_message_id = ?1", [&newest.id], |r| r.get(0))?;
         assert_eq!(stored, 1, "the newest message of {} is stored", info.id);
     }
     drop(conn);
@@ -194,13 +229,15 @@ async fn history_is_fetched_resumes_after_a_kill_and_then_only_fetches_what_chan
     let pages_read = world.requests()[before..].iter().filter(|r| r.path.ends_with("/conversations")).count();
     assert!(pages_read <= 2, "an incremental pass reads the first page only per account, read {pages_read}");
     let conn = rusqlite::Connection::open(shop.desktop.db())?;
-    let body: String = conn.query_row("SELECT body FROM messages WHERE platform_message_id = ?1", [&mid], |r| r.get(0))?;
+    let body: String =
+        conn.query_row("SELECT body FROM messages WHERE platform_message_id = ?1", [&mid], |r| r.get(0))?;
     assert!(body.contains("peony"));
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_expiring_mid_backfill_asks_for_reconnecting_limits_slow_or_pause_it_and_5xx_are_waited_out() -> anyhow::Result<()> {
+async fn a_token_expiring_mid_backfill_asks_for_reconnecting_limits_slow_or_pause_it_and_5xx_are_waited_out()
+-> anyhow::Result<()> {
     let shop = connected_shop(60).await?;
     let faults = shop.sim.faults();
     faults.expire_token_after(&shop.page_token, 1);
@@ -236,7 +273,11 @@ async fn a_token_expiring_mid_backfill_asks_for_reconnecting_limits_slow_or_paus
     let id = messenger_id(&shop)?;
     shop.sim.faults().fail_next("GET */conversations", 3, Fault::service_unavailable());
     let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
-    assert_eq!((reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()), (Some(true), Some(60)), "{reports}");
+    assert_eq!(
+        (reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()),
+        (Some(true), Some(60)),
+        "{reports}"
+    );
     let shop = connected_shop(60).await?;
     let id = messenger_id(&shop)?;
     shop.sim.faults().fail_next("GET */conversations", 5, Fault::service_unavailable());
@@ -244,13 +285,20 @@ async fn a_token_expiring_mid_backfill_asks_for_reconnecting_limits_slow_or_paus
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 503"), "{}", String::from_utf8_lossy(&out.stderr));
     let reports = ok_json(cli(&shop.desktop, &shop.sim, &["sync-history", "--account", &id], None)?)?;
-    assert_eq!((reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()), (Some(true), Some(60)), "{reports}");
+    assert_eq!(
+        (reports[0]["complete"].as_bool(), reports[0]["conversations"].as_u64()),
+        (Some(true), Some(60)),
+        "{reports}"
+    );
     Ok(())
 }
 
 fn messenger_id(shop: &Shop) -> anyhow::Result<String> {
     let accounts = ok_json(cli(&shop.desktop, &shop.sim, &["accounts"], None)?)?;
-    Ok(accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"].as_i64().unwrap().to_string())
+    Ok(accounts.as_array().unwrap().iter().find(|a| a["platform"] == "messenger").unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string())
 }
 
 fn conversation_of(desktop: &Desktop, contact_platform_id: &str) -> anyhow::Result<i64> {
@@ -269,7 +317,8 @@ async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_
     let id = conversation_of(&shop.desktop, &convo.participant_id)?.to_string();
 
     // In the window: sent, the local row takes Meta's id.
-    let sent = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Yes, until noon."], None)?)?;
+    let sent =
+        ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Yes, until noon."], None)?)?;
     assert_eq!(sent["outcome"]["state"], "sent", "{sent}");
     let mid = sent["outcome"]["platformMessageId"].as_str().unwrap().to_string();
     let records = world.sent();
@@ -277,13 +326,16 @@ async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_
     assert_eq!(records[0].request["message"]["metadata"], format!("cahts:{}", sent["clientId"].as_str().unwrap()));
     let conn = rusqlite::Connection::open(shop.desktop.db())?;
     let (status, text): (i64, String) =
-        conn.query_row("SELECT status, body FROM messages WHERE platform_message_id = ?1", [&mid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        conn.query_row("SELECT status, body FROM messages WHERE platform_message_id = ?1", [&mid], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     assert_eq!((status, text.as_str()), (10, "Yes, until noon."));
     drop(conn);
 
     // Meta processes the send but the answer is lost: not sent again; the echo settles it.
     faults.drop_after_processing("POST */messages", 1);
-    let lost = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "We open at 9."], None)?)?;
+    let lost =
+        ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "We open at 9."], None)?)?;
     assert_eq!(lost["outcome"]["state"], "unconfirmed", "{lost}");
     assert_eq!(world.sent().len(), 2, "Meta has it once");
     let echo = world.sent().last().unwrap().clone();
@@ -304,7 +356,8 @@ async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_
 
     // A transient 5xx answer: the send may have happened; it waits for an echo.
     faults.fail_next("POST */messages", 1, Fault::transient());
-    let transient = ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Anything else?"], None)?)?;
+    let transient =
+        ok_json(cli(&shop.desktop, &shop.sim, &["send", "--conversation", &id, "--text", "Anything else?"], None)?)?;
     assert_eq!(transient["outcome"]["state"], "unconfirmed", "{transient}");
 
     // Outside the window (8 days): refused before any call to Meta.
@@ -324,8 +377,9 @@ async fn replies_are_sent_once_even_when_the_answer_is_lost_and_refused_outside_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anywhere_but_the_keyring() -> anyhow::Result<()> {
-    use cahts_tests::harness::{Relay, APP_SECRET};
+async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anywhere_but_the_keyring()
+-> anyhow::Result<()> {
+    use cahts_tests::harness::{APP_SECRET, Relay};
     let dir = tempfile::tempdir()?;
     let sim = MetaSim::start().await?;
     let world = sim.world();
@@ -389,12 +443,8 @@ async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anyw
 
     // Tokens: the long-lived user token is forgotten once the Pages are connected; none
     // of Meta's tokens is in the relay's files, the desktop's files or either log.
-    let issued: Vec<String> = world
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/oauth/access_token"))
-        .map(|r| r.path.clone())
-        .collect();
+    let issued: Vec<String> =
+        world.requests().iter().filter(|r| r.path.ends_with("/oauth/access_token")).map(|r| r.path.clone()).collect();
     assert!(issued.len() >= 2, "code and long-lived exchanges happened on the relay");
     for root in [dir.path().join("relay"), desktop.dir.clone()] {
         for (path, bytes) in files_under(&root)? {
@@ -407,7 +457,8 @@ async fn facebook_login_through_the_relay_connects_pages_and_keeps_no_token_anyw
         assert!(!relay.log().contains(&token));
     }
     let conn = rusqlite::Connection::open(desktop.db())?;
-    let leftovers: i64 = conn.query_row("SELECT count(*) FROM relay_state WHERE key LIKE 'oauth.%'", [], |r| r.get(0))?;
+    let leftovers: i64 =
+        conn.query_row("SELECT count(*) FROM relay_state WHERE key LIKE 'oauth.%'", [], |r| r.get(0))?;
     assert_eq!(leftovers, 0, "the login's bookkeeping is cleared");
     Ok(())
 }
@@ -442,7 +493,7 @@ async fn background_jobs_resubscribe_resync_and_catch_dead_tokens_and_remember_t
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_through_the_relay() -> anyhow::Result<()> {
-    use cahts_tests::harness::{Relay, APP_SECRET};
+    use cahts_tests::harness::{APP_SECRET, Relay};
     use cahts_tests::meta_sim::webhooks::{RetryPolicy, WebhookSender};
     let dir = tempfile::tempdir()?;
     let sim = MetaSim::start().await?;
@@ -483,11 +534,10 @@ async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_throug
     let report = laptop.sync_until_idle()?;
     assert_eq!(report["unreadable"], 0);
     let conn = rusqlite::Connection::open(laptop.db())?;
-    let (text, direction, status): (String, String, i64) = conn.query_row(
-        "SELECT body, direction, status FROM messages WHERE platform_message_id = ?1",
-        [&wamid],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let (text, direction, status): (String, String, i64) =
+        conn.query_row("SELECT body, direction, status FROM messages WHERE platform_message_id = ?1", [&wamid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     assert_eq!((text.as_str(), direction.as_str(), status), ("Oui, samedi matin.", "outbound", 10));
     // The relay never had it in clear.
     for (path, bytes) in files_under(&relay.dir.join("relay"))? {
@@ -500,7 +550,8 @@ async fn a_reply_sent_from_one_computer_reaches_the_owners_other_computer_throug
     let photo = dir.path().join("bouquet.png");
     let bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82".to_vec();
     std::fs::write(&photo, &bytes)?;
-    let sent_photo = ok_json(cli(&office, &sim, &["send-media", "--conversation", &id, "--file", photo.to_str().unwrap()], None)?)?;
+    let sent_photo =
+        ok_json(cli(&office, &sim, &["send-media", "--conversation", &id, "--file", photo.to_str().unwrap()], None)?)?;
     assert_eq!(sent_photo["outcomes"][0]["state"], "sent", "{sent_photo}");
     office.sync_until_idle()?;
     laptop.sync_until_idle()?;

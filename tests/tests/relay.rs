@@ -10,18 +10,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use cahts_protocol::wire::{
-    ClientMessage, OAuthOutcome, OAuthProvider, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload, ServerMessage,
+    ClientMessage, OAuthOutcome, OAuthProvider, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload,
+    ServerMessage,
 };
-use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
-use cahts_tests::harness::{contains, files_under, signal, Desktop, Relay, APP_SECRET, VERIFY_TOKEN};
+use cahts_protocol::{DeviceSecret, PROTOCOL_VERSION, b64, seal};
+use cahts_tests::harness::{APP_SECRET, Desktop, Relay, VERIFY_TOKEN, contains, files_under, signal};
 use cahts_tests::meta_sim::webhooks::{
-    instagram_batch, messenger_batch, messenger_batch_with, whatsapp_batch, Batch, Mix, RetryPolicy, WebhookSender,
+    Batch, Mix, RetryPolicy, WebhookSender, instagram_batch, messenger_batch, messenger_batch_with, whatsapp_batch,
 };
 use futures_util::{SinkExt, StreamExt};
-use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use rand::rngs::SmallRng;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 fn sender(relay: &Relay) -> WebhookSender {
     WebhookSender::new(relay.webhook_url(), APP_SECRET).with_retry(RetryPolicy::once())
@@ -114,7 +115,8 @@ async fn an_offline_desktop_receives_a_thousand_webhooks_in_order() -> anyhow::R
     let mut rng = SmallRng::seed_from_u64(2);
     let mut sent = Vec::new();
     for i in 0..1000 {
-        let batch = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i * 1000), "104628375019264", 1, 1);
+        let batch =
+            messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i * 1000), "104628375019264", 1, 1);
         assert_eq!(sender.deliver(&batch.body).await?.status, 200);
         sent.extend(ids(&[batch]));
     }
@@ -169,12 +171,18 @@ async fn a_relay_killed_under_load_delivers_every_acknowledged_webhook_exactly_o
     wait_for_async("load before the kill", Duration::from_secs(60), || accepted.lock().unwrap().len() > 50).await?;
     let before_kill = accepted.lock().unwrap().len();
     relay.lock().unwrap().kill9();
-    wait_for_async("a refused delivery", Duration::from_secs(30), || refusals.load(std::sync::atomic::Ordering::Relaxed) > 0).await?;
+    wait_for_async("a refused delivery", Duration::from_secs(30), || {
+        refusals.load(std::sync::atomic::Ordering::Relaxed) > 0
+    })
+    .await?;
     {
         let relay = relay.clone();
         tokio::task::spawn_blocking(move || relay.lock().unwrap().restart()).await??;
     }
-    wait_for_async("deliveries to the restarted relay", Duration::from_secs(60), || accepted.lock().unwrap().len() > before_kill + 20).await?;
+    wait_for_async("deliveries to the restarted relay", Duration::from_secs(60), || {
+        accepted.lock().unwrap().len() > before_kill + 20
+    })
+    .await?;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut refused = 0;
     for s in senders {
@@ -217,7 +225,8 @@ async fn a_desktop_killed_mid_apply_loses_nothing_and_doubles_nothing() -> anyho
             let mut sent = Vec::new();
             for i in 0..750 {
                 // Ten messages per webhook: frames are large, applies take a while.
-                let batch = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i), "104628375019264", 2, 5);
+                let batch =
+                    messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000 + i), "104628375019264", 2, 5);
                 let delivery = sender.deliver(&batch.body).await?;
                 anyhow::ensure!(delivery.status == 200);
                 sent.extend(ids(&[batch]));
@@ -290,7 +299,9 @@ async fn bad_webhooks_get_the_right_status_and_deliver_nothing() -> anyhow::Resu
     }
 
     // Unknown kinds are tolerated: 200, delivered, skipped (and logged) by the desktop.
-    let tolerated = std::fs::read(cahts_tests::webhook_fixtures()?.into_iter().find(|p| p.ends_with("unknown_kinds_tolerated.json")).unwrap())?;
+    let tolerated = std::fs::read(
+        cahts_tests::webhook_fixtures()?.into_iter().find(|p| p.ends_with("unknown_kinds_tolerated.json")).unwrap(),
+    )?;
     assert_eq!(sender.deliver(&tolerated).await?.status, 200);
 
     // Once assets are bound, an unknown asset is accepted (Meta must not retry it forever)
@@ -390,7 +401,9 @@ async fn the_relay_keeps_no_readable_message_and_no_token_in_clear() -> anyhow::
     drop(conn);
     let service = cahts_engine::secrets::keyring_service(Some(&desktop.keyring_prefix));
     let lookup = |name: String| -> anyhow::Result<String> {
-        let out = std::process::Command::new("secret-tool").args(["lookup", "service", &service, "username", &name]).output()?;
+        let out = std::process::Command::new("secret-tool")
+            .args(["lookup", "service", &service, "username", &name])
+            .output()?;
         anyhow::ensure!(out.status.success(), "secret-tool found no {name}");
         Ok(String::from_utf8(out.stdout)?.trim().to_string())
     };
@@ -407,7 +420,8 @@ async fn the_relay_keeps_no_readable_message_and_no_token_in_clear() -> anyhow::
     assert!(!relay.log().contains(&token));
     // And the message did arrive: the scan above was looking at real traffic.
     let conn = rusqlite::Connection::open(desktop.db())?;
-    let stored: String = conn.query_row("SELECT body FROM messages WHERE platform_message_id = 'm_marker_0001'", [], |r| r.get(0))?;
+    let stored: String =
+        conn.query_row("SELECT body FROM messages WHERE platform_message_id = 'm_marker_0001'", [], |r| r.get(0))?;
     assert_eq!(stored, marker);
     Ok(())
 }
@@ -423,15 +437,22 @@ impl RawDevice {
         let secret = DeviceSecret::generate(&mut rand_core::OsRng);
         let code = relay.pairing_code(tenant)?;
         let request = PairRequest { code, public_key: secret.public_key().to_base64(), name: "raw".into() };
-        let response: PairResponse =
-            reqwest::Client::new().post(format!("{}/pair", relay.url())).json(&request).send().await?.error_for_status()?.json().await?;
+        let response: PairResponse = reqwest::Client::new()
+            .post(format!("{}/pair", relay.url()))
+            .json(&request)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         Ok(RawDevice { secret, token: response.device_token })
     }
 
     async fn connect(
         &self,
         relay: &Relay,
-    ) -> anyhow::Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+    ) -> anyhow::Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>
+    {
         let mut request = format!("ws://127.0.0.1:{}/ws", relay.port).into_client_request()?;
         request.headers_mut().insert("authorization", format!("Bearer {}", self.token).parse()?);
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
@@ -533,8 +554,13 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
     let state = "state-0123456789abcdef";
     let begin = ClientMessage::OAuthBegin { state: state.into(), provider: OAuthProvider::Facebook };
     socket.send(Message::text(serde_json::to_string(&begin)?)).await?;
-    let ServerMessage::OAuthReady { authorize_url, .. } = next_message(&mut socket).await? else { anyhow::bail!("expected oauth_ready") };
-    assert!(authorize_url.starts_with("https://www.facebook.com/v24.0/dialog/oauth?client_id=4242&"), "{authorize_url}");
+    let ServerMessage::OAuthReady { authorize_url, .. } = next_message(&mut socket).await? else {
+        anyhow::bail!("expected oauth_ready")
+    };
+    assert!(
+        authorize_url.starts_with("https://www.facebook.com/v24.0/dialog/oauth?client_id=4242&"),
+        "{authorize_url}"
+    );
     assert!(authorize_url.contains("redirect_uri=https%3A%2F%2Frelay.example.test%2Foauth%2Fcallback"));
     assert!(authorize_url.contains(&format!("state={state}")));
 
@@ -552,7 +578,9 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
     assert_eq!(payload.kind, PayloadKind::OAuthResult);
     let result: OAuthResult = serde_json::from_str(payload.body.get())?;
     assert_eq!(result.state, state);
-    let OAuthOutcome::Token { access_token, expires_in, .. } = result.outcome else { anyhow::bail!("expected a token") };
+    let OAuthOutcome::Token { access_token, expires_in, .. } = result.outcome else {
+        anyhow::bail!("expected a token")
+    };
     assert_eq!((access_token.as_str(), expires_in), ("LONG-LIVED-TOKEN-5512", Some(5183944)));
     // Sealed to the device that asked, not to its tenant's other devices.
     assert!(seal::open(&other.secret, &b64::decode(&events[0].sealed)?).is_err());
@@ -572,7 +600,8 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
     let page = callback(format!("error=access_denied&error_description=Permissions+error&state={refused}")).await?;
     assert_eq!(page.status(), 200);
     let ServerMessage::Events { events } = next_message(&mut socket).await? else { anyhow::bail!("expected events") };
-    let payload: SealedPayload = serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
+    let payload: SealedPayload =
+        serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
     let result: OAuthResult = serde_json::from_str(payload.body.get())?;
     assert!(matches!(result.outcome, OAuthOutcome::Error { ref message } if message == "Permissions error"));
     // A bad code: Meta's error message is passed on.
@@ -582,21 +611,30 @@ async fn oauth_tokens_are_exchanged_by_the_relay_and_sealed_to_the_device_that_a
     assert!(matches!(next_message(&mut socket).await?, ServerMessage::OAuthReady { .. }));
     callback(format!("code=expired&state={bad}")).await?;
     let ServerMessage::Events { events } = next_message(&mut socket).await? else { anyhow::bail!("expected events") };
-    let payload: SealedPayload = serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
+    let payload: SealedPayload =
+        serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
     let result: OAuthResult = serde_json::from_str(payload.body.get())?;
-    assert!(matches!(result.outcome, OAuthOutcome::Error { ref message } if message.contains("Invalid verification code")));
+    assert!(
+        matches!(result.outcome, OAuthOutcome::Error { ref message } if message.contains("Invalid verification code"))
+    );
     socket.send(Message::text(serde_json::to_string(&ClientMessage::Ack { seq: events[0].seq })?)).await?;
 
     // Instagram Login: the same flow with the Instagram app and its endpoints.
     let ig_state = "state-instagram-00000000";
     let begin = ClientMessage::OAuthBegin { state: ig_state.into(), provider: OAuthProvider::Instagram };
     socket.send(Message::text(serde_json::to_string(&begin)?)).await?;
-    let ServerMessage::OAuthReady { authorize_url, .. } = next_message(&mut socket).await? else { anyhow::bail!("expected oauth_ready") };
+    let ServerMessage::OAuthReady { authorize_url, .. } = next_message(&mut socket).await? else {
+        anyhow::bail!("expected oauth_ready")
+    };
     assert!(authorize_url.starts_with("https://www.instagram.com/oauth/authorize?client_id=5151&"), "{authorize_url}");
-    assert!(authorize_url.contains("scope=instagram_business_basic%2Cinstagram_business_manage_messages"), "{authorize_url}");
+    assert!(
+        authorize_url.contains("scope=instagram_business_basic%2Cinstagram_business_manage_messages"),
+        "{authorize_url}"
+    );
     assert_eq!(callback(format!("code=ig-code&state={ig_state}")).await?.status(), 200);
     let ServerMessage::Events { events } = next_message(&mut socket).await? else { anyhow::bail!("expected events") };
-    let payload: SealedPayload = serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
+    let payload: SealedPayload =
+        serde_json::from_slice(&seal::open(&device.secret, &b64::decode(&events[0].sealed)?)?)?;
     let result: OAuthResult = serde_json::from_str(payload.body.get())?;
     assert_eq!(result.provider, OAuthProvider::Instagram);
     let OAuthOutcome::Token { access_token, user_id, .. } = result.outcome else { anyhow::bail!("expected a token") };
@@ -630,7 +668,9 @@ async fn a_stuck_device_neither_stalls_others_nor_loses_its_events() -> anyhow::
     let mut depths = queued(&relay)?;
     depths.sort();
     assert_eq!(depths, vec![0, 600]);
-    wait_for("the heartbeat to drop the silent device", Duration::from_secs(20), || Ok(relay.log().contains("heartbeat timeout")))?;
+    wait_for("the heartbeat to drop the silent device", Duration::from_secs(20), || {
+        Ok(relay.log().contains("heartbeat timeout"))
+    })?;
     drop(socket);
     Ok(())
 }
@@ -725,7 +765,8 @@ async fn retention_drops_the_oldest_events_counts_them_and_tells_the_device() ->
     assert_eq!(report["dropped"], 3, "the device is told how many it missed");
     assert_eq!(desktop.message_ids()?, sent[3..].to_vec(), "the newest five are kept, in order");
     let conn = rusqlite::Connection::open(desktop.db())?;
-    let recorded: String = conn.query_row("SELECT value FROM relay_state WHERE key = 'relay.dropped_total'", [], |r| r.get(0))?;
+    let recorded: String =
+        conn.query_row("SELECT value FROM relay_state WHERE key = 'relay.dropped_total'", [], |r| r.get(0))?;
     assert_eq!(recorded, "3");
     Ok(())
 }
@@ -746,12 +787,35 @@ async fn the_relay_serves_https_itself_with_a_certificate_and_key() -> anyhow::R
         Ok(())
     };
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(&[&["req", "-x509"][..], &ec, &["-days", "2", "-subj", "/CN=cahts test CA", "-keyout", "ca.key", "-out", "ca.pem"]].concat())?;
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-days", "2", "-subj", "/CN=cahts test CA", "-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+    )?;
     openssl(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "leaf.csr"]].concat())?;
-    std::fs::write(dir.path().join("leaf.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")?;
+    std::fs::write(
+        dir.path().join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )?;
     openssl(&[
-        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-        "-extfile", "leaf.ext", "-out", "cert.pem",
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
     ])?;
     let relay = Relay::start(
         dir.path(),
@@ -765,7 +829,9 @@ async fn the_relay_serves_https_itself_with_a_certificate_and_key() -> anyhow::R
     assert_eq!(health.status(), 200);
     let mut rng = SmallRng::seed_from_u64(10);
     let batch = messenger_batch(&mut rng, "104628375019264", 1, 1);
-    let sender = WebhookSender::new(format!("{https}/webhooks/meta"), APP_SECRET).with_retry(RetryPolicy::once()).with_client(client);
+    let sender = WebhookSender::new(format!("{https}/webhooks/meta"), APP_SECRET)
+        .with_retry(RetryPolicy::once())
+        .with_client(client);
     assert_eq!(sender.deliver(&batch.body).await?.status, 200);
     // Plain HTTP on the TLS port gets no HTTP answer.
     assert!(reqwest::get(format!("{}/healthz", relay.url())).await.is_err());

@@ -44,9 +44,7 @@ pub fn sign(app_secret: &[u8], body: &[u8]) -> String {
 /// Checks `header` against `body` in constant time.
 pub fn verify(app_secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?.trim();
-    let hex_digest = header
-        .strip_prefix("sha256=")
-        .ok_or(SignatureError::Malformed)?;
+    let hex_digest = header.strip_prefix("sha256=").ok_or(SignatureError::Malformed)?;
     if hex_digest.len() != 64 {
         return Err(SignatureError::Malformed);
     }
@@ -72,6 +70,9 @@ mod tests {
         assert_eq!(verify(b"secret", b"{}", Some(&header)), Err(SignatureError::Mismatch));
         assert_eq!(verify(b"secret", body, None), Err(SignatureError::Missing));
         assert_eq!(verify(b"secret", body, Some("sha1=abc")), Err(SignatureError::Malformed));
-        assert_eq!(verify(b"secret", body, Some(&format!("sha256={}", "zz".repeat(32)))), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(b"secret", body, Some(&format!("sha256={}", "zz".repeat(32)))),
+            Err(SignatureError::Malformed)
+        );
     }
 }

@@ -233,18 +233,28 @@ mod tests {
     fn messages_have_the_documented_shape() {
         let hello: ClientMessage = serde_json::from_str(r#"{"type":"hello","version":1,"resume_after":7}"#).unwrap();
         assert_eq!(hello, ClientMessage::Hello { version: 1, resume_after: 7 });
-        let begin = serde_json::to_string(&ClientMessage::OAuthBegin { state: "s".into(), provider: OAuthProvider::Instagram }).unwrap();
+        let begin =
+            serde_json::to_string(&ClientMessage::OAuthBegin { state: "s".into(), provider: OAuthProvider::Instagram })
+                .unwrap();
         assert_eq!(begin, r#"{"type":"oauth_begin","state":"s","provider":"instagram"}"#);
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"ack","seq":1,"extra":true}"#).is_err());
-        let events = serde_json::to_string(&ServerMessage::Events { events: vec![QueuedEvent { seq: 3, sealed: "AA".into() }] }).unwrap();
+        let events =
+            serde_json::to_string(&ServerMessage::Events { events: vec![QueuedEvent { seq: 3, sealed: "AA".into() }] })
+                .unwrap();
         assert_eq!(events, r#"{"type":"events","events":[{"seq":3,"sealed":"AA"}]}"#);
         let result = OAuthResult {
             state: "s".into(),
             provider: OAuthProvider::Facebook,
             outcome: OAuthOutcome::Error { message: "denied".into() },
         };
-        assert_eq!(serde_json::to_string(&result).unwrap(), r#"{"state":"s","provider":"facebook","error":{"message":"denied"}}"#);
-        let shown = format!("{:?}", PairResponse { device_id: "d".into(), device_token: "tok123".into(), tenant: "t".into(), version: 1 });
+        assert_eq!(
+            serde_json::to_string(&result).unwrap(),
+            r#"{"state":"s","provider":"facebook","error":{"message":"denied"}}"#
+        );
+        let shown = format!(
+            "{:?}",
+            PairResponse { device_id: "d".into(), device_token: "tok123".into(), tenant: "t".into(), version: 1 }
+        );
         assert!(!shown.contains("tok123"));
     }
 }

@@ -1,8 +1,8 @@
 //! Checks the implementation against `vectors.json`. `CAHTS_BLESS=1` rewrites the file
 //! (only when the envelope format deliberately changes, with a version bump).
 
-use cahts_protocol::{b64, seal, signature, DevicePublicKey, DeviceSecret};
-use serde_json::{json, Value};
+use cahts_protocol::{DevicePublicKey, DeviceSecret, b64, seal, signature};
+use serde_json::{Value, json};
 
 fn hex32(s: &str) -> [u8; 32] {
     hex::decode(s).unwrap().try_into().unwrap()
@@ -15,7 +15,8 @@ fn compute() -> Value {
     let plaintext = r#"{"kind":"webhook","received_at_ms":1700000000000,"body":{"object":"page","entry":[]}}"#;
     let public = device.public_key();
     let envelope = seal::seal_deterministic(&public, ephemeral, nonce, plaintext.as_bytes());
-    let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[]}],"note":"\u00e4\u00f6\u00e5"}"#;
+    let body =
+        r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[]}],"note":"\u00e4\u00f6\u00e5"}"#;
     json!({
         "seal": {
             "device_secret_hex": hex::encode(*device.to_bytes()),

@@ -55,14 +55,10 @@ async fn main() -> anyhow::Result<()> {
     );
     let page = world.add_page_for(&user.id, "Boulangerie Zoë");
     let instagram = world.add_instagram(&page.id, "boulangerie.zoe", "Boulangerie Zoë");
-    let messenger: Vec<_> = [
-        ("Zoë Lefèvre", 8),
-        ("Jürgen Müller", 3),
-        ("Carmen Ruiz", 26),
-    ]
-    .into_iter()
-    .map(|(name, n)| world.add_conversation(&page.id, Platform::Messenger, name, n))
-    .collect();
+    let messenger: Vec<_> = [("Zoë Lefèvre", 8), ("Jürgen Müller", 3), ("Carmen Ruiz", 26)]
+        .into_iter()
+        .map(|(name, n)| world.add_conversation(&page.id, Platform::Messenger, name, n))
+        .collect();
     let ig: Vec<_> = [("lina.k", 5), ("tomasz_w", 30)]
         .into_iter()
         .map(|(name, n)| world.add_conversation(&page.id, Platform::Instagram, name, n))
@@ -72,16 +68,8 @@ async fn main() -> anyhow::Result<()> {
     let waba = world.add_waba("Boulangerie Zoë");
     let phone = world.add_phone_number(&waba.id, "15550783881", "Boulangerie Zoë");
     let templates = [
-        Template::approved(
-            "order_update",
-            "en_US",
-            "Hi {{1}}, your order {{2}} is on its way.",
-        ),
-        Template::approved(
-            "hello_world",
-            "en_US",
-            "Hello! Thanks for contacting Boulangerie Zoë.",
-        ),
+        Template::approved("order_update", "en_US", "Hi {{1}}, your order {{2}} is on its way."),
+        Template::approved("hello_world", "en_US", "Hello! Thanks for contacting Boulangerie Zoë."),
     ];
     for t in &templates {
         world.add_template(&waba.id, t.clone());
@@ -147,7 +135,8 @@ async fn main() -> anyhow::Result<()> {
 
 /// A 640×400 gradient, as a PNG.
 fn sample_photo() -> anyhow::Result<Vec<u8>> {
-    let image = image::RgbImage::from_fn(640, 400, |x, y| image::Rgb([(x * 255 / 640) as u8, (y * 255 / 400) as u8, 180]));
+    let image =
+        image::RgbImage::from_fn(640, 400, |x, y| image::Rgb([(x * 255 / 640) as u8, (y * 255 / 400) as u8, 180]));
     let mut bytes = std::io::Cursor::new(Vec::new());
     image.write_to(&mut bytes, image::ImageFormat::Png)?;
     Ok(bytes.into_inner())

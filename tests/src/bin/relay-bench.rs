@@ -15,15 +15,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use cahts_protocol::wire::{ClientMessage, PairRequest, PairResponse, ServerMessage};
-use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
-use cahts_tests::harness::{Relay, APP_SECRET};
+use cahts_protocol::{DeviceSecret, PROTOCOL_VERSION, b64, seal};
+use cahts_tests::harness::{APP_SECRET, Relay};
 use cahts_tests::meta_sim::webhooks::{instagram_batch, messenger_batch, whatsapp_batch};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use rand::rngs::SmallRng;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[derive(Parser)]
 struct Args {
@@ -70,7 +70,10 @@ async fn connect(relay: &Relay, token: &str) -> anyhow::Result<Socket> {
     request.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
     socket
-        .send(Message::text(serde_json::to_string(&ClientMessage::Hello { version: PROTOCOL_VERSION, resume_after: 0 })?))
+        .send(Message::text(serde_json::to_string(&ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+            resume_after: 0,
+        })?))
         .await?;
     Ok(socket)
 }
@@ -130,7 +133,8 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.senders {
-        let (client, url, prepared, next, failures) = (client.clone(), url.clone(), prepared.clone(), next.clone(), failures.clone());
+        let (client, url, prepared, next, failures) =
+            (client.clone(), url.clone(), prepared.clone(), next.clone(), failures.clone());
         let total = args.webhooks as u64;
         tasks.push(tokio::spawn(async move {
             loop {
@@ -156,7 +160,8 @@ async fn main() -> anyhow::Result<()> {
 
     // Drain the backlog, then measure latency with the device live and acking.
     let mut socket = connect(&relay, &token).await?;
-    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; (args.rate * args.seconds) as usize]));
+    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> =
+        Arc::new(Mutex::new(vec![None; (args.rate * args.seconds) as usize]));
     let latencies: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
     let drained = Arc::new(tokio::sync::Notify::new());
     let reader = {
@@ -175,7 +180,8 @@ async fn main() -> anyhow::Result<()> {
                             // Live events carry their index as `"bench":N` in the entry.
                             let text = String::from_utf8_lossy(&plain);
                             if let Some(rest) = text.split("\"bench\":").nth(1) {
-                                let n: usize = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
+                                let n: usize =
+                                    rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
                                 if let Some(at) = sent_at.lock().unwrap()[n] {
                                     latencies.lock().unwrap().push(at.elapsed().as_secs_f64() * 1000.0);
                                 }
@@ -214,7 +220,9 @@ async fn main() -> anyhow::Result<()> {
     for p in posts {
         anyhow::ensure!(p.await?? == 200, "a paced webhook was refused");
     }
-    tokio::time::timeout(Duration::from_secs(60), reader).await.context("device did not receive every webhook")???;
+    tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .context("device did not receive every webhook")???;
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort_by(f64::total_cmp);
     drop(relay);

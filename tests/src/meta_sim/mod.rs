@@ -20,8 +20,7 @@ use serde_json::ser::Formatter;
 pub use graph::{Fault, Faults, MetaSim, Platform, Template, TemplateStatus, TokenLife, World};
 pub use webhooks::{
     Batch, Delivery, GeneratedMessage, Mix, RetryPolicy, SendError, WebhookSender, instagram_batch,
-    instagram_batch_with, messenger_batch, messenger_batch_with, random_challenge, whatsapp_batch,
-    whatsapp_batch_with,
+    instagram_batch_with, messenger_batch, messenger_batch_with, random_challenge, whatsapp_batch, whatsapp_batch_with,
 };
 
 /// A compact `serde_json` formatter that writes JSON the way Meta sends webhook bodies
@@ -87,9 +86,7 @@ pub fn to_meta_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 pub fn to_json_with<T: Serialize + ?Sized>(value: &T, formatter: MetaFormatter) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value
-        .serialize(&mut serializer)
-        .expect("serializing JSON into a Vec<u8> only fails on a broken Serialize impl");
+    value.serialize(&mut serializer).expect("serializing JSON into a Vec<u8> only fails on a broken Serialize impl");
     out
 }
 
@@ -122,11 +119,7 @@ mod tests {
             "nested": { "empty": "", "flag": true, "none": null },
         });
         let bytes = to_meta_json(&value);
-        assert!(
-            bytes.iter().all(|b| *b < 0x80),
-            "{}",
-            String::from_utf8_lossy(&bytes)
-        );
+        assert!(bytes.iter().all(|b| *b < 0x80), "{}", String::from_utf8_lossy(&bytes));
         let back: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(back, value);
         // Plain ASCII is left alone, so the body stays as compact as serde_json's.

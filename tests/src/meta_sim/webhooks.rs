@@ -51,10 +51,7 @@ impl Batch {
 
     /// The texts of the messages that have one (WhatsApp image captions included).
     pub fn texts(&self) -> Vec<&str> {
-        self.messages
-            .iter()
-            .filter_map(|m| m.text.as_deref())
-            .collect()
+        self.messages.iter().filter_map(|m| m.text.as_deref()).collect()
     }
 }
 
@@ -135,12 +132,7 @@ const META_INBOX_APP_ID: u64 = 263_902_037_430_900;
 /// A Messenger webhook body (§2.1): `{"object":"page","entry":[{"id":PAGE,"time":ms,
 /// "messaging":[…]}]}` with `entries` entries of `per_entry` items each, all for
 /// `page_id`, with the [`Mix::default`] mix.
-pub fn messenger_batch<R: Rng + ?Sized>(
-    rng: &mut R,
-    page_id: &str,
-    entries: usize,
-    per_entry: usize,
-) -> Batch {
+pub fn messenger_batch<R: Rng + ?Sized>(rng: &mut R, page_id: &str, entries: usize, per_entry: usize) -> Batch {
     messenger_batch_with(rng, &Mix::default(), page_id, entries, per_entry)
 }
 
@@ -165,12 +157,7 @@ pub fn messenger_batch_with<R: Rng + ?Sized>(
 /// An Instagram webhook body (§2.2): `"object":"instagram"`, `entry.id` the IG
 /// professional account, the same `messaging[]` shape as Messenger, IGSIDs and IG's long
 /// base64-like `mid`s, with the [`Mix::default`] mix.
-pub fn instagram_batch<R: Rng + ?Sized>(
-    rng: &mut R,
-    ig_account_id: &str,
-    entries: usize,
-    per_entry: usize,
-) -> Batch {
+pub fn instagram_batch<R: Rng + ?Sized>(rng: &mut R, ig_account_id: &str, entries: usize, per_entry: usize) -> Batch {
     instagram_batch_with(rng, &Mix::default(), ig_account_id, entries, per_entry)
 }
 
@@ -186,14 +173,7 @@ pub fn instagram_batch_with<R: Rng + ?Sized>(
     entries: usize,
     per_entry: usize,
 ) -> Batch {
-    messaging_batch(
-        rng,
-        mix,
-        Flavor::Instagram,
-        ig_account_id,
-        entries,
-        per_entry,
-    )
+    messaging_batch(rng, mix, Flavor::Instagram, ig_account_id, entries, per_entry)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,12 +231,7 @@ impl Flavor {
                 let name = if kind == "audio" {
                     format!("audioclip-{at}-{}.{ext}", digits(rng, 4))
                 } else {
-                    format!(
-                        "{}_{}_{}_n.{ext}",
-                        digits(rng, 9),
-                        digits(rng, 15),
-                        digits(rng, 19)
-                    )
+                    format!("{}_{}_{}_n.{ext}", digits(rng, 9), digits(rng, 15), digits(rng, 19))
                 };
                 format!(
                     "https://{host}/{path}/{name}?_nc_cat=10{}&ccb=1-7&_nc_sid=fc17b8&_nc_ohc={}&_nc_ad=z-m&_nc_cid=0&oh=03_{}&oe={}",
@@ -302,19 +277,10 @@ fn messaging_batch<R: Rng + ?Sized>(
     per_entry: usize,
 ) -> Batch {
     let mut conversations: Vec<Conversation> = (0..mix.contacts.max(1))
-        .map(|_| Conversation {
-            id: flavor.contact_id(rng),
-            lang: pick_lang(rng),
-            history: Vec::new(),
-        })
+        .map(|_| Conversation { id: flavor.contact_id(rng), lang: pick_lang(rng), history: Vec::new() })
         .collect();
-    let mut batch = Batch {
-        object: flavor.object(),
-        body: Vec::new(),
-        messages: Vec::new(),
-        reactions: 0,
-        receipts: 0,
-    };
+    let mut batch =
+        Batch { object: flavor.object(), body: Vec::new(), messages: Vec::new(), reactions: 0, receipts: 0 };
     let mut clock = mix.start_ms;
     let mut entry = Vec::with_capacity(entries);
     for _ in 0..entries {
@@ -322,29 +288,14 @@ fn messaging_batch<R: Rng + ?Sized>(
         for _ in 0..per_entry {
             clock += rng.random_range(400..30_000);
             let c = rng.random_range(0..conversations.len());
-            let item = messaging_item(
-                rng,
-                mix,
-                flavor,
-                account,
-                &mut conversations[c],
-                clock,
-                &mut batch,
-            );
+            let item = messaging_item(rng, mix, flavor, account, &mut conversations[c], clock, &mut batch);
             messaging.push(item);
         }
         // Meta stamps the entry when it sends the batch, after its items.
         clock += rng.random_range(20..900);
-        entry.push(MessagingEntry {
-            id: account.to_owned(),
-            time: clock,
-            messaging,
-        });
+        entry.push(MessagingEntry { id: account.to_owned(), time: clock, messaging });
     }
-    batch.body = to_meta_json(&Envelope {
-        object: flavor.object(),
-        entry,
-    });
+    batch.body = to_meta_json(&Envelope { object: flavor.object(), entry });
     batch
 }
 
@@ -382,12 +333,8 @@ fn messaging_item<R: Rng + ?Sized>(
     at: i64,
     batch: &mut Batch,
 ) -> MessagingItem {
-    let from_customer = |event, timestamp| MessagingItem {
-        sender: Id::new(&convo.id),
-        recipient: Id::new(account),
-        timestamp,
-        event,
-    };
+    let from_customer =
+        |event, timestamp| MessagingItem { sender: Id::new(&convo.id), recipient: Id::new(account), timestamp, event };
     match item_kind(rng, mix) {
         ItemKind::Reaction => {
             if let Some((mid, _, _)) = convo.history.choose(rng) {
@@ -397,52 +344,31 @@ fn messaging_item<R: Rng + ?Sized>(
                 };
                 let (reaction, emoji) = *names.choose(rng).unwrap_or(&("love", "\u{2764}\u{fe0f}"));
                 batch.reactions += 1;
-                let event = Event::Reaction(Reaction {
-                    mid: mid.clone(),
-                    action: "react",
-                    reaction,
-                    emoji,
-                });
+                let event = Event::Reaction(Reaction { mid: mid.clone(), action: "react", reaction, emoji });
                 return from_customer(event, Some(at));
             }
         }
         ItemKind::Receipt => {
-            let echoes: Vec<&(String, bool, i64)> =
-                convo.history.iter().filter(|(_, out, _)| *out).collect();
+            let echoes: Vec<&(String, bool, i64)> = convo.history.iter().filter(|(_, out, _)| *out).collect();
             match flavor {
                 Flavor::Messenger => {
                     batch.receipts += 1;
-                    let watermark = echoes
-                        .last()
-                        .map(|(_, _, ts)| *ts)
-                        .unwrap_or_else(|| at - rng.random_range(1_000..60_000));
+                    let watermark =
+                        echoes.last().map(|(_, _, ts)| *ts).unwrap_or_else(|| at - rng.random_range(1_000..60_000));
                     if rng.random_bool(0.5) {
                         // MEV-deliveries: `mids` optional, `watermark` always; Meta's
                         // sample has no `timestamp`.
                         let skip = echoes.len().saturating_sub(3);
-                        let mids = echoes
-                            .iter()
-                            .skip(skip)
-                            .map(|(m, _, _)| m.clone())
-                            .collect();
-                        return from_customer(
-                            Event::Delivery(DeliveryReceipt { mids, watermark }),
-                            None,
-                        );
+                        let mids = echoes.iter().skip(skip).map(|(m, _, _)| m.clone()).collect();
+                        return from_customer(Event::Delivery(DeliveryReceipt { mids, watermark }), None);
                     }
-                    let read = Read {
-                        mid: None,
-                        watermark: Some(watermark),
-                    };
+                    let read = Read { mid: None, watermark: Some(watermark) };
                     return from_customer(Event::Read(read), Some(at));
                 }
                 Flavor::Instagram => {
                     if let Some((mid, _, _)) = echoes.last() {
                         batch.receipts += 1;
-                        let read = Read {
-                            mid: Some(mid.clone()),
-                            watermark: None,
-                        };
+                        let read = Read { mid: Some(mid.clone()), watermark: None };
                         return from_customer(Event::Read(read), Some(at));
                     }
                 }
@@ -473,26 +399,13 @@ fn message_item<R: Rng + ?Sized>(
             14..=17 => "audio",
             _ => "video",
         };
-        let text = (kind == "image" && rng.random_bool(0.35))
-            .then(|| message_text(rng, convo.lang, outbound, mix));
-        let attachment = Attachment {
-            kind,
-            payload: Payload {
-                url: flavor.media_url(rng, kind, at),
-            },
-        };
+        let text = (kind == "image" && rng.random_bool(0.35)).then(|| message_text(rng, convo.lang, outbound, mix));
+        let attachment = Attachment { kind, payload: Payload { url: flavor.media_url(rng, kind, at) } };
         (text, vec![attachment])
     } else {
-        (
-            Some(message_text(rng, convo.lang, outbound, mix)),
-            Vec::new(),
-        )
+        (Some(message_text(rng, convo.lang, outbound, mix)), Vec::new())
     };
-    let app_id = if outbound {
-        flavor.echo_app_id(rng, mix)
-    } else {
-        None
-    };
+    let app_id = if outbound { flavor.echo_app_id(rng, mix) } else { None };
     convo.history.push((mid.clone(), outbound, at));
     batch.messages.push(GeneratedMessage {
         mid: mid.clone(),
@@ -503,22 +416,13 @@ fn message_item<R: Rng + ?Sized>(
         attachments: attachments.len(),
         sent_at_ms: at,
     });
-    let (sender, recipient) = if outbound {
-        (Id::new(account), Id::new(&convo.id))
-    } else {
-        (Id::new(&convo.id), Id::new(account))
-    };
+    let (sender, recipient) =
+        if outbound { (Id::new(account), Id::new(&convo.id)) } else { (Id::new(&convo.id), Id::new(account)) };
     MessagingItem {
         sender,
         recipient,
         timestamp: Some(at),
-        event: Event::Message(Message {
-            is_echo: outbound,
-            app_id,
-            mid,
-            text,
-            attachments,
-        }),
+        event: Event::Message(Message { is_echo: outbound, app_id, mid, text, attachments }),
     }
 }
 
@@ -649,15 +553,7 @@ pub fn whatsapp_batch<R: Rng + ?Sized>(
     entries: usize,
     per_change: usize,
 ) -> Batch {
-    whatsapp_batch_with(
-        rng,
-        &Mix::default(),
-        waba_id,
-        phone_number_id,
-        display_phone,
-        entries,
-        per_change,
-    )
+    whatsapp_batch_with(rng, &Mix::default(), waba_id, phone_number_id, display_phone, entries, per_change)
 }
 
 /// [`whatsapp_batch`] with a chosen [`Mix`].
@@ -686,10 +582,8 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
             (wa_phone(rng), name, pick_lang(rng))
         })
         .collect();
-    let metadata = || WaMetadata {
-        display_phone_number: display_phone.to_owned(),
-        phone_number_id: phone_number_id.to_owned(),
-    };
+    let metadata =
+        || WaMetadata { display_phone_number: display_phone.to_owned(), phone_number_id: phone_number_id.to_owned() };
     let mut batch = Batch {
         object: "whatsapp_business_account",
         body: Vec::new(),
@@ -700,18 +594,13 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
     let mut clock_s = mix.start_ms.div_euclid(1000);
     let mut entry = Vec::with_capacity(entries);
     for _ in 0..entries {
-        let (wa_id, name, lang) = customers
-            .choose(rng)
-            .cloned()
-            .unwrap_or_else(|| (wa_phone(rng), "Zoë", &LANGS[0]));
+        let (wa_id, name, lang) = customers.choose(rng).cloned().unwrap_or_else(|| (wa_phone(rng), "Zoë", &LANGS[0]));
         let mut messages = Vec::with_capacity(per_change);
         for _ in 0..per_change {
             clock_s += rng.random_range(1..40);
             let id = wamid(rng, &wa_id, true);
             let (kind, text, image) = if rng.random_bool(prob(mix.attachment)) {
-                let caption = rng
-                    .random_bool(0.5)
-                    .then(|| message_text(rng, lang, false, mix));
+                let caption = rng.random_bool(0.5).then(|| message_text(rng, lang, false, mix));
                 let mut digest = [0u8; 32];
                 rng.fill(&mut digest[..]);
                 let image = WaMedia {
@@ -738,11 +627,7 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
                 id,
                 timestamp: clock_s.to_string(),
                 kind,
-                text: if kind == "text" {
-                    text.map(|body| WaText { body })
-                } else {
-                    None
-                },
+                text: if kind == "text" { text.map(|body| WaText { body }) } else { None },
                 image,
             });
         }
@@ -750,12 +635,7 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
             value: WaValue {
                 messaging_product: "whatsapp",
                 metadata: metadata(),
-                contacts: vec![WaContact {
-                    profile: WaProfile {
-                        name: name.to_owned(),
-                    },
-                    wa_id: wa_id.clone(),
-                }],
+                contacts: vec![WaContact { profile: WaProfile { name: name.to_owned() }, wa_id: wa_id.clone() }],
                 messages,
                 statuses: Vec::new(),
             },
@@ -780,24 +660,14 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
                 field: "messages",
             });
         }
-        entry.push(WaEntry {
-            id: waba_id.to_owned(),
-            changes,
-        });
+        entry.push(WaEntry { id: waba_id.to_owned(), changes });
     }
-    batch.body = to_meta_json(&Envelope {
-        object: batch.object,
-        entry,
-    });
+    batch.body = to_meta_json(&Envelope { object: batch.object, entry });
     batch
 }
 
 /// The statuses of one business message, in order: sent, then delivered and/or read.
-fn status_sequence<R: Rng + ?Sized>(
-    rng: &mut R,
-    recipient: &str,
-    clock_s: &mut i64,
-) -> Vec<WaStatus> {
+fn status_sequence<R: Rng + ?Sized>(rng: &mut R, recipient: &str, clock_s: &mut i64) -> Vec<WaStatus> {
     let id = wamid(rng, recipient, false);
     let steps: &[&'static str] = match rng.random_range(0..4) {
         0 => &["sent"],
@@ -821,17 +691,11 @@ fn status_sequence<R: Rng + ?Sized>(
                 id: conversation_id.clone(),
                 // 72 h free-entry-point window, sent on `sent` only.
                 expiration_timestamp: sent.then(|| (*clock_s + 72 * 3600).to_string()),
-                origin: WaOrigin {
-                    kind: "referral_conversion",
-                },
+                origin: WaOrigin { kind: "referral_conversion" },
             }
         });
-        let pricing = (step != "read").then_some(WaPricing {
-            billable,
-            pricing_model: "PMP",
-            kind: pricing_type,
-            category,
-        });
+        let pricing =
+            (step != "read").then_some(WaPricing { billable, pricing_model: "PMP", kind: pricing_type, category });
         out.push(WaStatus {
             id: id.clone(),
             status: step,
@@ -852,11 +716,7 @@ fn wamid<R: Rng + ?Sized>(rng: &mut R, phone: &str, inbound: bool) -> String {
     raw.push(u8::try_from(phone.len()).unwrap_or(u8::MAX));
     raw.extend_from_slice(phone.as_bytes());
     raw.extend_from_slice(&[0x15, 0x02, 0x00]);
-    let (tag, len) = if inbound {
-        (0x12, *[20usize, 32].choose(rng).unwrap_or(&20))
-    } else {
-        (0x11, 18)
-    };
+    let (tag, len) = if inbound { (0x12, *[20usize, 32].choose(rng).unwrap_or(&20)) } else { (0x11, 18) };
     raw.extend_from_slice(&[tag, 0x18, len as u8]);
     raw.extend_from_slice(token(rng, len, HEX_UPPER).as_bytes());
     raw.push(0x00);
@@ -1078,22 +938,12 @@ const LANGS: &[Lang] = &[
             "¿A qué hora cerráis hoy?",
             "Mi pedido #{order} llegó dañado, ¿qué hago?",
         ],
-        outbound: &[
-            "¡Hola {name}! Sí, nos queda en azul.",
-            "Cerramos a las 20:00 {emoji}",
-        ],
+        outbound: &["¡Hola {name}! Sí, nos queda en azul.", "Cerramos a las 20:00 {emoji}"],
     },
     Lang {
         weight: 8,
-        inbound: &[
-            "مرحبا، هل الطلب #{order} جاهز؟",
-            "كم سعر التوصيل إلى دبي؟",
-            "شكرا جزيلا {emoji}",
-        ],
-        outbound: &[
-            "شكرا لك! طلبك في الطريق {emoji}",
-            "التوصيل مجاني للطلبات فوق ١٠٠ درهم.",
-        ],
+        inbound: &["مرحبا، هل الطلب #{order} جاهز؟", "كم سعر التوصيل إلى دبي؟", "شكرا جزيلا {emoji}"],
+        outbound: &["شكرا لك! طلبك في الطريق {emoji}", "التوصيل مجاني للطلبات فوق ١٠٠ درهم."],
     },
     Lang {
         weight: 6,
@@ -1106,54 +956,33 @@ const LANGS: &[Lang] = &[
     },
     Lang {
         weight: 6,
-        inbound: &[
-            "你好，请问周六几点开门？",
-            "订单 #{order} 什么时候发货？",
-            "谢谢！{emoji}",
-        ],
+        inbound: &["你好，请问周六几点开门？", "订单 #{order} 什么时候发货？", "谢谢！{emoji}"],
         outbound: &["周六早上九点开门。", "您的订单已经发货了 {emoji}"],
     },
     Lang {
         weight: 5,
-        inbound: &[
-            "Dzień dobry, czy paczka #{order} została wysłana? {emoji}",
-            "Czy mogę zapłacić BLIKiem?",
-        ],
+        inbound: &["Dzień dobry, czy paczka #{order} została wysłana? {emoji}", "Czy mogę zapłacić BLIKiem?"],
         outbound: &["Dzień dobry! Paczka wyszła wczoraj {emoji}"],
     },
     Lang {
         weight: 4,
-        inbound: &[
-            "Привет! Сколько стоит доставка?",
-            "Заказ #{order} уже отправлен?",
-        ],
-        outbound: &[
-            "Доставка бесплатная от 50 €.",
-            "Да, отправили сегодня утром {emoji}",
-        ],
+        inbound: &["Привет! Сколько стоит доставка?", "Заказ #{order} уже отправлен?"],
+        outbound: &["Доставка бесплатная от 50 €.", "Да, отправили сегодня утром {emoji}"],
     },
     Lang {
         weight: 4,
-        inbound: &[
-            "Xin chào, tôi muốn đặt 2 bánh mì cho ngày mai.",
-            "Cửa hàng mở cửa lúc mấy giờ ạ?",
-        ],
+        inbound: &["Xin chào, tôi muốn đặt 2 bánh mì cho ngày mai.", "Cửa hàng mở cửa lúc mấy giờ ạ?"],
         outbound: &["Dạ, mình đã ghi nhận đơn #{order} ạ {emoji}"],
     },
     Lang {
         weight: 5,
-        inbound: &[
-            "Olá! Vocês aceitam pagamento por MB Way?",
-            "A encomenda #{order} já foi enviada?",
-        ],
+        inbound: &["Olá! Vocês aceitam pagamento por MB Way?", "A encomenda #{order} já foi enviada?"],
         outbound: &["Sim, aceitamos MB Way {emoji}", "Foi enviada hoje, {name}!"],
     },
 ];
 
 fn pick_lang<R: Rng + ?Sized>(rng: &mut R) -> &'static Lang {
-    LANGS
-        .choose_weighted(rng, |l| l.weight)
-        .unwrap_or(&LANGS[0])
+    LANGS.choose_weighted(rng, |l| l.weight).unwrap_or(&LANGS[0])
 }
 
 /// A message text in `lang`: whole sentences, in shuffled order, until a length drawn
@@ -1164,12 +993,7 @@ fn message_text<R: Rng + ?Sized>(rng: &mut R, lang: &Lang, outbound: bool, mix: 
     let max = (*mix.text_chars.end()).max(1);
     let min = (*mix.text_chars.start()).clamp(1, max);
     let target = rng.random_range(min..=max);
-    let mut pool: Vec<&str> = if outbound {
-        lang.outbound
-    } else {
-        lang.inbound
-    }
-    .to_vec();
+    let mut pool: Vec<&str> = if outbound { lang.outbound } else { lang.inbound }.to_vec();
     if pool.is_empty() {
         pool.push("Hello!");
     }
@@ -1239,20 +1063,14 @@ const HEX_LOWER: &[u8] = b"0123456789abcdef";
 
 /// `n` random characters of `alphabet`.
 fn token<R: Rng + ?Sized>(rng: &mut R, n: usize, alphabet: &[u8]) -> String {
-    (0..n)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
+    (0..n).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 /// `n` random digits, the first not zero.
 fn digits<R: Rng + ?Sized>(rng: &mut R, n: usize) -> String {
     let mut s = String::with_capacity(n);
     for i in 0..n {
-        let d = if i == 0 {
-            rng.random_range(1..=9u8)
-        } else {
-            rng.random_range(0..=9u8)
-        };
+        let d = if i == 0 { rng.random_range(1..=9u8) } else { rng.random_range(0..=9u8) };
         s.push(char::from(b'0' + d));
     }
     s
@@ -1263,10 +1081,7 @@ fn digits<R: Rng + ?Sized>(rng: &mut R, n: usize) -> String {
 /// # Panics
 /// When `alphabet` is not 64 distinct printable ASCII characters (the two constants are).
 fn base64(bytes: &[u8], alphabet: &[u8], pad: bool) -> String {
-    let alphabet = std::str::from_utf8(alphabet)
-        .ok()
-        .and_then(|a| Alphabet::new(a).ok())
-        .expect("a base64 alphabet");
+    let alphabet = std::str::from_utf8(alphabet).ok().and_then(|a| Alphabet::new(a).ok()).expect("a base64 alphabet");
     let config = GeneralPurposeConfig::new().with_encode_padding(pad);
     GeneralPurpose::new(&alphabet, config).encode(bytes)
 }
@@ -1299,10 +1114,7 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// One POST, no retry.
     pub fn once() -> RetryPolicy {
-        RetryPolicy {
-            attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy { attempts: 1, ..RetryPolicy::default() }
     }
 
     /// The pause before attempt `attempt` (1-based): none before the first and the
@@ -1322,11 +1134,7 @@ impl RetryPolicy {
 impl Default for RetryPolicy {
     /// Five attempts: now, immediately again, then after 1 s, 4 s and 16 s.
     fn default() -> RetryPolicy {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_secs(1),
-            factor: 4.0,
-        }
+        RetryPolicy { attempts: 5, first_delay: Duration::from_secs(1), factor: 4.0 }
     }
 }
 
@@ -1369,10 +1177,7 @@ pub struct WebhookSender {
 impl fmt::Debug for WebhookSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The app secret stays out of test output.
-        f.debug_struct("WebhookSender")
-            .field("url", &self.url)
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
+        f.debug_struct("WebhookSender").field("url", &self.url).field("retry", &self.retry).finish_non_exhaustive()
     }
 }
 
@@ -1429,20 +1234,11 @@ impl WebhookSender {
                     // not matter to Meta.
                     let _ = response.bytes().await;
                     if status == 200 {
-                        return Ok(Delivery {
-                            status,
-                            attempts: attempt,
-                        });
+                        return Ok(Delivery { status, attempts: attempt });
                     }
-                    SendError::Rejected {
-                        attempts: attempt,
-                        status,
-                    }
+                    SendError::Rejected { attempts: attempt, status }
                 }
-                Err(source) => SendError::Unreachable {
-                    attempts: attempt,
-                    source,
-                },
+                Err(source) => SendError::Unreachable { attempts: attempt, source },
             };
             if attempt >= attempts {
                 return Err(failure);
@@ -1458,11 +1254,7 @@ impl WebhookSender {
     /// One POST of `body` with `signature` as the `X-Hub-Signature-256` value (`None`: no
     /// header), for negative tests (wrong secret, altered body, malformed header). Returns
     /// the status and the answer's text. No retry.
-    pub async fn post_raw(
-        &self,
-        body: &[u8],
-        signature: Option<&str>,
-    ) -> Result<(u16, String), SendError> {
+    pub async fn post_raw(&self, body: &[u8], signature: Option<&str>) -> Result<(u16, String), SendError> {
         let response = self.send(body, signature).await?;
         let status = response.status().as_u16();
         Ok((status, response.text().await?))
@@ -1472,35 +1264,20 @@ impl WebhookSender {
     /// GET"): `hub.mode=subscribe`, `hub.challenge`, `hub.verify_token`. The endpoint
     /// should answer 200 with exactly the challenge when the token matches, 403 or 400
     /// otherwise. Returns the status and the answer's text.
-    pub async fn verify_handshake(
-        &self,
-        verify_token: &str,
-        challenge: &str,
-    ) -> Result<(u16, String), SendError> {
+    pub async fn verify_handshake(&self, verify_token: &str, challenge: &str) -> Result<(u16, String), SendError> {
         let response = self
             .client
             .get(&self.url)
-            .query(&[
-                ("hub.mode", "subscribe"),
-                ("hub.challenge", challenge),
-                ("hub.verify_token", verify_token),
-            ])
+            .query(&[("hub.mode", "subscribe"), ("hub.challenge", challenge), ("hub.verify_token", verify_token)])
             .send()
             .await?;
         let status = response.status().as_u16();
         Ok((status, response.text().await?))
     }
 
-    async fn send(
-        &self,
-        body: &[u8],
-        signature: Option<&str>,
-    ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
+    async fn send(&self, body: &[u8], signature: Option<&str>) -> Result<reqwest::Response, reqwest::Error> {
+        let mut request =
+            self.client.post(&self.url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_vec());
         if let Some(value) = signature {
             request = request.header(signature::HEADER, value);
         }
@@ -1588,11 +1365,7 @@ mod tests {
         assert_eq!(parsed.object, batch.object);
         assert!(parsed.skipped.is_empty(), "skipped: {:#?}", parsed.skipped);
         let c = counts(&parsed);
-        assert_eq!(
-            c.messages,
-            batch.message_ids(),
-            "message events, in body order"
-        );
+        assert_eq!(c.messages, batch.message_ids(), "message events, in body order");
         (parsed, c)
     }
 
@@ -1636,12 +1409,7 @@ mod tests {
             assert_eq!(unique.len(), batch.messages.len(), "mids are unique");
             assert!(batch.messages.iter().all(|m| m.mid.starts_with("m_")));
             let default = Mix::default().text_chars;
-            assert!(
-                batch
-                    .texts()
-                    .iter()
-                    .all(|t| default.contains(&t.chars().count()))
-            );
+            assert!(batch.texts().iter().all(|t| default.contains(&t.chars().count())));
         }
     }
 
@@ -1761,10 +1529,7 @@ mod tests {
             let time = entry["time"].as_i64().unwrap();
             for item in entry["messaging"].as_array().unwrap() {
                 let (sender, recipient) = (&item["sender"]["id"], &item["recipient"]["id"]);
-                assert!(
-                    sender.is_string() && recipient.is_string(),
-                    "ids are strings"
-                );
+                assert!(sender.is_string() && recipient.is_string(), "ids are strings");
                 if item["message"]["is_echo"] == true {
                     assert_eq!(sender, PAGE);
                     assert!(item["message"]["app_id"].is_u64());
@@ -1789,9 +1554,7 @@ mod tests {
         assert!(value["contacts"][0]["profile"]["name"].is_string());
         for m in value["messages"].as_array().unwrap() {
             assert_eq!(m["from"], wa_id);
-            let ts = m["timestamp"]
-                .as_str()
-                .expect("WhatsApp timestamps are strings");
+            let ts = m["timestamp"].as_str().expect("WhatsApp timestamps are strings");
             assert_eq!(ts.len(), 10, "Unix seconds");
             let id = m["id"].as_str().unwrap();
             assert!(id.starts_with("wamid.HBg"), "{id}");
@@ -1804,10 +1567,7 @@ mod tests {
         let id = wamid(&mut rng(3), "4915123456789", true);
         assert!(id.starts_with("wamid.HBgNNDkxNTEyMzQ1Njc4ORUCABIY"), "{id}");
         let out = wamid(&mut rng(3), "4915123456789", false);
-        assert!(
-            out.starts_with("wamid.HBgNNDkxNTEyMzQ1Njc4ORUCABEYEj"),
-            "{out}"
-        );
+        assert!(out.starts_with("wamid.HBgNNDkxNTEyMzQ1Njc4ORUCABEYEj"), "{out}");
         assert_eq!(base64(b"hello", B64STD, true), "aGVsbG8=");
         assert_eq!(base64(b"hello", B64STD, false), "aGVsbG8");
         assert_eq!(base64(b"\xfb\xff", B64URL, false), "-_8");
@@ -1819,37 +1579,22 @@ mod tests {
         let b = messenger_batch(&mut rng(42), PAGE, 3, 4);
         assert_eq!(a, b);
         let c = whatsapp_batch(&mut rng(42), WABA, PHONE_ID, DISPLAY, 3, 4);
-        assert_eq!(
-            c,
-            whatsapp_batch(&mut rng(42), WABA, PHONE_ID, DISPLAY, 3, 4)
-        );
+        assert_eq!(c, whatsapp_batch(&mut rng(42), WABA, PHONE_ID, DISPLAY, 3, 4));
         assert_ne!(a.body, messenger_batch(&mut rng(43), PAGE, 3, 4).body);
     }
 
     #[test]
     fn text_length_is_configurable() {
-        let mix = Mix {
-            text_chars: 500..=500,
-            attachment: 0.0,
-            ..Mix::default()
-        };
+        let mix = Mix { text_chars: 500..=500, attachment: 0.0, ..Mix::default() };
         let batch = messenger_batch_with(&mut rng(5), &mix, PAGE, 2, 5);
         for text in batch.texts() {
             assert_eq!(text.chars().count(), 500, "{text}");
         }
         parse(&batch);
 
-        let short = Mix {
-            text_chars: 1..=12,
-            ..Mix::default()
-        };
+        let short = Mix { text_chars: 1..=12, ..Mix::default() };
         let batch = whatsapp_batch_with(&mut rng(5), &short, WABA, PHONE_ID, DISPLAY, 3, 3);
-        assert!(
-            batch
-                .texts()
-                .iter()
-                .all(|t| (1..=12).contains(&t.chars().count()))
-        );
+        assert!(batch.texts().iter().all(|t| (1..=12).contains(&t.chars().count())));
         parse(&batch);
     }
 
@@ -1858,16 +1603,9 @@ mod tests {
         // Messenger / Instagram: about 0.5–2 KB per entry with 1–3 items each.
         let mut r = rng(11);
         for per_entry in 1..=3 {
-            for batch in [
-                messenger_batch(&mut r, PAGE, 20, per_entry),
-                instagram_batch(&mut r, IG, 20, per_entry),
-            ] {
+            for batch in [messenger_batch(&mut r, PAGE, 20, per_entry), instagram_batch(&mut r, IG, 20, per_entry)] {
                 let per = batch.body.len() / 20;
-                assert!(
-                    (400..=2048).contains(&per),
-                    "{} {per_entry}/entry: {per} B",
-                    batch.object
-                );
+                assert!((400..=2048).contains(&per), "{} {per_entry}/entry: {per} B", batch.object);
             }
         }
     }
@@ -1883,10 +1621,7 @@ mod tests {
             bodies.extend_from_slice(&batch.body);
         }
         assert!(!texts.is_ascii());
-        assert!(
-            texts.chars().any(|c| u32::from(c) > 0xffff),
-            "some astral emoji"
-        );
+        assert!(texts.chars().any(|c| u32::from(c) > 0xffff), "some astral emoji");
         let bodies = String::from_utf8(bodies).unwrap();
         assert!(bodies.contains(r"\ud83"), "emoji as surrogate pairs");
     }
@@ -1913,24 +1648,13 @@ mod tests {
         headers: HeaderMap,
         body: Bytes,
     ) -> (StatusCode, &'static str) {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let signature = header(signature::HEADER);
-        let signature_ok =
-            signature::verify(SECRET.as_bytes(), &body, signature.as_deref()).is_ok();
+        let signature_ok = signature::verify(SECRET.as_bytes(), &body, signature.as_deref()).is_ok();
         let valid_before = {
             let mut posts = endpoint.posts.lock().unwrap();
             let valid = posts.iter().filter(|p| p.signature_ok).count();
-            posts.push(Posted {
-                body: body.to_vec(),
-                signature,
-                content_type: header("content-type"),
-                signature_ok,
-            });
+            posts.push(Posted { body: body.to_vec(), signature, content_type: header("content-type"), signature_ok });
             u32::try_from(valid).unwrap()
         };
         if !signature_ok {
@@ -1957,14 +1681,8 @@ mod tests {
     }
 
     async fn endpoint(fail_first: u32) -> (String, Arc<Endpoint>) {
-        let state = Arc::new(Endpoint {
-            fail_first,
-            verify_token: "let-me-in",
-            posts: Mutex::new(Vec::new()),
-        });
-        let app = Router::new()
-            .route("/webhook", get(handshake).post(receive))
-            .with_state(Arc::clone(&state));
+        let state = Arc::new(Endpoint { fail_first, verify_token: "let-me-in", posts: Mutex::new(Vec::new()) });
+        let app = Router::new().route("/webhook", get(handshake).post(receive)).with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -1972,11 +1690,7 @@ mod tests {
     }
 
     fn fast(attempts: u32) -> RetryPolicy {
-        RetryPolicy {
-            attempts,
-            first_delay: Duration::from_millis(20),
-            factor: 2.0,
-        }
+        RetryPolicy { attempts, first_delay: Duration::from_millis(20), factor: 2.0 }
     }
 
     #[tokio::test]
@@ -1986,13 +1700,7 @@ mod tests {
         let sender = WebhookSender::new(url, SECRET).with_retry(fast(5));
         let started = Instant::now();
         let delivery = sender.deliver(&batch.body).await.unwrap();
-        assert_eq!(
-            delivery,
-            Delivery {
-                status: 200,
-                attempts: 3
-            }
-        );
+        assert_eq!(delivery, Delivery { status: 200, attempts: 3 });
         // Attempt 2 follows at once, attempt 3 after `first_delay`.
         assert!(started.elapsed() >= Duration::from_millis(20));
 
@@ -2016,16 +1724,7 @@ mod tests {
         let body = whatsapp_batch(&mut rng(2), WABA, PHONE_ID, DISPLAY, 1, 1).body;
         let sender = WebhookSender::new(url, SECRET).with_retry(fast(4));
         let err = sender.deliver(&body).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                SendError::Rejected {
-                    attempts: 4,
-                    status: 500
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, SendError::Rejected { attempts: 4, status: 500 }), "{err:?}");
         let posts = endpoint.posts.lock().unwrap();
         assert_eq!(posts.len(), 4);
         assert!(posts.iter().all(|p| p.body == body && p.signature_ok));
@@ -2035,10 +1734,7 @@ mod tests {
     async fn no_retry_when_the_first_answer_is_200() {
         let (url, endpoint) = endpoint(0).await;
         let sender = WebhookSender::new(url, SECRET).with_retry(fast(5));
-        let delivery = sender
-            .deliver(b"{\"object\":\"page\",\"entry\":[]}")
-            .await
-            .unwrap();
+        let delivery = sender.deliver(b"{\"object\":\"page\",\"entry\":[]}").await.unwrap();
         assert_eq!(delivery.attempts, 1);
         assert_eq!(endpoint.posts.lock().unwrap().len(), 1);
 
@@ -2052,13 +1748,9 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let sender =
-            WebhookSender::new(format!("http://{addr}/webhook"), SECRET).with_retry(fast(3));
+        let sender = WebhookSender::new(format!("http://{addr}/webhook"), SECRET).with_retry(fast(3));
         let err = sender.deliver(b"{}").await.unwrap_err();
-        assert!(
-            matches!(err, SendError::Unreachable { attempts: 3, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, SendError::Unreachable { attempts: 3, .. }), "{err:?}");
     }
 
     #[tokio::test]
@@ -2067,16 +1759,10 @@ mod tests {
         let sender = WebhookSender::new(url, SECRET);
         let body = br#"{"object":"page","entry":[]}"#;
         let wrong = signature::sign(b"another secret", body);
-        assert_eq!(
-            sender.post_raw(body, Some(&wrong)).await.unwrap(),
-            (403, "bad signature".to_owned())
-        );
+        assert_eq!(sender.post_raw(body, Some(&wrong)).await.unwrap(), (403, "bad signature".to_owned()));
         assert_eq!(sender.post_raw(body, None).await.unwrap().0, 403);
         let right = signature::sign(SECRET.as_bytes(), body);
-        assert_eq!(
-            sender.post_raw(body, Some(&right)).await.unwrap(),
-            (200, "EVENT_RECEIVED".to_owned())
-        );
+        assert_eq!(sender.post_raw(body, Some(&right)).await.unwrap(), (200, "EVENT_RECEIVED".to_owned()));
         let posts = endpoint.posts.lock().unwrap();
         let sent: Vec<_> = posts.iter().map(|p| p.signature.clone()).collect();
         assert_eq!(sent, [Some(wrong), None, Some(right)]);
@@ -2088,30 +1774,13 @@ mod tests {
         let sender = WebhookSender::new(url, SECRET);
         let challenge = random_challenge(&mut rng(4));
         assert!(challenge.bytes().all(|b| b.is_ascii_digit()));
-        assert_eq!(
-            sender
-                .verify_handshake("let-me-in", &challenge)
-                .await
-                .unwrap(),
-            (200, challenge.clone())
-        );
-        assert_eq!(
-            sender
-                .verify_handshake("wrong", &challenge)
-                .await
-                .unwrap()
-                .0,
-            403
-        );
+        assert_eq!(sender.verify_handshake("let-me-in", &challenge).await.unwrap(), (200, challenge.clone()));
+        assert_eq!(sender.verify_handshake("wrong", &challenge).await.unwrap().0, 403);
     }
 
     #[test]
     fn retry_schedule_is_immediate_then_decreasing_frequency() {
-        let p = RetryPolicy {
-            attempts: 6,
-            first_delay: Duration::from_millis(100),
-            factor: 3.0,
-        };
+        let p = RetryPolicy { attempts: 6, first_delay: Duration::from_millis(100), factor: 3.0 };
         let delays: Vec<_> = (1..=6).map(|n| p.delay_before(n)).collect();
         let ms = |n| Duration::from_millis(n);
         assert_eq!(delays, [ms(0), ms(0), ms(100), ms(300), ms(900), ms(2700)]);

@@ -3,9 +3,9 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cahts_engine::facade::bench::BenchConfig;
@@ -15,7 +15,11 @@ use cahts_engine::facade::{ExportDocument, OAuthProvider, Secret};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cahts-cli", version, about = "CAHTS without the window: pair and sync with a relay, ingest, export, import, search, stats, bench")]
+#[command(
+    name = "cahts-cli",
+    version,
+    about = "CAHTS without the window: pair and sync with a relay, ingest, export, import, search, stats, bench"
+)]
 struct Cli {
     /// The store file. Default: the app's store in this user's data directory
     /// (CAHTS_DATA_DIR overrides the directory).
@@ -222,9 +226,7 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CAHTS_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CAHTS_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -286,13 +288,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print(out, &bench(config, keep)?)
         }
         Command::IngestWebhook { files } => {
-            let bodies = files.iter().map(|f| read_input(f).map(|b| (f.display().to_string(), b))).collect::<anyhow::Result<Vec<_>>>()?;
+            let bodies = files
+                .iter()
+                .map(|f| read_input(f).map(|b| (f.display().to_string(), b)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let engine = open(db)?;
             print(out, &runtime.block_on(engine.ingest_webhooks(bodies))?)
         }
         Command::ImportJson { file } => {
             let body = read_input(&file)?;
-            let doc: ExportDocument = serde_json::from_slice(&body).with_context(|| format!("{} is not a CAHTS export document", file.display()))?;
+            let doc: ExportDocument = serde_json::from_slice(&body)
+                .with_context(|| format!("{} is not a CAHTS export document", file.display()))?;
             let engine = open(db)?;
             print(out, &runtime.block_on(engine.import_json(doc))?)
         }
@@ -308,15 +314,21 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         Command::Pair { relay, code, name } => {
             let name = name.unwrap_or_else(|| format!("cahts-cli ({})", default_device_name()));
             let pairing = engine.pair(&relay, &code, Some(name)).await?;
-            print(out, &serde_json::json!({"relay": pairing.relay_url, "deviceId": pairing.device_id, "tenant": pairing.tenant}))
+            print(
+                out,
+                &serde_json::json!({"relay": pairing.relay_url, "deviceId": pairing.device_id, "tenant": pairing.tenant}),
+            )
         }
         Command::Accounts => print(out, &engine.list_accounts().await?),
         Command::ConnectWhatsapp { phone_number_id, business_account_id } => {
             let token = read_secret_stdin()?;
-            let request = ConnectWhatsappRequest { phone_number_id, token: token.expose().clone(), business_account_id };
+            let request =
+                ConnectWhatsappRequest { phone_number_id, token: token.expose().clone(), business_account_id };
             print(out, &engine.connect_whatsapp(request).await?)
         }
-        Command::ConnectInstagram { token_stdin: true, .. } => print(out, &engine.connect_instagram_with_token(read_secret_stdin()?).await?),
+        Command::ConnectInstagram { token_stdin: true, .. } => {
+            print(out, &engine.connect_instagram_with_token(read_secret_stdin()?).await?)
+        }
         Command::ConnectInstagram { token_stdin: false, timeout } => {
             let state = login_in_terminal(engine, OAuthProvider::Instagram, timeout, out).await?;
             print(out, &engine.connect_instagram_from_login(&state).await?)
@@ -335,7 +347,10 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         }
         Command::Disconnect { account_id, delete_data } => {
             let result = engine.disconnect_account(DisconnectRequest { account_id, delete_data }).await?;
-            print(out, &serde_json::json!({ "disconnected": account_id, "deletedData": delete_data, "warning": result.warning }))
+            print(
+                out,
+                &serde_json::json!({ "disconnected": account_id, "deletedData": delete_data, "warning": result.warning }),
+            )
         }
         Command::CheckSubscriptions => print(out, &engine.check_subscriptions().await?),
         Command::SyncHistory { account } => {
@@ -346,25 +361,37 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         }
         Command::RunJobs { force } => print(out, &engine.run_jobs(force).await?),
         Command::Media => print(out, &engine.fetch_media().await?),
-        Command::Templates { conversation } => print(out, &engine.list_templates(conversation_ref(conversation)).await?),
+        Command::Templates { conversation } => {
+            print(out, &engine.list_templates(conversation_ref(conversation)).await?)
+        }
         Command::Send { conversation, text, reply_to } => {
-            let queued = engine.send_text(SendTextRequest { conversation_id: conversation.to_string(), text, reply_to }).await?;
+            let queued =
+                engine.send_text(SendTextRequest { conversation_id: conversation.to_string(), text, reply_to }).await?;
             print(out, &sent_one(engine, queued.client_id).await?)
         }
         Command::SendTemplate { conversation, name, language, params } => {
-            let request = SendTemplateRequest { conversation_id: conversation.to_string(), name, language, parameters: params };
+            let request =
+                SendTemplateRequest { conversation_id: conversation.to_string(), name, language, parameters: params };
             let queued = engine.send_template(request).await?;
             print(out, &sent_one(engine, queued.client_id).await?)
         }
         Command::React { conversation, message, emoji } => {
-            let queued = engine.react(ReactRequest { conversation_id: conversation.to_string(), message_id: message, emoji }).await?;
+            let queued = engine
+                .react(ReactRequest { conversation_id: conversation.to_string(), message_id: message, emoji })
+                .await?;
             print(out, &sent_one(engine, queued.client_id).await?)
         }
         Command::SendMedia { conversation, file, caption, reply_to } => {
-            let request = SendMediaRequest { conversation_id: conversation.to_string(), path: file.to_string_lossy().into_owned(), caption, reply_to };
+            let request = SendMediaRequest {
+                conversation_id: conversation.to_string(),
+                path: file.to_string_lossy().into_owned(),
+                caption,
+                reply_to,
+            };
             let queued = engine.send_media(request).await?;
             let run = engine.process_outbox().await?;
-            let outcomes: Vec<_> = run.outcomes.into_iter().filter(|o| queued.client_ids.contains(&o.client_id)).collect();
+            let outcomes: Vec<_> =
+                run.outcomes.into_iter().filter(|o| queued.client_ids.contains(&o.client_id)).collect();
             print(out, &serde_json::json!({ "clientIds": queued.client_ids, "outcomes": outcomes }))
         }
         Command::Outbox { retry, discard } => {
@@ -380,7 +407,9 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
             engine.mark_read(conversation_ref(conversation)).await?;
             print(out, &serde_json::json!({ "read": conversation }))
         }
-        Command::Sync { relay, until_idle } => print(out, &engine.sync_with_relay(relay.as_deref(), until_idle, shutdown_signal()).await?),
+        Command::Sync { relay, until_idle } => {
+            print(out, &engine.sync_with_relay(relay.as_deref(), until_idle, shutdown_signal()).await?)
+        }
         Command::ExportJson { output } => {
             let json = serde_json::to_string_pretty(&engine.export_json().await?)?;
             match output {
@@ -416,7 +445,12 @@ async fn sent_one(engine: &Engine, client_id: String) -> anyhow::Result<serde_js
 
 /// A login through the paired relay: the login address goes out as JSON on the first
 /// line (for scripts) and to stderr (for people); returns once the relay has the token.
-async fn login_in_terminal(engine: &Engine, provider: OAuthProvider, timeout_secs: u64, out: &mut impl Write) -> anyhow::Result<String> {
+async fn login_in_terminal(
+    engine: &Engine,
+    provider: OAuthProvider,
+    timeout_secs: u64,
+    out: &mut impl Write,
+) -> anyhow::Result<String> {
     let service = match provider {
         OAuthProvider::Facebook => "Facebook",
         OAuthProvider::Instagram => "Instagram",
@@ -442,11 +476,25 @@ fn write_atomically(path: &Path, body: &[u8]) -> anyhow::Result<()> {
 
 fn print_search(out: &mut impl Write, results: &SearchResults) -> anyhow::Result<()> {
     for c in &results.conversations {
-        writeln!(out, "contact\t{}\t{}\t{}", c.platform, c.id, c.contact.name.as_deref().unwrap_or(&c.contact.platform_user_id))?;
+        writeln!(
+            out,
+            "contact\t{}\t{}\t{}",
+            c.platform,
+            c.id,
+            c.contact.name.as_deref().unwrap_or(&c.contact.platform_user_id)
+        )?;
     }
     for m in &results.messages {
-        let snippet: String = m.snippet.iter().map(|p| if p.highlight { format!("[{}]", p.text) } else { p.text.clone() }).collect();
-        writeln!(out, "message\t{}\t{}\t{}\t{}", m.platform, m.conversation_id, m.contact_name.as_deref().unwrap_or(""), snippet)?;
+        let snippet: String =
+            m.snippet.iter().map(|p| if p.highlight { format!("[{}]", p.text) } else { p.text.clone() }).collect();
+        writeln!(
+            out,
+            "message\t{}\t{}\t{}\t{}",
+            m.platform,
+            m.conversation_id,
+            m.contact_name.as_deref().unwrap_or(""),
+            snippet
+        )?;
     }
     Ok(())
 }

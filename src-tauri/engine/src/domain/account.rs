@@ -18,13 +18,13 @@ pub enum Host {
 }
 
 /// Webhook fields an Instagram Login account is subscribed to (META-API.md §2.3).
-pub const INSTAGRAM_FIELDS: &str = "messages,messaging_postbacks,messaging_reactions,messaging_referrals,messaging_seen";
+pub const INSTAGRAM_FIELDS: &str =
+    "messages,messaging_postbacks,messaging_reactions,messaging_referrals,messaging_seen";
 /// An Instagram Login long-lived token's life when Meta does not say (60 days).
 pub const INSTAGRAM_TOKEN_LIFE_S: i64 = 60 * 24 * 3600;
 
 /// Webhook fields a Page is subscribed to (META-API.md §1, subscribing an asset).
-pub const PAGE_FIELDS: &str =
-    "messages,message_echoes,message_edits,message_reactions,message_reads,message_deliveries,messaging_postbacks,messaging_referrals";
+pub const PAGE_FIELDS: &str = "messages,message_echoes,message_edits,message_reactions,message_reads,message_deliveries,messaging_postbacks,messaging_referrals";
 
 /// Instagram Login tokens are refreshed when fewer than this many days remain (they last
 /// 60 days and can be refreshed once a day old, META-API.md §4 IG Login OAuth).
@@ -81,9 +81,15 @@ impl AccountView {
     /// account itself. An Instagram account reached through its Page rides on the Page's.
     pub fn subscription(&self) -> Option<(Host, String, Option<&'static str>)> {
         match (self.platform, self.login.as_deref()) {
-            (Platform::Messenger, _) => Some((Host::Facebook, format!("{}/subscribed_apps", self.asset_id), Some(PAGE_FIELDS))),
-            (Platform::Whatsapp, _) => self.business_id.as_ref().map(|waba| (Host::Facebook, format!("{waba}/subscribed_apps"), None)),
-            (Platform::Instagram, Some("instagram")) => Some((Host::Instagram, "me/subscribed_apps".to_string(), Some(INSTAGRAM_FIELDS))),
+            (Platform::Messenger, _) => {
+                Some((Host::Facebook, format!("{}/subscribed_apps", self.asset_id), Some(PAGE_FIELDS)))
+            }
+            (Platform::Whatsapp, _) => {
+                self.business_id.as_ref().map(|waba| (Host::Facebook, format!("{waba}/subscribed_apps"), None))
+            }
+            (Platform::Instagram, Some("instagram")) => {
+                Some((Host::Instagram, "me/subscribed_apps".to_string(), Some(INSTAGRAM_FIELDS)))
+            }
             (Platform::Instagram, _) => None,
         }
     }

@@ -82,9 +82,7 @@ pub enum WebhookError {
     NotJson(serde_json::Error),
     #[error("webhook body is {found}, expected a JSON object")]
     NotAnObject { found: &'static str },
-    #[error(
-        "webhook body is an array of {len} items; only an array wrapping exactly one object is accepted"
-    )]
+    #[error("webhook body is an array of {len} items; only an array wrapping exactly one object is accepted")]
     ArrayNotSingle { len: usize },
     #[error("webhook body has no `object` string")]
     NoObject,

@@ -121,8 +121,23 @@ impl MessageKind {
     pub fn parse(s: &str) -> Option<MessageKind> {
         use MessageKind::*;
         [
-            Text, Image, Video, Audio, File, Sticker, Location, Contacts, Share, StoryMention,
-            Postback, Interactive, Button, Referral, System, Unsupported, Template,
+            Text,
+            Image,
+            Video,
+            Audio,
+            File,
+            Sticker,
+            Location,
+            Contacts,
+            Share,
+            StoryMention,
+            Postback,
+            Interactive,
+            Button,
+            Referral,
+            System,
+            Unsupported,
+            Template,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -162,9 +177,7 @@ impl AttachmentKind {
 
     pub fn parse(s: &str) -> Option<AttachmentKind> {
         use AttachmentKind::*;
-        [Image, Video, Audio, File, Sticker, Share, Reel, Story, Unavailable]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [Image, Video, Audio, File, Sticker, Share, Reel, Story, Unavailable].into_iter().find(|k| k.as_str() == s)
     }
 }
 

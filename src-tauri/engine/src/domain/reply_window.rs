@@ -48,8 +48,14 @@ mod tests {
     fn the_reply_window_follows_each_platforms_rules() {
         let now = 100 * DAY_MS;
         assert_eq!(reply_window(Platform::Messenger, None, now), ReplyWindow::Closed);
-        assert_eq!(reply_window(Platform::Messenger, Some(now - 3_600_000), now), ReplyWindow::Open { until: now - 3_600_000 + DAY_MS });
-        assert_eq!(reply_window(Platform::Instagram, Some(now - 2 * DAY_MS), now), ReplyWindow::HumanAgent { until: now + 5 * DAY_MS });
+        assert_eq!(
+            reply_window(Platform::Messenger, Some(now - 3_600_000), now),
+            ReplyWindow::Open { until: now - 3_600_000 + DAY_MS }
+        );
+        assert_eq!(
+            reply_window(Platform::Instagram, Some(now - 2 * DAY_MS), now),
+            ReplyWindow::HumanAgent { until: now + 5 * DAY_MS }
+        );
         assert_eq!(reply_window(Platform::Messenger, Some(now - 8 * DAY_MS), now), ReplyWindow::Closed);
         assert_eq!(reply_window(Platform::Whatsapp, Some(now - DAY_MS - 1), now), ReplyWindow::TemplateOnly);
         assert_eq!(reply_window(Platform::Whatsapp, Some(now - DAY_MS + 1), now), ReplyWindow::Open { until: now + 1 });

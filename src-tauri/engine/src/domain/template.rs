@@ -28,7 +28,9 @@ impl Template {
             let kind = c.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
             let format = c.get("format").and_then(Value::as_str).unwrap_or("TEXT").to_ascii_uppercase();
             match kind.as_str() {
-                "HEADER" => format != "TEXT" || c.get("text").and_then(Value::as_str).is_some_and(|t| placeholders(t) > 0),
+                "HEADER" => {
+                    format != "TEXT" || c.get("text").and_then(Value::as_str).is_some_and(|t| placeholders(t) > 0)
+                }
                 "BUTTONS" => c.get("buttons").and_then(Value::as_array).is_some_and(|b| {
                     b.iter().any(|b| b.get("url").and_then(Value::as_str).is_some_and(|u| placeholders(u) > 0))
                 }),

@@ -74,13 +74,24 @@ impl Engine {
                 let outcome = engine.load_history(&account, &progress).await;
                 match outcome {
                     Ok(report) => {
-                        let error = report.paused_until.map(|_| "Meta asked CAHTS to slow down; the rest loads on its own later.".to_string());
+                        let error = report
+                            .paused_until
+                            .map(|_| "Meta asked CAHTS to slow down; the rest loads on its own later.".to_string());
                         set(HistoryProgress { running: false, conversations: report.conversations, error });
                     }
                     Err(e) => {
                         tracing::warn!(account_id = id, error = %e, "history could not be loaded");
-                        let done = engine.history.lock().unwrap_or_else(|e| e.into_inner()).get(&id).map_or(0, |p| p.conversations);
-                        set(HistoryProgress { running: false, conversations: done, error: Some(format!("{e}. It is tried again in the background.")) });
+                        let done = engine
+                            .history
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get(&id)
+                            .map_or(0, |p| p.conversations);
+                        set(HistoryProgress {
+                            running: false,
+                            conversations: done,
+                            error: Some(format!("{e}. It is tried again in the background.")),
+                        });
                     }
                 }
                 engine.wake_feed.notify_one();
@@ -89,7 +100,10 @@ impl Engine {
     }
 
     pub async fn connect_whatsapp(&self, req: ConnectWhatsappRequest) -> Result<AccountView, AccountError> {
-        self.accounts().await?.connect_whatsapp(&req.phone_number_id, Secret::new(req.token), req.business_account_id).await
+        self.accounts()
+            .await?
+            .connect_whatsapp(&req.phone_number_id, Secret::new(req.token), req.business_account_id)
+            .await
     }
 
     /// Starts Instagram Login through the relay (for Instagram accounts without a Page).
@@ -99,7 +113,10 @@ impl Engine {
     }
 
     /// Connects the account as soon as the relay delivers the Instagram token.
-    pub async fn instagram_login_status(self: &Arc<Self>, req: FacebookLoginRef) -> Result<InstagramLoginStatus, AccountError> {
+    pub async fn instagram_login_status(
+        self: &Arc<Self>,
+        req: FacebookLoginRef,
+    ) -> Result<InstagramLoginStatus, AccountError> {
         match self.login_outcome(&req.state).await? {
             OAuthState::Waiting => Ok(InstagramLoginStatus::Waiting),
             OAuthState::Failed(message) => Ok(InstagramLoginStatus::Failed { message }),
@@ -163,7 +180,12 @@ impl Engine {
 
     /// Connects Pages (all of them when `page_ids` is empty) with the token of a finished
     /// Facebook Login. History is not loaded here; see [`Engine::start_history`].
-    pub async fn connect_pages_from_login(&self, state: &str, page_ids: &[String], with_instagram: bool) -> Result<Vec<AccountView>> {
+    pub async fn connect_pages_from_login(
+        &self,
+        state: &str,
+        page_ids: &[String],
+        with_instagram: bool,
+    ) -> Result<Vec<AccountView>> {
         let token = self.login_token(state).await?;
         let connected = self.connect_pages_with_token(&token, page_ids, with_instagram).await?;
         self.forget_login(state).await?;
@@ -184,7 +206,12 @@ impl Engine {
     }
 
     /// Connects Pages (all of them when `page_ids` is empty) with a Facebook user token.
-    pub async fn connect_pages_with_token(&self, user_token: &Secret<String>, page_ids: &[String], with_instagram: bool) -> Result<Vec<AccountView>> {
+    pub async fn connect_pages_with_token(
+        &self,
+        user_token: &Secret<String>,
+        page_ids: &[String],
+        with_instagram: bool,
+    ) -> Result<Vec<AccountView>> {
         let accounts = self.accounts().await?;
         let wanted: Vec<String> = if page_ids.is_empty() {
             accounts.page_choices(user_token).await?.into_iter().map(|p| p.page_id).collect()
@@ -219,7 +246,11 @@ impl Engine {
 
     /// Loads Messenger and Instagram history now, for one account or every connected one
     /// (resumable: a later run fetches only what changed).
-    pub async fn sync_history(&self, account: Option<i64>, progress: &(dyn Fn(sync::Progress) + Send + Sync)) -> Result<Vec<BackfillReport>> {
+    pub async fn sync_history(
+        &self,
+        account: Option<i64>,
+        progress: &(dyn Fn(sync::Progress) + Send + Sync),
+    ) -> Result<Vec<BackfillReport>> {
         let mut reports = Vec::new();
         for a in self.accounts().await?.list().await? {
             let wanted = account.map_or(a.status == "connected", |id| id == a.id);
@@ -231,14 +262,22 @@ impl Engine {
         Ok(reports)
     }
 
-    async fn backfill(&self, account: &AccountView, progress: &(dyn Fn(sync::Progress) + Send + Sync)) -> Result<BackfillReport> {
+    async fn backfill(
+        &self,
+        account: &AccountView,
+        progress: &(dyn Fn(sync::Progress) + Send + Sync),
+    ) -> Result<BackfillReport> {
         let accounts = self.accounts().await?;
         sync::backfill(&self.real_store(), accounts.credentials(), &self.graph, account, progress)
             .await
             .map_err(|e| AccountError::Invalid(e.to_string()))
     }
 
-    async fn load_history(&self, account: &AccountView, progress: &(dyn Fn(sync::Progress) + Send + Sync)) -> std::result::Result<BackfillReport, String> {
+    async fn load_history(
+        &self,
+        account: &AccountView,
+        progress: &(dyn Fn(sync::Progress) + Send + Sync),
+    ) -> std::result::Result<BackfillReport, String> {
         self.backfill(account, progress).await.map_err(|e| e.to_string())
     }
 

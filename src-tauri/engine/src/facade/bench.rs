@@ -8,10 +8,10 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::services::demo::Generator;
 use crate::domain::error::Result;
 use crate::domain::events::Platform;
 use crate::facade::ipc::*;
+use crate::services::demo::Generator;
 use crate::store::{Store, apply, read};
 
 #[derive(Debug, Clone)]
@@ -47,10 +47,36 @@ pub struct BenchReport {
 /// A search mix as people type: whole common and rare words, prefixes as they type,
 /// two-word queries, folded diacritics, and misses.
 const QUERIES: &[&str] = &[
-    "order", "delivery", "refund", "tomorrow", "gluten", "smörgåsbord", "brulee", "creme", "zurich", "krakow",
-    "del", "res", "tr", "pâtiss", "jalap", "order tomorrow", "size M", "bank transfer", "café au lait",
-    "parcel tracking", "voucher pdf", "nothingmatchesthis", "xylophone", "予約", "مرحبا", "#4821", "Lyon",
-    "open sunday", "birthday gift", "linen dress",
+    "order",
+    "delivery",
+    "refund",
+    "tomorrow",
+    "gluten",
+    "smörgåsbord",
+    "brulee",
+    "creme",
+    "zurich",
+    "krakow",
+    "del",
+    "res",
+    "tr",
+    "pâtiss",
+    "jalap",
+    "order tomorrow",
+    "size M",
+    "bank transfer",
+    "café au lait",
+    "parcel tracking",
+    "voucher pdf",
+    "nothingmatchesthis",
+    "xylophone",
+    "予約",
+    "مرحبا",
+    "#4821",
+    "Lyon",
+    "open sunday",
+    "birthday gift",
+    "linen dress",
 ];
 
 /// [`run`] on a new store at `path`.
@@ -93,7 +119,9 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let mut search = Vec::new();
     for i in 0..config.queries {
         let query = QUERIES[i % QUERIES.len()].to_owned();
-        search.push(time(|| store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) })).map(|_| ()))?);
+        search.push(time(|| {
+            store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) })).map(|_| ())
+        })?);
     }
     let mut list = Vec::new();
     let mut conversation_ids = Vec::new();
@@ -192,7 +220,9 @@ mod tests {
         let report = run(&store, &config, |_| {}).unwrap();
         assert!(report.events_applied >= 2_000, "every generated message is applied");
         let stored: i64 = store
-            .read_blocking(|c| Ok(c.query_row("SELECT count(*) FROM messages WHERE stub = 0", [], |r| r.get(0)).unwrap()))
+            .read_blocking(|c| {
+                Ok(c.query_row("SELECT count(*) FROM messages WHERE stub = 0", [], |r| r.get(0)).unwrap())
+            })
             .unwrap();
         assert_eq!(stored, 2_000, "the store holds exactly the generated messages");
         assert!(report.bytes_per_message > 0.0);

@@ -21,8 +21,8 @@ use crate::domain::events::DomainEvent;
 use crate::facade::ipc::*;
 use crate::platform::graph::{GraphClient, GraphConfig};
 use crate::platform::webhook::{ParsedWebhook, parse_webhook};
-use crate::services::{demo, outbox};
 use crate::services::relay_link::RelayControl;
+use crate::services::{demo, outbox};
 use crate::store::apply::{self, ApplyReport};
 use crate::store::export::{self, ExportDocument, ImportReport};
 use crate::store::{Store, read};
@@ -61,7 +61,12 @@ impl EngineConfig {
     }
 
     pub fn in_dir(data_dir: impl Into<PathBuf>) -> EngineConfig {
-        EngineConfig { data_dir: data_dir.into(), store_path: None, clock: Arc::new(SystemClock), graph: GraphConfig::from_env() }
+        EngineConfig {
+            data_dir: data_dir.into(),
+            store_path: None,
+            clock: Arc::new(SystemClock),
+            graph: GraphConfig::from_env(),
+        }
     }
 }
 
@@ -274,7 +279,9 @@ impl Engine {
         if self.mode() != StoreMode::Demo {
             let path = self.config.data_dir.join(DEMO_FILE);
             let clock = self.config.clock.clone();
-            let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&path, clock)).await.map_err(|_| Error::StoreClosed)??;
+            let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&path, clock))
+                .await
+                .map_err(|_| Error::StoreClosed)??;
             if store.read(read::is_empty).await? {
                 let events = demo::demo_events(store.now_ms());
                 store

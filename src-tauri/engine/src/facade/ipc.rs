@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
-pub use crate::domain::template::Template;
 use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+pub use crate::domain::template::Template;
 
 pub use crate::domain::views::*;
 
@@ -126,8 +126,12 @@ pub struct FacebookLoginRef {
 pub enum FacebookLoginStatus {
     Waiting,
     /// Logged in: the Pages (and linked Instagram accounts) the owner can connect.
-    Ready { pages: Vec<PageChoice> },
-    Failed { message: String },
+    Ready {
+        pages: Vec<PageChoice>,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -233,7 +237,9 @@ impl From<crate::domain::Error> for UiError {
         use crate::domain::Error as E;
         match &e {
             E::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
-            E::NotFound { .. } => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the inbox.".into()) },
+            E::NotFound { .. } => {
+                UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the inbox.".into()) }
+            }
             E::NewerSchema { .. } => UiError {
                 code: ErrorCode::StoreUnavailable,
                 message: e.to_string(),
@@ -259,26 +265,41 @@ impl From<crate::domain::Error> for UiError {
 
 impl From<crate::services::relay_link::LinkError> for UiError {
     fn from(e: crate::services::relay_link::LinkError) -> Self {
-        use crate::services::relay_link::LinkError as L;
         use crate::secrets::SecretError as S;
+        use crate::services::relay_link::LinkError as L;
         // A store failure maps as any other store failure does.
         let e = match e {
             L::Store(inner) => return inner.into(),
             other => other,
         };
         let (code, action) = match &e {
-            L::BadUrl(_) => (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://.")),
-            L::PairingRefused(_) => (ErrorCode::RelayRefused, Some("Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes.")),
+            L::BadUrl(_) => {
+                (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://."))
+            }
+            L::PairingRefused(_) => (
+                ErrorCode::RelayRefused,
+                Some("Ask for a new code (cahts-relay pair on the relay) and enter it within 15 minutes."),
+            ),
             L::Unauthorized(_) => (ErrorCode::RelayRefused, Some("Pair this computer again with a new code.")),
-            L::Replaced => (ErrorCode::RelayRefused, Some("Close the other CAHTS window or cahts-cli sync, then restart.")),
-            L::LoginRefused(_) => (ErrorCode::RelayRefused, Some("Ask the relay's operator to set up the Meta app on the relay.")),
-            L::LoginFailed(_) | L::LoginTimedOut(_) => (ErrorCode::MetaRefused, Some("Log in again, and finish the login in the browser.")),
+            L::Replaced => {
+                (ErrorCode::RelayRefused, Some("Close the other CAHTS window or cahts-cli sync, then restart."))
+            }
+            L::LoginRefused(_) => {
+                (ErrorCode::RelayRefused, Some("Ask the relay's operator to set up the Meta app on the relay."))
+            }
+            L::LoginFailed(_) | L::LoginTimedOut(_) => {
+                (ErrorCode::MetaRefused, Some("Log in again, and finish the login in the browser."))
+            }
             L::Version(_) => (ErrorCode::RelayUnavailable, Some("Update CAHTS and the relay to the same release.")),
-            L::Network(_) | L::Protocol(_) => (ErrorCode::RelayUnavailable, Some("Check the address and that the relay is running, then try again.")),
+            L::Network(_) | L::Protocol(_) => {
+                (ErrorCode::RelayUnavailable, Some("Check the address and that the relay is running, then try again."))
+            }
             L::NotPaired => (ErrorCode::Validation, Some("Pair with your relay first.")),
             L::Secrets(S::KeyringUnavailable { .. }) => (
                 ErrorCode::KeyringUnavailable,
-                Some("Unlock or install your system keyring, or start CAHTS with CAHTS_VAULT=<file> to keep secrets in a passphrase-protected file."),
+                Some(
+                    "Unlock or install your system keyring, or start CAHTS with CAHTS_VAULT=<file> to keep secrets in a passphrase-protected file.",
+                ),
             ),
             L::Secrets(_) => (ErrorCode::KeyringUnavailable, Some("Check the secret store named in the message.")),
             L::Store(_) => unreachable!("mapped above"),
@@ -293,21 +314,32 @@ impl From<crate::services::relay_link::LinkError> for UiError {
 
 impl From<crate::services::accounts::AccountError> for UiError {
     fn from(e: crate::services::accounts::AccountError) -> Self {
-        use crate::services::accounts::AccountError as A;
         use crate::platform::graph::ErrorKind as K;
+        use crate::services::accounts::AccountError as A;
         match e {
             A::Graph(g) => {
                 let (code, action) = match g.kind {
-                    K::TokenInvalid { .. } => (ErrorCode::MetaRefused, "Check the token (or log in again) and try again."),
-                    K::RateLimited { .. } => (ErrorCode::MetaRefused, "Meta asked to slow down; try again in a few minutes."),
-                    K::Permission => (ErrorCode::MetaRefused, "The token lacks a permission this needs; generate it with the permissions listed in the guide."),
+                    K::TokenInvalid { .. } => {
+                        (ErrorCode::MetaRefused, "Check the token (or log in again) and try again.")
+                    }
+                    K::RateLimited { .. } => {
+                        (ErrorCode::MetaRefused, "Meta asked to slow down; try again in a few minutes.")
+                    }
+                    K::Permission => (
+                        ErrorCode::MetaRefused,
+                        "The token lacks a permission this needs; generate it with the permissions listed in the guide.",
+                    ),
                     K::Transient | K::Unreachable => (ErrorCode::MetaUnavailable, "Try again in a moment."),
                     _ => (ErrorCode::MetaRefused, "Check the id and the token, then try again."),
                 };
                 UiError { code, message: format!("Meta refused: {}", g.message), action: Some(action.into()) }
             }
             A::Invalid(message) => UiError { code: ErrorCode::Validation, message, action: None },
-            A::NotFound(_) => UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the list of accounts.".into()) },
+            A::NotFound(_) => UiError {
+                code: ErrorCode::NotFound,
+                message: e.to_string(),
+                action: Some("Refresh the list of accounts.".into()),
+            },
             A::Secrets(s) => crate::services::relay_link::LinkError::Secrets(s).into(),
             A::Store(s) => s.into(),
         }
@@ -319,7 +351,11 @@ impl From<crate::services::outbox::OutboxError> for UiError {
         use crate::services::outbox::OutboxError as O;
         match e {
             O::Refused(message) => UiError { code: ErrorCode::Validation, message, action: None },
-            O::NotFound => UiError { code: ErrorCode::NotFound, message: "This conversation is no longer in your inbox.".into(), action: Some("Refresh the inbox.".into()) },
+            O::NotFound => UiError {
+                code: ErrorCode::NotFound,
+                message: "This conversation is no longer in your inbox.".into(),
+                action: Some("Refresh the inbox.".into()),
+            },
             O::Account(a) => a.into(),
             O::Store(s) => s.into(),
         }
@@ -378,16 +414,65 @@ pub fn typescript_bindings() -> String {
         };
     }
     decl!(
-        Platform, Direction, MessageKind, AttachmentKind, DeliveryStatus, Actor, Attachment, Location,
-        ContactCard, Referral, PlatformError, MessageExtras, ConversationState, ConversationFilter,
-        ListConversationsRequest, AccountRef, ContactRef, MessagePreview, ConversationSummary,
-        ConversationPage, ThreadRequest, Reaction, Quoted, Failure, ThreadMessage, ThreadPage,
-        SearchRequest, SnippetPart, MessageHit, SearchResults, PlatformCount, Counts, ConversationRef,
-        SetStateRequest, StoreMode, AppStatus, StoreChanged, ErrorCode, UiError,
-        crate::services::relay_link::LinkStatus, RelayStatus, PairRelayRequest,
-        AccountView, HistoryProgress, PageChoice, ConnectWhatsappRequest, FacebookLogin,
-        FacebookLoginRef, FacebookLoginStatus, ConnectPagesRequest, DisconnectRequest, DisconnectResult,
-        SendTextRequest, OutboxRef, InstagramLoginStatus, SendMediaRequest, OutboxRefs, SendTemplateRequest, ReactRequest,
+        Platform,
+        Direction,
+        MessageKind,
+        AttachmentKind,
+        DeliveryStatus,
+        Actor,
+        Attachment,
+        Location,
+        ContactCard,
+        Referral,
+        PlatformError,
+        MessageExtras,
+        ConversationState,
+        ConversationFilter,
+        ListConversationsRequest,
+        AccountRef,
+        ContactRef,
+        MessagePreview,
+        ConversationSummary,
+        ConversationPage,
+        ThreadRequest,
+        Reaction,
+        Quoted,
+        Failure,
+        ThreadMessage,
+        ThreadPage,
+        SearchRequest,
+        SnippetPart,
+        MessageHit,
+        SearchResults,
+        PlatformCount,
+        Counts,
+        ConversationRef,
+        SetStateRequest,
+        StoreMode,
+        AppStatus,
+        StoreChanged,
+        ErrorCode,
+        UiError,
+        crate::services::relay_link::LinkStatus,
+        RelayStatus,
+        PairRelayRequest,
+        AccountView,
+        HistoryProgress,
+        PageChoice,
+        ConnectWhatsappRequest,
+        FacebookLogin,
+        FacebookLoginRef,
+        FacebookLoginStatus,
+        ConnectPagesRequest,
+        DisconnectRequest,
+        DisconnectResult,
+        SendTextRequest,
+        OutboxRef,
+        InstagramLoginStatus,
+        SendMediaRequest,
+        OutboxRefs,
+        SendTemplateRequest,
+        ReactRequest,
         crate::domain::template::Template,
     );
     macro_rules! command_map {

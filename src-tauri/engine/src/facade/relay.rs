@@ -81,7 +81,12 @@ impl Engine {
     /// window: starts the link, hands the login address to `show_url`, and waits up to
     /// `timeout` for the relay to deliver the token. Returns the login's `state`, which
     /// [`Engine::connect_pages_from_login`] or [`Engine::connect_instagram_from_login`] take.
-    pub async fn wait_for_login(&self, provider: OAuthProvider, timeout: Duration, show_url: impl FnOnce(&str)) -> Result<String> {
+    pub async fn wait_for_login(
+        &self,
+        provider: OAuthProvider,
+        timeout: Duration,
+        show_url: impl FnOnce(&str),
+    ) -> Result<String> {
         self.relay.start(self.real_store()).await?;
         let outcome = self.login_once(provider, timeout, show_url).await;
         // The link stops between frames: an applied frame is always acked or resent.
@@ -89,7 +94,12 @@ impl Engine {
         outcome
     }
 
-    async fn login_once(&self, provider: OAuthProvider, timeout: Duration, show_url: impl FnOnce(&str)) -> Result<String> {
+    async fn login_once(
+        &self,
+        provider: OAuthProvider,
+        timeout: Duration,
+        show_url: impl FnOnce(&str),
+    ) -> Result<String> {
         let (state, url) = self.relay.begin_oauth(provider).await?;
         show_url(&url);
         let deadline = Instant::now() + timeout;

@@ -37,7 +37,9 @@ impl Engine {
     pub async fn send_media(&self, req: SendMediaRequest) -> Result<OutboxRefs, OutboxError> {
         let store = self.sendable_store()?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        let file = media::import_outgoing(&self.media_config(), PathBuf::from(&req.path)).await.map_err(OutboxError::Refused)?;
+        let file = media::import_outgoing(&self.media_config(), PathBuf::from(&req.path))
+            .await
+            .map_err(OutboxError::Refused)?;
         let client_ids = outbox::enqueue_media(&store, id, file, req.caption, req.reply_to).await?;
         self.after_enqueue();
         Ok(OutboxRefs { client_ids })
@@ -54,10 +56,13 @@ impl Engine {
 
     pub async fn send_template(&self, req: SendTemplateRequest) -> Result<OutboxRef, OutboxError> {
         let templates = self.list_templates(ConversationRef { conversation_id: req.conversation_id.clone() }).await?;
-        let template = templates
-            .into_iter()
-            .find(|t| t.name == req.name && t.language == req.language)
-            .ok_or_else(|| OutboxError::Refused(format!("No approved template \"{}\" ({}) on this number.", req.name, req.language)))?;
+        let template =
+            templates.into_iter().find(|t| t.name == req.name && t.language == req.language).ok_or_else(|| {
+                OutboxError::Refused(format!(
+                    "No approved template \"{}\" ({}) on this number.",
+                    req.name, req.language
+                ))
+            })?;
         let id = read::parse_id("conversation", &req.conversation_id)?;
         let client_id = outbox::enqueue_template(&self.sendable_store()?, id, &template, req.parameters).await?;
         self.after_enqueue();

@@ -32,7 +32,9 @@ impl Engine {
                 let Some(engine) = weak.upgrade() else { return };
                 if engine.mode() == StoreMode::Real {
                     match engine.fetch_media().await {
-                        Ok(report) if report.downloaded + report.given_up > 0 => tracing::info!(?report, "media fetched"),
+                        Ok(report) if report.downloaded + report.given_up > 0 => {
+                            tracing::info!(?report, "media fetched")
+                        }
                         Ok(_) => {}
                         Err(e) => tracing::debug!(error = %e, "media fetching waits"),
                     }

@@ -37,7 +37,9 @@ impl GraphConfig {
     /// `CAHTS_GRAPH_VERSION` (tests and staging).
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().trim_end_matches('/').to_string()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            std::env::var(name).ok().map(|v| v.trim().trim_end_matches('/').to_string()).filter(|v| !v.is_empty())
+        };
         if let Some(v) = var("CAHTS_GRAPH_BASE") {
             config.graph_base = v;
         }
@@ -102,7 +104,14 @@ impl GraphError {
 
     /// A failure before Meta answered (connection reset, timeout): Meta may have acted.
     pub fn network(detail: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Transient, http_status: 0, code: None, subcode: None, message: detail.into(), usage: Usage::default() }
+        Self {
+            kind: ErrorKind::Transient,
+            http_status: 0,
+            code: None,
+            subcode: None,
+            message: detail.into(),
+            usage: Usage::default(),
+        }
     }
 
     fn from_reqwest(e: reqwest::Error) -> Self {
@@ -144,9 +153,16 @@ pub fn classify(http_status: u16, body: &str, usage: Usage) -> GraphError {
                 .and_then(Value::as_str)
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
-            (e.code, e.error_subcode, format!("{}{detail}", e.message.unwrap_or_default()), e.is_transient.unwrap_or(false))
+            (
+                e.code,
+                e.error_subcode,
+                format!("{}{detail}", e.message.unwrap_or_default()),
+                e.is_transient.unwrap_or(false),
+            )
         }
-        Some(ErrorEnvelope { error: None, code, error_message, .. }) => (code, None, error_message.unwrap_or_default(), false),
+        Some(ErrorEnvelope { error: None, code, error_message, .. }) => {
+            (code, None, error_message.unwrap_or_default(), false)
+        }
         None => (None, None, String::new(), false),
     };
     let message = if message.trim().is_empty() { format!("HTTP {http_status}") } else { message };
@@ -193,7 +209,9 @@ fn counters(value: &Value, usage: &mut Usage) {
 pub fn parse_usage(headers: &reqwest::header::HeaderMap) -> Usage {
     let mut usage = Usage::default();
     for name in ["x-app-usage", "x-page-usage", "x-ad-account-usage"] {
-        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| serde_json::from_str::<Value>(v).ok()) {
+        if let Some(value) =
+            headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| serde_json::from_str::<Value>(v).ok())
+        {
             counters(&value, &mut usage);
         }
     }
@@ -257,27 +275,56 @@ impl GraphClient {
         format!("{base}/{}/{}", self.config.version, path.trim_start_matches('/'))
     }
 
-    pub async fn get(&self, host: Host, path: &str, token: &Secret<String>, query: &[(&str, &str)]) -> Result<Answer, GraphError> {
+    pub async fn get(
+        &self,
+        host: Host,
+        path: &str,
+        token: &Secret<String>,
+        query: &[(&str, &str)],
+    ) -> Result<Answer, GraphError> {
         // Bearer, not `access_token=` in the URL: URLs end up in logs and error texts.
         let request = self.http.get(self.url(host, path)).bearer_auth(token.expose()).query(query);
         self.send(request).await
     }
 
-    pub async fn post_json(&self, host: Host, path: &str, token: &Secret<String>, body: &Value) -> Result<Answer, GraphError> {
+    pub async fn post_json(
+        &self,
+        host: Host,
+        path: &str,
+        token: &Secret<String>,
+        body: &Value,
+    ) -> Result<Answer, GraphError> {
         let request = self.http.post(self.url(host, path)).bearer_auth(token.expose()).json(body);
         self.send(request).await
     }
 
-    pub async fn delete(&self, host: Host, path: &str, token: &Secret<String>, query: &[(&str, &str)]) -> Result<Answer, GraphError> {
+    pub async fn delete(
+        &self,
+        host: Host,
+        path: &str,
+        token: &Secret<String>,
+        query: &[(&str, &str)],
+    ) -> Result<Answer, GraphError> {
         let request = self.http.delete(self.url(host, path)).bearer_auth(token.expose()).query(query);
         self.send(request).await
     }
 
     /// A multipart upload (WhatsApp `/{phone-number-id}/media`, Messenger
     /// `/{page-id}/message_attachments` with `filedata`).
-    pub async fn post_multipart(&self, host: Host, path: &str, token: &Secret<String>, form: reqwest::multipart::Form) -> Result<Answer, GraphError> {
+    pub async fn post_multipart(
+        &self,
+        host: Host,
+        path: &str,
+        token: &Secret<String>,
+        form: reqwest::multipart::Form,
+    ) -> Result<Answer, GraphError> {
         // Uploads of tens of megabytes need longer than a JSON call.
-        let request = self.http.post(self.url(host, path)).bearer_auth(token.expose()).multipart(form).timeout(Duration::from_secs(300));
+        let request = self
+            .http
+            .post(self.url(host, path))
+            .bearer_auth(token.expose())
+            .multipart(form)
+            .timeout(Duration::from_secs(300));
         self.send(request).await
     }
 
@@ -327,7 +374,9 @@ mod tests {
     fn errors_are_classified_by_code_and_subcode_never_by_text() {
         let e = |body: &str| classify(400, body, usage()).kind;
         assert_eq!(
-            e(r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A"}}"#),
+            e(
+                r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A"}}"#
+            ),
             ErrorKind::TokenInvalid { subcode: Some(463) }
         );
         // Same words, different code: not a token problem.
@@ -336,7 +385,9 @@ mod tests {
         assert_eq!(e(r#"{"error":{"message":"x","code":10,"error_subcode":2534022}}"#), ErrorKind::WindowClosed);
         assert_eq!(e(r#"{"error":{"message":"x","code":10}}"#), ErrorKind::Permission);
         assert_eq!(
-            e(r#"{"error":{"message":"Re-engagement message","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed"}}}"#),
+            e(
+                r#"{"error":{"message":"Re-engagement message","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed"}}}"#
+            ),
             ErrorKind::WindowClosed
         );
         assert_eq!(e(r#"{"error":{"message":"x","code":131026}}"#), ErrorKind::Undeliverable);
@@ -346,9 +397,16 @@ mod tests {
         assert_eq!(classify(503, "<html>", usage()).kind, ErrorKind::Transient);
         assert!(matches!(e(r#"{"error":{"message":"x","code":80006}}"#), ErrorKind::RateLimited { .. }));
         assert!(matches!(e(r#"{"error":{"message":"x","code":613}}"#), ErrorKind::RateLimited { .. }));
-        let wa = classify(400, r#"{"error":{"message":"(#131047) Re-engagement message","code":131047,"error_data":{"details":"more than 24 hours"}}}"#, usage());
+        let wa = classify(
+            400,
+            r#"{"error":{"message":"(#131047) Re-engagement message","code":131047,"error_data":{"details":"more than 24 hours"}}}"#,
+            usage(),
+        );
         assert!(wa.message.contains("more than 24 hours"), "{}", wa.message);
-        assert_eq!(e(r#"{"error_type":"OAuthException","code":400,"error_message":"Invalid code"}"#), ErrorKind::Invalid);
+        assert_eq!(
+            e(r#"{"error_type":"OAuthException","code":400,"error_message":"Invalid code"}"#),
+            ErrorKind::Invalid
+        );
     }
 
     #[test]
@@ -374,7 +432,8 @@ mod tests {
 
     #[test]
     fn urls_join_base_version_and_path_and_keep_paging_links() {
-        let client = GraphClient::new(GraphConfig { graph_base: "http://127.0.0.1:9".into(), ..GraphConfig::default() });
+        let client =
+            GraphClient::new(GraphConfig { graph_base: "http://127.0.0.1:9".into(), ..GraphConfig::default() });
         assert_eq!(client.url(Host::Facebook, "/123/conversations"), "http://127.0.0.1:9/v24.0/123/conversations");
         assert_eq!(client.url(Host::Instagram, "me"), "https://graph.instagram.com/v24.0/me");
         assert_eq!(client.url(Host::Facebook, "https://x/next?after=1"), "https://x/next?after=1");

@@ -65,10 +65,17 @@ impl Accounts {
 
     /// WhatsApp by pasting a system-user token and the phone-number id; validated with a
     /// call before anything is kept.
-    pub async fn connect_whatsapp(&self, phone_number_id: &str, token: Secret<String>, business_id: Option<String>) -> Result<AccountView> {
+    pub async fn connect_whatsapp(
+        &self,
+        phone_number_id: &str,
+        token: Secret<String>,
+        business_id: Option<String>,
+    ) -> Result<AccountView> {
         let phone_number_id = phone_number_id.trim();
         if phone_number_id.is_empty() || !phone_number_id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(AccountError::Invalid("the phone-number id is the number Meta shows under WhatsApp → API setup (digits only)".into()));
+            return Err(AccountError::Invalid(
+                "the phone-number id is the number Meta shows under WhatsApp → API setup (digits only)".into(),
+            ));
         }
         let answer = self
             .graph
@@ -105,7 +112,15 @@ impl Accounts {
             }
             Err(e) => {
                 tracing::warn!(account_id = saved.id, error = %e, "could not subscribe the WhatsApp Business Account");
-                self.credentials.set_status(saved.id, "unsubscribed", Some(format!("Meta did not accept the webhook subscription of this number's business account: {e}")), None)
+                self.credentials
+                    .set_status(
+                        saved.id,
+                        "unsubscribed",
+                        Some(format!(
+                            "Meta did not accept the webhook subscription of this number's business account: {e}"
+                        )),
+                        None,
+                    )
                     .await?;
             }
         }
@@ -116,13 +131,14 @@ impl Accounts {
     /// (`debug_token` granular scopes) and each candidate's `phone_numbers`. `None` when it
     /// cannot be told; templates then ask for it.
     async fn find_business(&self, phone_number_id: &str, token: &Secret<String>) -> Option<String> {
-        let answer = match self.graph.get(Host::Facebook, "debug_token", token, &[("input_token", token.expose())]).await {
-            Ok(answer) => answer,
-            Err(e) => {
-                tracing::info!(error = %e, "could not tell the number's business account from its token");
-                return None;
-            }
-        };
+        let answer =
+            match self.graph.get(Host::Facebook, "debug_token", token, &[("input_token", token.expose())]).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    tracing::info!(error = %e, "could not tell the number's business account from its token");
+                    return None;
+                }
+            };
         let mut candidates: Vec<String> = answer
             .body
             .pointer("/data/granular_scopes")
@@ -135,8 +151,16 @@ impl Accounts {
             .collect();
         candidates.dedup();
         for waba in candidates {
-            let Ok(numbers) = self.graph.get(Host::Facebook, &format!("{waba}/phone_numbers"), token, &[("fields", "id")]).await else { continue };
-            let holds = numbers.body.get("data").and_then(Value::as_array).is_some_and(|d| d.iter().any(|n| str_field(n, "id") == Some(phone_number_id)));
+            let Ok(numbers) =
+                self.graph.get(Host::Facebook, &format!("{waba}/phone_numbers"), token, &[("fields", "id")]).await
+            else {
+                continue;
+            };
+            let holds = numbers
+                .body
+                .get("data")
+                .and_then(Value::as_array)
+                .is_some_and(|d| d.iter().any(|n| str_field(n, "id") == Some(phone_number_id)));
             if holds {
                 return Some(waba);
             }
@@ -192,7 +216,9 @@ impl Accounts {
         let Some(id) = str_field(&me.body, "user_id").or_else(|| str_field(&me.body, "id")).map(String::from) else {
             return Err(AccountError::Invalid("Instagram did not say which account this login belongs to".into()));
         };
-        let name = str_field(&me.body, "username").map(|u| format!("@{u}")).or_else(|| str_field(&me.body, "name").map(String::from));
+        let name = str_field(&me.body, "username")
+            .map(|u| format!("@{u}"))
+            .or_else(|| str_field(&me.body, "name").map(String::from));
         self.subscribe_at(Host::Instagram, "me/subscribed_apps", Some(INSTAGRAM_FIELDS), &token, &id).await?;
         let account = NewAccount {
             platform: Platform::Instagram,
@@ -252,7 +278,9 @@ impl Accounts {
             let query: &[(&str, &str)] = if path.starts_with("http") { &[] } else { &fields };
             let answer = self.graph.get(Host::Facebook, &path, user_token, query).await?;
             for page in answer.body.get("data").and_then(Value::as_array).into_iter().flatten() {
-                let (Some(id), Some(token)) = (str_field(page, "id"), str_field(page, "access_token")) else { continue };
+                let (Some(id), Some(token)) = (str_field(page, "id"), str_field(page, "access_token")) else {
+                    continue;
+                };
                 let ig = page.get("instagram_business_account");
                 out.push((
                     PageChoice {
@@ -271,14 +299,28 @@ impl Accounts {
 
     /// Connects the chosen Pages (and, when asked, their linked Instagram accounts) with
     /// the page tokens a user token yields, and subscribes each Page to the app's webhooks.
-    pub async fn connect_pages(&self, user_token: &Secret<String>, page_ids: &[String], with_instagram: bool) -> Result<Vec<AccountView>> {
+    pub async fn connect_pages(
+        &self,
+        user_token: &Secret<String>,
+        page_ids: &[String],
+        with_instagram: bool,
+    ) -> Result<Vec<AccountView>> {
         let pages = self.pages(user_token).await?;
         let mut connected = Vec::new();
         for wanted in page_ids {
             let Some((choice, page_token)) = pages.iter().find(|(c, _)| &c.page_id == wanted) else {
-                return Err(AccountError::Invalid(format!("page {wanted} is not among the Pages this login can manage")));
+                return Err(AccountError::Invalid(format!(
+                    "page {wanted} is not among the Pages this login can manage"
+                )));
             };
-            self.subscribe_at(Host::Facebook, &format!("{}/subscribed_apps", choice.page_id), Some(PAGE_FIELDS), page_token, &choice.page_id).await?;
+            self.subscribe_at(
+                Host::Facebook,
+                &format!("{}/subscribed_apps", choice.page_id),
+                Some(PAGE_FIELDS),
+                page_token,
+                &choice.page_id,
+            )
+            .await?;
             let page = NewAccount {
                 platform: Platform::Messenger,
                 asset_id: choice.page_id.clone(),
@@ -307,7 +349,6 @@ impl Accounts {
         Ok(connected)
     }
 
-
     /// Checks that Meta still sends this account's webhooks (it unsubscribes a Page after
     /// an hour of failed deliveries) and subscribes it again when not. Returns whether a
     /// re-subscription was needed.
@@ -327,7 +368,9 @@ impl Accounts {
             // A WhatsApp Business Account lists the subscribed apps, without fields.
             Platform::Whatsapp => !apps.is_empty(),
             _ => apps.iter().any(|app| {
-                app.get("subscribed_fields").and_then(Value::as_array).is_some_and(|f| f.iter().any(|f| f.as_str() == Some("messages")))
+                app.get("subscribed_fields")
+                    .and_then(Value::as_array)
+                    .is_some_and(|f| f.iter().any(|f| f.as_str() == Some("messages")))
             }),
         };
         if subscribed {
@@ -336,11 +379,24 @@ impl Accounts {
         tracing::warn!(account_id = id, "Meta no longer sends this account's webhooks; subscribing again");
         match self.subscribe_account(&account, &token).await {
             Ok(()) => {
-                self.credentials.set_status(id, "connected", Some("Webhooks were re-subscribed after Meta stopped them.".into()), None).await?;
+                self.credentials
+                    .set_status(
+                        id,
+                        "connected",
+                        Some("Webhooks were re-subscribed after Meta stopped them.".into()),
+                        None,
+                    )
+                    .await?;
                 Ok(true)
             }
             Err(e) => {
-                self.credentials.set_status(id, "unsubscribed", Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")), None)
+                self.credentials
+                    .set_status(
+                        id,
+                        "unsubscribed",
+                        Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")),
+                        None,
+                    )
                     .await?;
                 Err(e)
             }
@@ -355,7 +411,14 @@ impl Accounts {
     }
 
     /// `POST {path}[?subscribed_fields=…]`, which Meta must confirm with `success: true`.
-    async fn subscribe_at(&self, host: Host, path: &str, fields: Option<&str>, token: &Secret<String>, what: &str) -> Result<()> {
+    async fn subscribe_at(
+        &self,
+        host: Host,
+        path: &str,
+        fields: Option<&str>,
+        token: &Secret<String>,
+        what: &str,
+    ) -> Result<()> {
         let path = match fields {
             Some(fields) => format!("{path}?subscribed_fields={fields}"),
             None => path.to_string(),
@@ -388,7 +451,9 @@ impl Accounts {
         let shared_waba = match (&account.platform, &account.business_id) {
             (Platform::Whatsapp, Some(waba)) => {
                 let others = self.list().await?;
-                others.iter().any(|a| a.id != id && a.status != "disconnected" && a.business_id.as_deref() == Some(waba.as_str()))
+                others.iter().any(|a| {
+                    a.id != id && a.status != "disconnected" && a.business_id.as_deref() == Some(waba.as_str())
+                })
             }
             _ => false,
         };
@@ -397,14 +462,17 @@ impl Accounts {
                 Ok(token) => {
                     if let Err(e) = self.graph.delete(host, &path, &token, &[]).await {
                         tracing::warn!(account_id = id, error = %e, "could not unsubscribe the account");
-                        warning = Some(format!("Meta could not be told to stop sending this account's messages ({e}); remove the app in the account's settings if they keep coming."));
+                        warning = Some(format!(
+                            "Meta could not be told to stop sending this account's messages ({e}); remove the app in the account's settings if they keep coming."
+                        ));
                     }
                 }
                 Err(e) => warning = Some(e.to_string()),
             }
         }
         self.credentials.forget_token(account.platform, &account.asset_id).await?;
-        let media = if delete_data { self.store.read(move |c| store_accounts::media_paths(c, id)).await? } else { Vec::new() };
+        let media =
+            if delete_data { self.store.read(move |c| store_accounts::media_paths(c, id)).await? } else { Vec::new() };
         let now = self.store.now_ms();
         self.store.write(move |tx| store_accounts::disconnect(tx, id, delete_data, now)).await?;
         // Downloaded files go with the history, unless another account's messages share them.
@@ -413,4 +481,3 @@ impl Accounts {
         Ok(warning)
     }
 }
-

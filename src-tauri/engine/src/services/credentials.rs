@@ -103,7 +103,13 @@ impl Credentials {
             ErrorKind::RateLimited { retry_after } => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
                 let until = now_ms() + wait.as_millis() as i64;
-                self.set_status(id, "rate_limited", Some("Meta asked CAHTS to slow down; it resumes on its own.".into()), Some(until)).await
+                self.set_status(
+                    id,
+                    "rate_limited",
+                    Some("Meta asked CAHTS to slow down; it resumes on its own.".into()),
+                    Some(until),
+                )
+                .await
             }
             _ => Ok(()),
         }
@@ -114,7 +120,13 @@ impl Credentials {
         self.set_status(id, "connected", None, None).await
     }
 
-    pub async fn set_status(&self, id: i64, status: &'static str, detail: Option<String>, until: Option<i64>) -> Result<()> {
+    pub async fn set_status(
+        &self,
+        id: i64,
+        status: &'static str,
+        detail: Option<String>,
+        until: Option<i64>,
+    ) -> Result<()> {
         Ok(store::accounts::set_status(&self.store, id, status, detail, until).await?)
     }
 }

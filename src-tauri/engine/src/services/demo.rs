@@ -10,13 +10,31 @@ use rand::{Rng, SeedableRng};
 use crate::domain::events::*;
 
 const FIRST_NAMES: &[&str] = &[
-    "Amélie", "Jonas", "Sofia", "Mateo", "Aiko", "Lukas", "Fatima", "Noah", "Chloé", "Omar", "Ingrid", "Kenji",
-    "Zoë", "Rafael", "Priya", "Björn", "Leïla", "Diego", "Hannah", "Yusuf", "Élodie", "Marco", "Ana", "Tomás",
-    "Greta", "Mei", "Nikolai", "Ayşe", "Liam", "Inès", "Sven", "Camila", "Dmitri", "Naomi", "Luca", "Marta",
+    "Amélie", "Jonas", "Sofia", "Mateo", "Aiko", "Lukas", "Fatima", "Noah", "Chloé", "Omar", "Ingrid", "Kenji", "Zoë",
+    "Rafael", "Priya", "Björn", "Leïla", "Diego", "Hannah", "Yusuf", "Élodie", "Marco", "Ana", "Tomás", "Greta", "Mei",
+    "Nikolai", "Ayşe", "Liam", "Inès", "Sven", "Camila", "Dmitri", "Naomi", "Luca", "Marta",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Dubois", "Schmidt", "García", "Rossi", "Tanaka", "Müller", "Haddad", "Smith", "Lefèvre", "Nakamura",
-    "Johansson", "Silva", "Kowalski", "Öztürk", "Nguyen", "Novák", "Fernández", "Jensen", "Moreau", "Costa",
+    "Dubois",
+    "Schmidt",
+    "García",
+    "Rossi",
+    "Tanaka",
+    "Müller",
+    "Haddad",
+    "Smith",
+    "Lefèvre",
+    "Nakamura",
+    "Johansson",
+    "Silva",
+    "Kowalski",
+    "Öztürk",
+    "Nguyen",
+    "Novák",
+    "Fernández",
+    "Jensen",
+    "Moreau",
+    "Costa",
 ];
 
 /// Customer lines, with the kind of business a small shop gets.
@@ -73,11 +91,55 @@ const OUTBOUND: &[&str] = &[
 /// Extra words mixed into benchmark messages so the search index has a realistic
 /// vocabulary rather than a few dozen repeated sentences.
 const VOCABULARY: &[&str] = &[
-    "order", "delivery", "refund", "invoice", "tomorrow", "weekend", "size", "colour", "price", "discount",
-    "reservation", "birthday", "wedding", "gift", "voucher", "bouquet", "croissant", "espresso", "parcel",
-    "tracking", "address", "Zürich", "München", "Málaga", "Kraków", "São", "Paulo", "crème", "brûlée",
-    "naïve", "façade", "jalapeño", "smörgåsbord", "pâtisserie", "open", "closed", "hours", "menu", "table",
-    "allergy", "gluten", "vegan", "organic", "linen", "cotton", "leather", "ceramic", "candle", "soap",
+    "order",
+    "delivery",
+    "refund",
+    "invoice",
+    "tomorrow",
+    "weekend",
+    "size",
+    "colour",
+    "price",
+    "discount",
+    "reservation",
+    "birthday",
+    "wedding",
+    "gift",
+    "voucher",
+    "bouquet",
+    "croissant",
+    "espresso",
+    "parcel",
+    "tracking",
+    "address",
+    "Zürich",
+    "München",
+    "Málaga",
+    "Kraków",
+    "São",
+    "Paulo",
+    "crème",
+    "brûlée",
+    "naïve",
+    "façade",
+    "jalapeño",
+    "smörgåsbord",
+    "pâtisserie",
+    "open",
+    "closed",
+    "hours",
+    "menu",
+    "table",
+    "allergy",
+    "gluten",
+    "vegan",
+    "organic",
+    "linen",
+    "cotton",
+    "leather",
+    "ceramic",
+    "candle",
+    "soap",
 ];
 
 const IMAGE_URL: &str = "https://scontent.example/v/t1/demo-photo.jpg";
@@ -129,7 +191,9 @@ impl Generator {
         let platform = Self::platform_of(slot);
         let (account_id, contact_id) = match platform {
             Platform::Messenger => (PAGE_ID.to_owned(), format!("{}", 7_000_000_000_000_000u64 + slot as u64)),
-            Platform::Instagram => (INSTAGRAM_ID.to_owned(), format!("{}", 17_841_500_000_000_000_000u128 + slot as u128)),
+            Platform::Instagram => {
+                (INSTAGRAM_ID.to_owned(), format!("{}", 17_841_500_000_000_000_000u128 + slot as u128))
+            }
             Platform::Whatsapp => (WHATSAPP_NUMBER_ID.to_owned(), format!("{}", 4_915_100_000_000u64 + slot as u64)),
         };
         ConversationKey { platform, account_id, contact_id }
@@ -138,9 +202,21 @@ impl Generator {
     /// The profile and account events that name every contact and account.
     pub fn profiles(&mut self) -> Vec<DomainEvent> {
         let mut events = vec![
-            DomainEvent::Account { platform: Platform::Messenger, account_id: PAGE_ID.into(), display_name: "Maison Fleur".into() },
-            DomainEvent::Account { platform: Platform::Instagram, account_id: INSTAGRAM_ID.into(), display_name: "@maisonfleur".into() },
-            DomainEvent::Account { platform: Platform::Whatsapp, account_id: WHATSAPP_NUMBER_ID.into(), display_name: "+33 1 84 88 00 00".into() },
+            DomainEvent::Account {
+                platform: Platform::Messenger,
+                account_id: PAGE_ID.into(),
+                display_name: "Maison Fleur".into(),
+            },
+            DomainEvent::Account {
+                platform: Platform::Instagram,
+                account_id: INSTAGRAM_ID.into(),
+                display_name: "@maisonfleur".into(),
+            },
+            DomainEvent::Account {
+                platform: Platform::Whatsapp,
+                account_id: WHATSAPP_NUMBER_ID.into(),
+                display_name: "+33 1 84 88 00 00".into(),
+            },
         ];
         for slot in 0..self.conversations {
             let first = FIRST_NAMES[slot % FIRST_NAMES.len()];
@@ -265,7 +341,11 @@ impl Generator {
                 (MessageKind::Location, None, Vec::new(), extras)
             }
             95..=96 if key.platform == Platform::Instagram => {
-                let a = Attachment { kind: Some(AttachmentKind::Story), url: Some(IMAGE_URL.into()), ..Attachment::default() };
+                let a = Attachment {
+                    kind: Some(AttachmentKind::Story),
+                    url: Some(IMAGE_URL.into()),
+                    ..Attachment::default()
+                };
                 (MessageKind::StoryMention, None, vec![a], MessageExtras::default())
             }
             _ => (MessageKind::Text, Some(self.text(direction)), Vec::new(), MessageExtras::default()),
@@ -295,7 +375,14 @@ impl Generator {
                     title: Some("Re-engagement message".into()),
                     detail: Some("More than 24 hours have passed since the recipient last replied.".into()),
                 };
-                events.push(DomainEvent::Status { key, mid, status: DeliveryStatus::Failed, at, error: Some(error), send_metadata: None });
+                events.push(DomainEvent::Status {
+                    key,
+                    mid,
+                    status: DeliveryStatus::Failed,
+                    at,
+                    error: Some(error),
+                    send_metadata: None,
+                });
             }
             (_, 61..=66) => {
                 let emoji = ["❤️", "👍", "😂", "😮"][self.rng.random_range(0..4)];
@@ -344,7 +431,13 @@ pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::domain::Resul
     for id in ids {
         // Every fifth conversation has its last two inbound messages unread, every
         // seventh its last one; the rest are read.
-        let unread = if id % 5 == 0 { 2 } else if id % 7 == 0 { 1 } else { 0 };
+        let unread = if id % 5 == 0 {
+            2
+        } else if id % 7 == 0 {
+            1
+        } else {
+            0
+        };
         tx.execute(
             "UPDATE conversations SET read_up_to = COALESCE((
                  SELECT sent_at FROM messages WHERE conversation_id = ?1 AND direction = 'inbound' AND stub = 0

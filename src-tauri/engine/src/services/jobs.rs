@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::services::accounts::{AccountView, Accounts};
 use crate::domain::events::Platform;
 use crate::platform::graph::GraphClient;
+use crate::services::accounts::{AccountView, Accounts};
 use crate::store::{Store, settings};
 
 /// A job and how often it runs.
@@ -61,7 +61,12 @@ fn active(accounts: &[AccountView], now: i64) -> impl Iterator<Item = &AccountVi
 }
 
 /// Runs every job that is due (all of them with `force`). Returns what ran.
-pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, force: bool) -> crate::domain::Result<Vec<JobReport>> {
+pub async fn run_due(
+    store: &Store,
+    accounts: &Accounts,
+    graph: &GraphClient,
+    force: bool,
+) -> crate::domain::Result<Vec<JobReport>> {
     let mut reports = Vec::new();
     for job in ALL {
         let now = store.now_ms();
@@ -84,9 +89,14 @@ pub async fn run_due(store: &Store, accounts: &Accounts, graph: &GraphClient, fo
                     Ok(()) => accounts.refresh_instagram_token(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
                     Err(e) => Err(e),
                 },
-                "subscriptions" if account.has_subscription() => accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string()),
+                "subscriptions" if account.has_subscription() => {
+                    accounts.check_subscription(account.id).await.map(|_| ()).map_err(|e| e.to_string())
+                }
                 "history" if account.platform != Platform::Whatsapp => {
-                    crate::services::sync::backfill(store, accounts.credentials(), graph, account, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
+                    crate::services::sync::backfill(store, accounts.credentials(), graph, account, &|_| {})
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
                 }
                 _ => continue,
             };

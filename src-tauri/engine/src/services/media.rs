@@ -20,9 +20,9 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::domain::account::AccountView;
-use crate::services::credentials::Credentials;
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
+use crate::services::credentials::Credentials;
 use crate::store::Store;
 use crate::store::media_files::{self, DownloadResult, Downloaded, DueMedia};
 
@@ -46,7 +46,10 @@ pub struct MediaConfig {
 impl MediaConfig {
     /// `CAHTS_MEDIA_MAX_BYTES` lowers the size limit (small disks, tests).
     pub fn in_data_dir(data_dir: &Path) -> Self {
-        let max_bytes = std::env::var("CAHTS_MEDIA_MAX_BYTES").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_MAX_BYTES);
+        let max_bytes = std::env::var("CAHTS_MEDIA_MAX_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_MAX_BYTES);
         Self { dir: data_dir.join("media"), max_bytes }
     }
 }
@@ -67,7 +70,13 @@ type Due = DueMedia;
 
 /// How a fetch ended.
 enum Fetched {
-    Done { path: PathBuf, thumbnail: Option<PathBuf>, mime: Option<String>, size: u64, sha256: String },
+    Done {
+        path: PathBuf,
+        thumbnail: Option<PathBuf>,
+        mime: Option<String>,
+        size: u64,
+        sha256: String,
+    },
     /// Try again later.
     Retry(String),
     /// Not coming: `unavailable` or `refused`, with the reason shown to the owner.
@@ -76,7 +85,12 @@ enum Fetched {
 
 /// Fetches attachments that are due, newest messages first. Safe to run from several
 /// places: a row is only written if it is still waiting.
-pub async fn fetch_due(store: &Store, accounts: &Credentials, graph: &GraphClient, config: &MediaConfig) -> crate::domain::Result<FetchReport> {
+pub async fn fetch_due(
+    store: &Store,
+    accounts: &Credentials,
+    graph: &GraphClient,
+    config: &MediaConfig,
+) -> crate::domain::Result<FetchReport> {
     let now = store.now_ms();
     let due = store.read(move |c| media_files::due(c, now, BATCH)).await?;
     let mut report = FetchReport::default();
@@ -112,15 +126,22 @@ async fn record(store: &Store, item: &Due, outcome: Fetched) -> crate::domain::R
             let wait = (30_000i64 << (attempts - 1).clamp(0, 8)).min(2 * 3600 * 1000);
             DownloadResult::RetryAt { at: now + wait, why }
         }
-        Fetched::Retry(why) => {
-            DownloadResult::GaveUp { state: "unavailable", reason: format!("Could not be downloaded after {attempts} attempts ({why}).") }
-        }
+        Fetched::Retry(why) => DownloadResult::GaveUp {
+            state: "unavailable",
+            reason: format!("Could not be downloaded after {attempts} attempts ({why})."),
+        },
         Fetched::GiveUp(state, reason) => DownloadResult::GaveUp { state, reason },
     };
     store.write(move |tx| media_files::record_download(tx, id, conversation_id, attempts, result, now)).await
 }
 
-async fn fetch_one(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_one(
+    accounts: &Credentials,
+    credentials: &mut TokenCache,
+    graph: &GraphClient,
+    config: &MediaConfig,
+    item: &Due,
+) -> Fetched {
     if item.platform == "whatsapp" {
         fetch_whatsapp(accounts, credentials, graph, config, item).await
     } else {
@@ -152,7 +173,13 @@ impl TokenCache {
 
 /// WhatsApp: `GET /{media-id}` names a URL valid for 5 minutes, fetched with the token;
 /// a 404 there means "ask for a new URL" (META-API.md §3.4, Media download).
-async fn fetch_whatsapp(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_whatsapp(
+    accounts: &Credentials,
+    credentials: &mut TokenCache,
+    graph: &GraphClient,
+    config: &MediaConfig,
+    item: &Due,
+) -> Fetched {
     let Some(media_id) = item.media_id.as_deref() else {
         return Fetched::GiveUp("unavailable", "WhatsApp gave no media id for this file.".into());
     };
@@ -160,10 +187,11 @@ async fn fetch_whatsapp(accounts: &Credentials, credentials: &mut TokenCache, gr
         return Fetched::Retry("the WhatsApp number is not connected; connect it to fetch its media".into());
     };
     for _ in 0..2 {
-        let meta = match graph.get(Host::Facebook, media_id, &token, &[("phone_number_id", item.asset_id.as_str())]).await {
-            Ok(answer) => answer.body,
-            Err(e) => return graph_failure(accounts, item, e).await,
-        };
+        let meta =
+            match graph.get(Host::Facebook, media_id, &token, &[("phone_number_id", item.asset_id.as_str())]).await {
+                Ok(answer) => answer.body,
+                Err(e) => return graph_failure(accounts, item, e).await,
+            };
         let Some(url) = meta.get("url").and_then(Value::as_str) else {
             return Fetched::Retry("WhatsApp named no URL for the media".into());
         };
@@ -183,7 +211,13 @@ async fn fetch_whatsapp(accounts: &Credentials, credentials: &mut TokenCache, gr
 
 /// Messenger and Instagram: the CDN URL from the webhook or history; when it has expired,
 /// the message is asked for again (`GET /{message-id}?fields=attachments`) for a fresh one.
-async fn fetch_cdn(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, config: &MediaConfig, item: &Due) -> Fetched {
+async fn fetch_cdn(
+    accounts: &Credentials,
+    credentials: &mut TokenCache,
+    graph: &GraphClient,
+    config: &MediaConfig,
+    item: &Due,
+) -> Fetched {
     let mut url = item.url.clone();
     for refreshed in [false, true] {
         if let Some(u) = url.as_deref() {
@@ -204,7 +238,12 @@ async fn fetch_cdn(accounts: &Credentials, credentials: &mut TokenCache, graph: 
     Fetched::GiveUp("unavailable", "Meta no longer has this file.".into())
 }
 
-async fn fresh_cdn_url(accounts: &Credentials, credentials: &mut TokenCache, graph: &GraphClient, item: &Due) -> Result<Option<String>, Fetched> {
+async fn fresh_cdn_url(
+    accounts: &Credentials,
+    credentials: &mut TokenCache,
+    graph: &GraphClient,
+    item: &Due,
+) -> Result<Option<String>, Fetched> {
     let Some((account, token)) = credentials.of(accounts, item).await else {
         return Err(Fetched::Retry("the link to this file expired; connect the account to fetch a new one".into()));
     };
@@ -217,7 +256,9 @@ async fn fresh_cdn_url(accounts: &Credentials, credentials: &mut TokenCache, gra
         .pointer("/attachments/data")
         .and_then(Value::as_array)
         .and_then(|all| all.get(item.position as usize))
-        .and_then(|a| a.pointer("/image_data/url").or_else(|| a.pointer("/video_data/url")).or_else(|| a.get("file_url")))
+        .and_then(|a| {
+            a.pointer("/image_data/url").or_else(|| a.pointer("/video_data/url")).or_else(|| a.get("file_url"))
+        })
         .and_then(Value::as_str)
         .map(String::from);
     Ok(url)
@@ -229,14 +270,22 @@ async fn graph_failure(accounts: &Credentials, item: &Due, e: GraphError) -> Fet
     }
     match e.kind {
         // 100: the media id is unknown, i.e. past WhatsApp's 7 days or deleted.
-        ErrorKind::Invalid | ErrorKind::Permission => Fetched::GiveUp("unavailable", "Meta no longer has this file (WhatsApp keeps received media for 7 days).".into()),
-        ErrorKind::TokenInvalid { .. } => Fetched::Retry("Meta no longer accepts this account's access; reconnect it".into()),
+        ErrorKind::Invalid | ErrorKind::Permission => Fetched::GiveUp(
+            "unavailable",
+            "Meta no longer has this file (WhatsApp keeps received media for 7 days).".into(),
+        ),
+        ErrorKind::TokenInvalid { .. } => {
+            Fetched::Retry("Meta no longer accepts this account's access; reconnect it".into())
+        }
         _ => Fetched::Retry(e.to_string()),
     }
 }
 
 fn too_big(size: u64, limit: u64) -> Fetched {
-    Fetched::GiveUp("refused", format!("The file is {}, more than the {} CAHTS downloads.", human_size(size), human_size(limit)))
+    Fetched::GiveUp(
+        "refused",
+        format!("The file is {}, more than the {} CAHTS downloads.", human_size(size), human_size(limit)),
+    )
 }
 
 fn human_size(bytes: u64) -> String {
@@ -275,7 +324,11 @@ async fn download(
     if let Some(length) = response.content_length().filter(|l| *l > config.max_bytes) {
         return Download::Done(too_big(length, config.max_bytes));
     }
-    let served = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let served = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     let mime = mime.or(served.clone());
     if let Some(refusal) = type_mismatch(kind, served.as_deref(), mime.as_deref()) {
         return Download::Done(Fetched::GiveUp("refused", refusal));
@@ -314,7 +367,9 @@ async fn download(
     if let Some(expected) = expected_sha256.as_deref()
         && !sha_matches(expected, &digest)
     {
-        return Download::Done(Fetched::Retry("the file did not match the checksum Meta gave; it was damaged on the way".into()));
+        return Download::Done(Fetched::Retry(
+            "the file did not match the checksum Meta gave; it was damaged on the way".into(),
+        ));
     }
     if matches!(kind, "image" | "sticker") && image::guess_format(&head).is_err() {
         return Download::Done(Fetched::GiveUp("refused", "The file said it was a picture but is not one.".into()));
@@ -329,7 +384,8 @@ async fn download(
     if let Err(e) = kept {
         return Download::Done(Fetched::Retry(format!("cannot keep the file: {e}")));
     }
-    let thumbnail = if matches!(kind, "image" | "sticker") { make_thumbnail(&config.dir, &path, &hex_digest).await } else { None };
+    let thumbnail =
+        if matches!(kind, "image" | "sticker") { make_thumbnail(&config.dir, &path, &hex_digest).await } else { None };
     Download::Done(Fetched::Done { path, thumbnail, mime, size, sha256: hex_digest })
 }
 
@@ -351,7 +407,9 @@ fn type_mismatch(kind: &str, served: Option<&str>, declared: Option<&str>) -> Op
     // Servers label media loosely (application/octet-stream); only a clear contradiction counts.
     for m in [served, declared.unwrap_or("")] {
         let f = family(m);
-        let contradicts = matches!(f.as_str(), "image" | "video" | "audio" | "text") && f != expected && !(expected == "audio" && f == "video");
+        let contradicts = matches!(f.as_str(), "image" | "video" | "audio" | "text")
+            && f != expected
+            && !(expected == "audio" && f == "video");
         if contradicts {
             return Some(format!("The file is {m}, not the {expected} the message announced."));
         }
@@ -402,13 +460,19 @@ async fn make_thumbnail(media_dir: &Path, source: &Path, digest: &str) -> Option
     }
     let (source, out) = (source.to_path_buf(), target.clone());
     let made = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let image = image::ImageReader::open(&source).map_err(|e| e.to_string())?.with_guessed_format().map_err(|e| e.to_string())?;
+        let image = image::ImageReader::open(&source)
+            .map_err(|e| e.to_string())?
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
         let image = image.decode().map_err(|e| e.to_string())?;
         let small = image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE).to_rgb8();
         std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
-        let temp = tempfile::NamedTempFile::new_in(out.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
+        let temp =
+            tempfile::NamedTempFile::new_in(out.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
         let mut writer = std::io::BufWriter::new(temp.as_file());
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, 82).encode_image(&small).map_err(|e| e.to_string())?;
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, 82)
+            .encode_image(&small)
+            .map_err(|e| e.to_string())?;
         writer.flush().map_err(|e| e.to_string())?;
         drop(writer);
         temp.persist(&out).map_err(|e| e.error.to_string())?;

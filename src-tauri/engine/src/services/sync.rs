@@ -16,19 +16,20 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::account::AccountView;
-use crate::services::credentials::{AccountError, Credentials};
 use crate::domain::events::{
-    Attachment, AttachmentKind, ContactProfile, ConversationKey, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage,
-    Platform, ReplyTo,
+    Attachment, AttachmentKind, ContactProfile, ConversationKey, Direction, DomainEvent, MessageExtras, MessageKind,
+    NewMessage, Platform, ReplyTo,
 };
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Usage};
 use crate::secrets::Secret;
+use crate::services::credentials::{AccountError, Credentials};
 use crate::store::{Store, sync_cursors};
 
 /// Conversations per page request.
 const PAGE_SIZE: &str = "25";
 /// Messages per conversation asked for (Meta details at most the 20 most recent).
-const MESSAGE_FIELDS: &str = "participants,updated_time,messages.limit(20){id,created_time,from,to,message,attachments,reply_to}";
+const MESSAGE_FIELDS: &str =
+    "participants,updated_time,messages.limit(20){id,created_time,from,to,message,attachments,reply_to}";
 
 #[derive(Debug, Default, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,8 +137,11 @@ fn attachment(value: &Value) -> Attachment {
 /// One conversation of the conversations edge → domain events.
 fn conversation_events(platform: Platform, account: &str, conversation: &Value) -> (Vec<DomainEvent>, Option<i64>) {
     let updated = conversation.get("updated_time").and_then(Value::as_str).and_then(parse_graph_time);
-    let participants = conversation.pointer("/participants/data").and_then(Value::as_array).cloned().unwrap_or_default();
-    let Some(customer) = participants.iter().find(|p| p.get("id").and_then(Value::as_str).is_some_and(|id| id != account)) else {
+    let participants =
+        conversation.pointer("/participants/data").and_then(Value::as_array).cloned().unwrap_or_default();
+    let Some(customer) =
+        participants.iter().find(|p| p.get("id").and_then(Value::as_str).is_some_and(|id| id != account))
+    else {
         return (Vec::new(), updated);
     };
     let contact_id = customer.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -161,8 +165,13 @@ fn conversation_events(platform: Platform, account: &str, conversation: &Value) 
         let from = message.pointer("/from/id").and_then(Value::as_str).unwrap_or_default();
         let direction = if from == account { Direction::Outbound } else { Direction::Inbound };
         let text = message.get("message").and_then(Value::as_str).filter(|t| !t.is_empty()).map(String::from);
-        let attachments: Vec<Attachment> =
-            message.pointer("/attachments/data").and_then(Value::as_array).into_iter().flatten().map(attachment).collect();
+        let attachments: Vec<Attachment> = message
+            .pointer("/attachments/data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(attachment)
+            .collect();
         let kind = match (text.is_some(), attachments.first().and_then(|a| a.kind)) {
             (false, Some(AttachmentKind::Image)) => MessageKind::Image,
             (false, Some(AttachmentKind::Video)) => MessageKind::Video,
@@ -170,7 +179,8 @@ fn conversation_events(platform: Platform, account: &str, conversation: &Value) 
             (false, Some(_)) => MessageKind::File,
             _ => MessageKind::Text,
         };
-        let reply_to = message.pointer("/reply_to/mid").and_then(Value::as_str).map(|m| ReplyTo::Message { mid: m.to_string() });
+        let reply_to =
+            message.pointer("/reply_to/mid").and_then(Value::as_str).map(|m| ReplyTo::Message { mid: m.to_string() });
         events.push(DomainEvent::Message(NewMessage {
             key: key.clone(),
             mid: mid.to_string(),
@@ -211,7 +221,9 @@ async fn get_with_retries(
     let mut attempt = 0;
     loop {
         match graph.get(host, path, token, query).await {
-            Err(e) if matches!(e.kind, ErrorKind::Transient | ErrorKind::Unreachable) && attempt < TRANSIENT_RETRIES => {
+            Err(e)
+                if matches!(e.kind, ErrorKind::Transient | ErrorKind::Unreachable) && attempt < TRANSIENT_RETRIES =>
+            {
                 let wait = Duration::from_millis(500 << attempt);
                 tracing::info!(error = %e, wait_ms = wait.as_millis() as u64, "history page failed; trying again");
                 tokio::time::sleep(wait).await;
@@ -237,7 +249,12 @@ pub async fn backfill(
     let (account_id, key) = (account.id, cursor_key(account.platform));
     let page = conversations_owner(store, account).await?;
     let saved = store.read(move |c| sync_cursors::position(c, account_id, key)).await?;
-    let mut pass = Pass { account: account.clone(), high_water: saved.high_water, newest_seen: saved.pass_newest, report: BackfillReport { account_id, ..Default::default() } };
+    let mut pass = Pass {
+        account: account.clone(),
+        high_water: saved.high_water,
+        newest_seen: saved.pass_newest,
+        report: BackfillReport { account_id, ..Default::default() },
+    };
     let mut after = saved.cursor;
     loop {
         let answer = match fetch_page(graph, account, &page, &token, after.as_deref()).await {
@@ -245,7 +262,8 @@ pub async fn backfill(
             Err(e) => {
                 accounts.record_error(account_id, &e).await?;
                 if let ErrorKind::RateLimited { retry_after } = e.kind {
-                    pass.report.paused_until = Some(store.now_ms() + retry_after.unwrap_or(Duration::from_secs(60)).as_millis() as i64);
+                    pass.report.paused_until =
+                        Some(store.now_ms() + retry_after.unwrap_or(Duration::from_secs(60)).as_millis() as i64);
                     tracing::warn!(account_id, "history paused by Meta's rate limit; resumes from the saved cursor");
                     return Ok(pass.report);
                 }
@@ -271,7 +289,12 @@ pub async fn backfill(
             return Ok(pass.report);
         }
         if let Some(wait) = pace(&answer.usage) {
-            tracing::info!(account_id, usage = answer.usage.percent, wait_ms = wait.as_millis() as u64, "slowing down near Meta's rate limit");
+            tracing::info!(
+                account_id,
+                usage = answer.usage.percent,
+                wait_ms = wait.as_millis() as u64,
+                "slowing down near Meta's rate limit"
+            );
             pass.report.slowed_ms += wait.as_millis() as u64;
             tokio::time::sleep(wait).await;
         }
@@ -290,7 +313,13 @@ async fn conversations_owner(store: &Store, account: &AccountView) -> Result<Str
 }
 
 /// One page of conversations, after the cursor `after`.
-async fn fetch_page(graph: &GraphClient, account: &AccountView, page: &str, token: &Secret<String>, after: Option<&str>) -> Result<crate::platform::graph::Answer, GraphError> {
+async fn fetch_page(
+    graph: &GraphClient,
+    account: &AccountView,
+    page: &str,
+    token: &Secret<String>,
+    after: Option<&str>,
+) -> Result<crate::platform::graph::Answer, GraphError> {
     let platform = if account.platform == Platform::Instagram { "instagram" } else { "messenger" };
     let mut query = vec![("platform", platform), ("fields", MESSAGE_FIELDS), ("limit", PAGE_SIZE)];
     if let Some(after) = after {
@@ -313,11 +342,16 @@ impl Pass {
     /// The events of one page and the position to save with them.
     fn read_page(&mut self, body: &Value) -> (Vec<DomainEvent>, sync_cursors::Position) {
         let conversations = body.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
-        let next_cursor = body.pointer("/paging/next").and_then(|_| body.pointer("/paging/cursors/after")).and_then(Value::as_str).map(String::from);
+        let next_cursor = body
+            .pointer("/paging/next")
+            .and_then(|_| body.pointer("/paging/cursors/after"))
+            .and_then(Value::as_str)
+            .map(String::from);
         let mut events = Vec::new();
         let mut reached_high_water = false;
         for conversation in &conversations {
-            let (mut convo_events, updated) = conversation_events(self.account.platform, &self.account.asset_id, conversation);
+            let (mut convo_events, updated) =
+                conversation_events(self.account.platform, &self.account.asset_id, conversation);
             if let Some(u) = updated {
                 self.newest_seen = Some(self.newest_seen.map_or(u, |n| n.max(u)));
                 if self.high_water.is_some_and(|h| u <= h) {
@@ -365,11 +399,16 @@ mod tests {
         .unwrap();
         let (events, updated) = conversation_events(Platform::Messenger, "PAGE", &conversation);
         assert_eq!(updated, Some(1_767_607_200_000));
-        assert!(matches!(&events[0], DomainEvent::Contact { profile, .. } if profile.name.as_deref() == Some("Zoë Martin")));
+        assert!(
+            matches!(&events[0], DomainEvent::Contact { profile, .. } if profile.name.as_deref() == Some("Zoë Martin"))
+        );
         let DomainEvent::Message(reply) = &events[1] else { panic!("message expected") };
         assert_eq!((reply.direction, reply.text.as_deref()), (Direction::Outbound, Some("Yes, until 6 pm")));
         let DomainEvent::Message(photo) = &events[2] else { panic!("message expected") };
-        assert_eq!((photo.direction, photo.kind, photo.text.as_deref()), (Direction::Inbound, MessageKind::Image, None));
+        assert_eq!(
+            (photo.direction, photo.kind, photo.text.as_deref()),
+            (Direction::Inbound, MessageKind::Image, None)
+        );
         assert_eq!(photo.attachments[0].url.as_deref(), Some("https://cdn/p.jpg"));
         assert_eq!(photo.key.contact_id, "PSID1");
     }

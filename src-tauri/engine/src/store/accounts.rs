@@ -34,7 +34,13 @@ pub async fn get(store: &Store, id: i64) -> Result<Option<AccountView>> {
 }
 
 /// Records what the owner must know about an account (its state, why, until when).
-pub async fn set_status(store: &Store, id: i64, status: &'static str, detail: Option<String>, until: Option<i64>) -> Result<()> {
+pub async fn set_status(
+    store: &Store,
+    id: i64,
+    status: &'static str,
+    detail: Option<String>,
+    until: Option<i64>,
+) -> Result<()> {
     store
         .write(move |tx| {
             tx.execute(
@@ -106,14 +112,19 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, account: &NewAccount, now: i64) ->
     )
     .ctx("saving an account")?;
     let id = tx
-        .query_row("SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2", params![account.platform.as_str(), account.asset_id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM accounts WHERE platform = ?1 AND asset_id = ?2",
+            params![account.platform.as_str(), account.asset_id],
+            |r| r.get(0),
+        )
         .ctx("saving an account")?;
     apply::log_changes(tx, &[], "accounts", now)?;
     Ok(id)
 }
 
 pub fn set_token_expiry(tx: &rusqlite::Transaction<'_>, id: i64, expires_at: i64) -> Result<()> {
-    tx.execute("UPDATE accounts SET token_expires_at = ?2 WHERE id = ?1", params![id, expires_at]).ctx("recording a token's expiry")?;
+    tx.execute("UPDATE accounts SET token_expires_at = ?2 WHERE id = ?1", params![id, expires_at])
+        .ctx("recording a token's expiry")?;
     Ok(())
 }
 
@@ -125,7 +136,9 @@ pub fn media_paths(c: &rusqlite::Connection, id: i64) -> Result<Vec<String>> {
              JOIN conversations c ON c.id = m.conversation_id WHERE c.account_id = ?1 AND t.local_path IS NOT NULL",
         )
         .ctx("listing an account's media")?;
-    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).ctx("listing an account's media")?;
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+        .ctx("listing an account's media")?;
     let mut out = Vec::new();
     for row in rows {
         let (file, thumb) = row.ctx("listing an account's media")?;

@@ -61,7 +61,18 @@ struct SummaryDelta {
 /// Applies `events` inside `tx`. The caller commits.
 pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent]) -> Result<ApplyReport> {
     let hot = HotStatements::prepare(tx)?;
-    let mut applier = Applier { tx, hot, accounts: HashMap::new(), contacts: HashMap::new(), conversations: HashMap::new(), deltas: HashMap::new(), touched: HashSet::new(), unindexed: HashSet::new(), report: ApplyReport::default(), now: now_ms() };
+    let mut applier = Applier {
+        tx,
+        hot,
+        accounts: HashMap::new(),
+        contacts: HashMap::new(),
+        conversations: HashMap::new(),
+        deltas: HashMap::new(),
+        touched: HashSet::new(),
+        unindexed: HashSet::new(),
+        report: ApplyReport::default(),
+        now: now_ms(),
+    };
     for event in events {
         applier.apply(event)?;
     }
@@ -119,7 +130,9 @@ impl Applier<'_, '_> {
                 self.count(changed, conversation.id);
                 Ok(())
             }
-            DomainEvent::Status { key, mid, status, at, error, send_metadata } => self.status(key, mid, *status, *at, error.as_ref(), send_metadata.as_deref()),
+            DomainEvent::Status { key, mid, status, at, error, send_metadata } => {
+                self.status(key, mid, *status, *at, error.as_ref(), send_metadata.as_deref())
+            }
             DomainEvent::Watermark { key, status, watermark } => self.watermark(key, *status, *watermark),
         }
     }
@@ -202,7 +215,12 @@ impl Applier<'_, '_> {
             return Ok(*row);
         }
         let read_row = |r: &rusqlite::Row<'_>| {
-            Ok(ConversationRow { id: r.get(0)?, read_up_to: r.get(1)?, delivered_watermark: r.get(2)?, read_watermark: r.get(3)? })
+            Ok(ConversationRow {
+                id: r.get(0)?,
+                read_up_to: r.get(1)?,
+                delivered_watermark: r.get(2)?,
+                read_watermark: r.get(3)?,
+            })
         };
         let existing = self
             .tx
@@ -246,29 +264,30 @@ impl Applier<'_, '_> {
             Some(ReplyTo::Story { url, story_id }) => (None, url.as_deref(), story_id.as_deref()),
             None => (None, None, None),
         };
-        let extras = if m.extras.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&m.extras).map_err(|source| crate::domain::Error::Json {
-                context: "encoding message extras".into(),
-                source,
-            })?)
-        };
+        let extras =
+            if m.extras.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&m.extras).map_err(|source| crate::domain::Error::Json {
+                    context: "encoding message extras".into(),
+                    source,
+                })?)
+            };
         let values = params![
-                        conversation.id,
-                        m.key.platform.as_str(),
-                        m.mid,
-                        direction_str(m.direction),
-                        m.kind.as_str(),
-                        m.text,
-                        m.sent_at,
-                        reply_mid,
-                        story_url,
-                        story_id,
-                        extras,
-                        status.rank(),
-                        status_at,
-                    ];
+            conversation.id,
+            m.key.platform.as_str(),
+            m.mid,
+            direction_str(m.direction),
+            m.kind.as_str(),
+            m.text,
+            m.sent_at,
+            reply_mid,
+            story_url,
+            story_id,
+            extras,
+            status.rank(),
+            status_at,
+        ];
         // The common case is a new message: insert first; only a conflict (a redelivery,
         // or a placeholder from earlier events) needs a lookup.
         let mut inserted: Option<i64> =
@@ -378,7 +397,9 @@ impl Applier<'_, '_> {
                  WHERE messages.deleted_at IS NULL OR excluded.deleted_at < messages.deleted_at
                  RETURNING id",
             )
-            .and_then(|mut s| s.query_row(params![conversation.id, key.platform.as_str(), mid, at], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row(params![conversation.id, key.platform.as_str(), mid, at], |r| r.get(0)).optional()
+            })
             .ctx("recording an unsend")?;
         let changed = self.track_new_text(changed);
         self.count(changed, conversation.id);
@@ -417,16 +438,10 @@ impl Applier<'_, '_> {
         let changed: Option<i64> = self
             .hot
             .status
-            .query_row(params![
-                    conversation.id,
-                    key.platform.as_str(),
-                    mid,
-                    at,
-                    status.rank(),
-                    code,
-                    reason,
-                    extras,
-                ], |r| r.get(0))
+            .query_row(
+                params![conversation.id, key.platform.as_str(), mid, at, status.rank(), code, reason, extras,],
+                |r| r.get(0),
+            )
             .optional()
             .ctx("recording a delivery status")?;
         // A new placeholder row joins the search index (as an empty document) at the end.
@@ -503,9 +518,8 @@ impl Applier<'_, '_> {
                 .ctx("updating a conversation summary")?;
         }
         if !self.unindexed.is_empty() {
-            let ids = serde_json::to_string(&self.unindexed.iter().collect::<Vec<_>>()).map_err(|source| {
-                crate::domain::Error::Json { context: "listing rows to index".into(), source }
-            })?;
+            let ids = serde_json::to_string(&self.unindexed.iter().collect::<Vec<_>>())
+                .map_err(|source| crate::domain::Error::Json { context: "listing rows to index".into(), source })?;
             self.tx
                 .prepare_cached(
                     "INSERT INTO messages_fts (rowid, body)
@@ -597,7 +611,8 @@ const UPSERT_STATUS: &str = "INSERT INTO messages (conversation_id, platform, pl
                     OR (excluded.status = messages.status AND excluded.status_at < COALESCE(messages.status_at, excluded.status_at + 1))
                  RETURNING id";
 
-const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (message_id, position, kind, mime_type, url, media_id, filename, size_bytes,
+const INSERT_ATTACHMENT: &str =
+    "INSERT INTO attachments (message_id, position, kind, mime_type, url, media_id, filename, size_bytes,
          sha256, title, voice, animated, local_path, thumbnail_path)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
      ON CONFLICT (message_id, position) DO NOTHING";
@@ -607,7 +622,12 @@ pub(crate) fn insert_attachment(tx: &Transaction<'_>, message_id: i64, position:
     execute_attachment(&mut stmt, message_id, position, a)
 }
 
-fn execute_attachment(stmt: &mut rusqlite::Statement<'_>, message_id: i64, position: usize, a: &Attachment) -> Result<()> {
+fn execute_attachment(
+    stmt: &mut rusqlite::Statement<'_>,
+    message_id: i64,
+    position: usize,
+    a: &Attachment,
+) -> Result<()> {
     stmt.execute(params![
         message_id,
         position as i64,
@@ -710,7 +730,11 @@ pub fn mark_unread(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
     log_changes(tx, &[conversation_id], "read", now_ms())
 }
 
-pub fn set_state(tx: &Transaction<'_>, conversation_id: i64, state: crate::domain::views::ConversationState) -> Result<()> {
+pub fn set_state(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    state: crate::domain::views::ConversationState,
+) -> Result<()> {
     let n = tx
         .prepare_cached("UPDATE conversations SET state = ?2 WHERE id = ?1")
         .and_then(|mut s| s.execute(params![conversation_id, state.as_str()]))

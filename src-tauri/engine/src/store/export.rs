@@ -117,9 +117,11 @@ pub struct ExportReaction {
 /// snapshot even while the writer keeps going.
 pub fn export(conn: &Connection) -> Result<ExportDocument> {
     let tx = conn.unchecked_transaction().ctx("starting the export snapshot")?;
-    let accounts = collect(&tx, "SELECT platform, asset_id, display_name, status FROM accounts ORDER BY platform, asset_id", |r| {
-        Ok(ExportAccount { platform: r.get(0)?, asset_id: r.get(1)?, display_name: r.get(2)?, status: r.get(3)? })
-    })?;
+    let accounts = collect(
+        &tx,
+        "SELECT platform, asset_id, display_name, status FROM accounts ORDER BY platform, asset_id",
+        |r| Ok(ExportAccount { platform: r.get(0)?, asset_id: r.get(1)?, display_name: r.get(2)?, status: r.get(3)? }),
+    )?;
     let contacts = collect(
         &tx,
         "SELECT platform, platform_user_id, name, handle, phone, avatar_url FROM contacts ORDER BY platform, platform_user_id",
@@ -252,7 +254,11 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
     })
 }
 
-fn collect<T>(conn: &Connection, sql: &str, f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
     conn.prepare(sql).and_then(|mut s| s.query_map([], f)?.collect()).ctx("reading the store for export")
 }
 
@@ -283,10 +289,16 @@ pub fn validate(doc: &ExportDocument) -> Result<()> {
     }
     for c in &doc.conversations {
         if !platform_ok(&c.platform) {
-            return Err(Error::Invalid(format!("conversation with {}: unknown platform {:?}", c.contact_platform_user_id, c.platform)));
+            return Err(Error::Invalid(format!(
+                "conversation with {}: unknown platform {:?}",
+                c.contact_platform_user_id, c.platform
+            )));
         }
         if crate::domain::views::ConversationState::parse(&c.state).is_none() {
-            return Err(Error::Invalid(format!("conversation with {}: unknown state {:?}", c.contact_platform_user_id, c.state)));
+            return Err(Error::Invalid(format!(
+                "conversation with {}: unknown state {:?}",
+                c.contact_platform_user_id, c.state
+            )));
         }
         for m in &c.messages {
             if m.direction != "inbound" && m.direction != "outbound" {
@@ -337,17 +349,23 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport
                  RETURNING id",
             )
             .and_then(|mut s| {
-                s.query_row(params![c.platform, c.platform_user_id, c.name, c.handle, c.phone, c.avatar_url, now], |r| r.get(0))
+                s.query_row(
+                    params![c.platform, c.platform_user_id, c.name, c.handle, c.phone, c.avatar_url, now],
+                    |r| r.get(0),
+                )
             })
             .ctx("importing a contact")?;
         contacts.insert((c.platform.clone(), c.platform_user_id.clone()), id);
     }
     for c in &doc.conversations {
-        let account = *accounts
-            .get(&(c.platform.clone(), c.account_asset_id.clone()))
-            .ok_or_else(|| Error::Invalid(format!("conversation refers to account {} missing from accounts[]", c.account_asset_id)))?;
+        let account = *accounts.get(&(c.platform.clone(), c.account_asset_id.clone())).ok_or_else(|| {
+            Error::Invalid(format!("conversation refers to account {} missing from accounts[]", c.account_asset_id))
+        })?;
         let contact = *contacts.get(&(c.platform.clone(), c.contact_platform_user_id.clone())).ok_or_else(|| {
-            Error::Invalid(format!("conversation refers to contact {} missing from contacts[]", c.contact_platform_user_id))
+            Error::Invalid(format!(
+                "conversation refers to contact {} missing from contacts[]",
+                c.contact_platform_user_id
+            ))
         })?;
         let conversation_id: i64 = tx
             .prepare_cached(
@@ -363,7 +381,17 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport
             )
             .and_then(|mut s| {
                 s.query_row(
-                    params![account, contact, c.platform, c.state, c.marked_unread, c.read_up_to, c.delivered_watermark, c.read_watermark, now],
+                    params![
+                        account,
+                        contact,
+                        c.platform,
+                        c.state,
+                        c.marked_unread,
+                        c.read_up_to,
+                        c.delivered_watermark,
+                        c.read_watermark,
+                        now
+                    ],
                     |r| r.get(0),
                 )
             })
@@ -400,7 +428,10 @@ fn import_message(tx: &Transaction<'_>, conversation_id: i64, platform: &str, m:
     let extras = if m.extras.is_empty() {
         None
     } else {
-        Some(serde_json::to_string(&m.extras).map_err(|source| Error::Json { context: "encoding message extras".into(), source })?)
+        Some(
+            serde_json::to_string(&m.extras)
+                .map_err(|source| Error::Json { context: "encoding message extras".into(), source })?,
+        )
     };
     // Merge rules as for live events: a complete message replaces a placeholder; status
     // only rises; the edit with the higher count wins; an unsend sticks.

@@ -32,7 +32,7 @@ pub async fn store_id(store: &Store) -> Result<String> {
     store
         .write(move |tx| {
             // Another writer may have set it meanwhile: keep the first.
-                    tx.execute("INSERT OR IGNORE INTO relay_state (key, value) VALUES ('store_id', ?1)", [&fresh])
+            tx.execute("INSERT OR IGNORE INTO relay_state (key, value) VALUES ('store_id', ?1)", [&fresh])
                 .ctx("saving the store id")?;
             Ok(state_get(tx, "store_id")?.unwrap_or(fresh))
         })

@@ -15,7 +15,9 @@ pub async fn remove_unreferenced(store: &Store, paths: Vec<String>) -> crate::do
     let orphans: Vec<String> = store
         .read(move |c| {
             let mut out = Vec::new();
-            let mut stmt = c.prepare("SELECT 1 FROM attachments WHERE local_path = ?1 OR thumbnail_path = ?1 LIMIT 1").ctx("checking media use")?;
+            let mut stmt = c
+                .prepare("SELECT 1 FROM attachments WHERE local_path = ?1 OR thumbnail_path = ?1 LIMIT 1")
+                .ctx("checking media use")?;
             for path in paths {
                 let used = stmt.query_row([&path], |_| Ok(())).optional().ctx("checking media use")?.is_some();
                 if !used {
@@ -107,14 +109,27 @@ pub struct Downloaded {
 pub enum DownloadResult {
     Done(Downloaded),
     /// Tried again at `at`.
-    RetryAt { at: i64, why: String },
+    RetryAt {
+        at: i64,
+        why: String,
+    },
     /// Not coming: `unavailable` or `refused`, with the reason shown to the owner.
-    GaveUp { state: &'static str, reason: String },
+    GaveUp {
+        state: &'static str,
+        reason: String,
+    },
 }
 
 /// Records attempt number `attempts` of attachment `id` (only if it is still waiting,
 /// for a finished download: another pass may have fetched it meanwhile).
-pub fn record_download(tx: &rusqlite::Transaction<'_>, id: i64, conversation_id: i64, attempts: i64, result: DownloadResult, now: i64) -> Result<()> {
+pub fn record_download(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    conversation_id: i64,
+    attempts: i64,
+    result: DownloadResult,
+    now: i64,
+) -> Result<()> {
     use rusqlite::params;
     match result {
         DownloadResult::Done(file) => {

@@ -18,10 +18,7 @@ pub struct Migration {
 
 /// In order; `version` of a migration is its index + 1.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_initial_store",
-        sql: include_str!("../../../../migrations/0001_initial_store.sql"),
-    },
+    Migration { name: "0001_initial_store", sql: include_str!("../../../../migrations/0001_initial_store.sql") },
     Migration {
         name: "0002_accounts_and_outbox",
         sql: include_str!("../../../../migrations/0002_accounts_and_outbox.sql"),
@@ -37,8 +34,7 @@ pub fn latest_version() -> i64 {
 }
 
 pub fn current_version(conn: &Connection) -> Result<i64> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-        .ctx("reading the schema version")
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ctx("reading the schema version")
 }
 
 /// Brings the store up to date. Returns the version it started from.
@@ -64,11 +60,7 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<i64
     let found = current_version(&tx)?;
     for (index, migration) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
         let version = index as i64 + 1;
-        tx.execute_batch(migration.sql).map_err(|source| Error::Migration {
-            version,
-            name: migration.name,
-            source,
-        })?;
+        tx.execute_batch(migration.sql).map_err(|source| Error::Migration { version, name: migration.name, source })?;
         tx.pragma_update(None, "user_version", version).ctx("recording the schema version")?;
     }
     tx.commit().ctx("committing migrations")?;

@@ -131,9 +131,7 @@ impl Store {
             })
             .map_err(|source| Error::Io { context: "starting the store writer thread".into(), source })?;
 
-        Ok(Store {
-            inner: Arc::new(Inner { path: path.to_owned(), clock, writer: tx, readers, reader_return }),
-        })
+        Ok(Store { inner: Arc::new(Inner { path: path.to_owned(), clock, writer: tx, readers, reader_return }) })
     }
 
     /// Now, by the store's clock (milliseconds since the Unix epoch).
@@ -198,9 +196,7 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.with_reader(f))
-            .await
-            .map_err(|_| Error::StoreClosed)?
+        tokio::task::spawn_blocking(move || inner.with_reader(f)).await.map_err(|_| Error::StoreClosed)?
     }
 
     /// The same as [`Store::read`] for callers already on a blocking thread (benchmarks,
@@ -222,8 +218,5 @@ impl Inner {
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -46,7 +46,8 @@ pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::d
         if let Some((true, status, status_at, code, reason)) = existing {
             // The placeholder gives way to the local copy, which keeps the text and takes
             // the status.
-            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1 AND stub = 1", [mid]).ctx("merging a delivery status")?;
+            tx.execute("DELETE FROM messages WHERE platform_message_id = ?1 AND stub = 1", [mid])
+                .ctx("merging a delivery status")?;
             tx.execute(
                 "UPDATE messages SET platform_message_id = ?2, status = max(?3, ?4), status_at = coalesce(?5, ?6),
                         failure_code = ?7, failure_reason = ?8
@@ -107,6 +108,8 @@ pub fn reconcile(tx: &Transaction<'_>) -> crate::domain::Result<usize> {
 
 /// Whether anything waits to be sent (the worker's cheap check before a pass).
 pub fn has_due(conn: &rusqlite::Connection) -> crate::domain::Result<bool> {
-    conn.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'retry_after_grace'))", [], |r| r.get(0))
-        .ctx("checking the outbox")
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'retry_after_grace'))", [], |r| {
+        r.get(0)
+    })
+    .ctx("checking the outbox")
 }

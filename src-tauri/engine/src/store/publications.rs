@@ -7,7 +7,8 @@ use super::outbox::{platform_of, tag};
 use crate::domain::Result;
 use crate::domain::error::SqlContext as _;
 use crate::domain::events::{
-    Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage, ReplyTo,
+    Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind,
+    NewMessage, ReplyTo,
 };
 
 /// Sent messages not yet published to the owner's other computers: (client id, events JSON).

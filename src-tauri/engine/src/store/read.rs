@@ -227,7 +227,10 @@ pub fn thread(conn: &Connection, req: &ThreadRequest) -> Result<ThreadPage> {
         raw.msg.reactions = reactions_stmt
             .query_map(params![raw.platform, raw.msg.mid], |r| {
                 let actor: String = r.get(0)?;
-                Ok(Reaction { actor: if actor == "business" { Actor::Business } else { Actor::Contact }, emoji: r.get(1)? })
+                Ok(Reaction {
+                    actor: if actor == "business" { Actor::Business } else { Actor::Contact },
+                    emoji: r.get(1)?,
+                })
             })
             .and_then(|rows| rows.collect())
             .ctx("reading reactions")?;
@@ -235,7 +238,12 @@ pub fn thread(conn: &Connection, req: &ThreadRequest) -> Result<ThreadPage> {
             (Some(mid), _) => {
                 let found = quoted_stmt
                     .query_row(params![raw.platform, mid], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<i64>>(3)?))
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<i64>>(3)?,
+                        ))
                     })
                     .optional()
                     .ctx("reading a quoted message")?;
@@ -342,10 +350,8 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchResults> {
              ORDER BY c.last_message_at DESC LIMIT 20"
         ))
         .ctx("preparing contact search")?;
-    let conversations = stmt
-        .query_map([&query], summary_from_row)
-        .and_then(|rows| rows.collect())
-        .ctx("searching contacts")?;
+    let conversations =
+        stmt.query_map([&query], summary_from_row).and_then(|rows| rows.collect()).ctx("searching contacts")?;
     Ok(SearchResults { conversations, messages })
 }
 
@@ -362,11 +368,8 @@ pub fn counts(conn: &Connection) -> Result<Counts> {
         .and_then(|rows| rows.collect())
         .ctx("counting conversations")?;
     for platform in Platform::ALL {
-        let (total, unread, open) = rows
-            .iter()
-            .find(|r| r.0 == platform.as_str())
-            .map(|r| (r.1, r.2, r.3))
-            .unwrap_or((0, 0, 0));
+        let (total, unread, open) =
+            rows.iter().find(|r| r.0 == platform.as_str()).map(|r| (r.1, r.2, r.3)).unwrap_or((0, 0, 0));
         counts.conversations += total;
         counts.unread += unread;
         counts.open += open;
@@ -383,8 +386,10 @@ pub fn counts(conn: &Connection) -> Result<Counts> {
 
 /// True when the store holds no conversation to show.
 pub fn is_empty(conn: &Connection) -> Result<bool> {
-    conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM conversations WHERE last_message_id IS NOT NULL)", [], |r| r.get(0))
-        .ctx("checking whether the store is empty")
+    conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM conversations WHERE last_message_id IS NOT NULL)", [], |r| {
+        r.get(0)
+    })
+    .ctx("checking whether the store is empty")
 }
 
 /// Change-log entries after `seq`: (newest seq, touched conversation ids, everything?).
@@ -398,7 +403,8 @@ pub fn changes_since(conn: &Connection, seq: i64) -> Result<(i64, Vec<i64>, bool
         .ctx("tailing the change log")?;
     let newest = rows.last().map_or(seq, |r| r.0);
     // The log was pruned past our cursor, or a bulk write: reload everything.
-    let oldest_kept: Option<i64> = conn.query_row("SELECT MIN(seq) FROM change_log", [], |r| r.get(0)).ctx("reading the change log start")?;
+    let oldest_kept: Option<i64> =
+        conn.query_row("SELECT MIN(seq) FROM change_log", [], |r| r.get(0)).ctx("reading the change log start")?;
     let gap = seq > 0 && oldest_kept.is_some_and(|first| first > seq + 1);
     let everything = gap || rows.len() > 5000 || rows.iter().any(|r| r.1.is_none());
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();

@@ -81,13 +81,17 @@ mod tests {
     fn hostile_queries_run_against_fts5() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2'); INSERT INTO t VALUES ('Café au lait, body: yes');").unwrap();
-        for input in ["cafe", "body:", "a OR b", "NEAR(x y)", "\"", "x)", "(((", "*", "^cafe", "caf\u{e9}", "{body}: c"] {
+        for input in ["cafe", "body:", "a OR b", "NEAR(x y)", "\"", "x)", "(((", "*", "^cafe", "caf\u{e9}", "{body}: c"]
+        {
             if let Some(q) = fts_query(input) {
-                let r: rusqlite::Result<i64> = conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&q], |r| r.get(0));
+                let r: rusqlite::Result<i64> =
+                    conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&q], |r| r.get(0));
                 assert!(r.is_ok(), "query {q:?} from {input:?} must be valid FTS5: {r:?}");
             }
         }
-        let n: i64 = conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [fts_query("cafe").unwrap()], |r| r.get(0)).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [fts_query("cafe").unwrap()], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1, "diacritics are folded: cafe finds Café");
     }
 

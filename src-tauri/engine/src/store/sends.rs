@@ -117,7 +117,15 @@ pub struct ReactionUndo {
 }
 
 /// How a read receipt or reaction ended (`sent`, `queued` for a retry at `next`, `failed`).
-pub fn record_action(tx: &Transaction<'_>, client_id: &str, state: &str, error: Option<&str>, next: i64, undo: Option<ReactionUndo>, now: i64) -> Result<()> {
+pub fn record_action(
+    tx: &Transaction<'_>,
+    client_id: &str,
+    state: &str,
+    error: Option<&str>,
+    next: i64,
+    undo: Option<ReactionUndo>,
+    now: i64,
+) -> Result<()> {
     tx.execute(
         "UPDATE outbox SET state = ?2, error_message = ?3, next_attempt_at = ?4, updated_at = ?5 WHERE client_id = ?1",
         params![client_id, state, error, next, now],
@@ -137,8 +145,11 @@ pub fn record_action(tx: &Transaction<'_>, client_id: &str, state: &str, error: 
 
 /// Certainly not sent: queued again for `at`.
 pub fn requeue(tx: &Transaction<'_>, client_id: &str, at: i64, now: i64) -> Result<()> {
-    tx.execute("UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1", params![client_id, at, now])
-        .ctx("re-queueing a send")?;
+    tx.execute(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE client_id = ?1",
+        params![client_id, at, now],
+    )
+    .ctx("re-queueing a send")?;
     Ok(())
 }
 
@@ -153,7 +164,14 @@ pub fn await_echo(tx: &Transaction<'_>, client_id: &str, at: i64, now: i64) -> R
 }
 
 /// Refused: the row ends `failed` and the thread shows why.
-pub fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, code: Option<i64>, reason: &str, now: i64) -> Result<()> {
+pub fn mark_failed(
+    tx: &Transaction<'_>,
+    client_id: &str,
+    conversation_id: i64,
+    code: Option<i64>,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
     tx.execute(
         "UPDATE outbox SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 WHERE client_id = ?1",
         params![client_id, code, reason, now],
@@ -173,13 +191,18 @@ pub fn mark_failed(tx: &Transaction<'_>, client_id: &str, conversation_id: i64, 
 pub fn settle_interrupted(tx: &Transaction<'_>, now: i64) -> Result<usize> {
     reconcile(tx)?;
     let stuck: Vec<(String, i64)> = {
-        let mut stmt = tx.prepare("SELECT client_id, conversation_id FROM outbox WHERE state = 'sending'").ctx("finding interrupted sends")?;
+        let mut stmt = tx
+            .prepare("SELECT client_id, conversation_id FROM outbox WHERE state = 'sending'")
+            .ctx("finding interrupted sends")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).ctx("finding interrupted sends")?;
         rows.collect::<rusqlite::Result<_>>().ctx("finding interrupted sends")?
     };
     for (client_id, conversation_id) in &stuck {
-        tx.execute("UPDATE outbox SET state = 'unconfirmed', updated_at = ?2 WHERE client_id = ?1", params![client_id, now])
-            .ctx("marking a send unconfirmed")?;
+        tx.execute(
+            "UPDATE outbox SET state = 'unconfirmed', updated_at = ?2 WHERE client_id = ?1",
+            params![client_id, now],
+        )
+        .ctx("marking a send unconfirmed")?;
         tx.execute(
             "UPDATE messages SET failure_reason = ?2 WHERE platform_message_id = ?1",
             params![
@@ -214,12 +237,17 @@ pub fn retry(tx: &Transaction<'_>, client_id: &str, now: i64) -> Result<bool> {
 /// is neither.
 pub fn discard(tx: &Transaction<'_>, client_id: &str, now: i64) -> Result<bool> {
     let conversation: Option<i64> = tx
-        .query_row("SELECT conversation_id FROM outbox WHERE client_id = ?1 AND state IN ('failed', 'unconfirmed')", [client_id], |r| r.get(0))
+        .query_row(
+            "SELECT conversation_id FROM outbox WHERE client_id = ?1 AND state IN ('failed', 'unconfirmed')",
+            [client_id],
+            |r| r.get(0),
+        )
         .optional()
         .ctx("discarding a send")?;
     let Some(conversation_id) = conversation else { return Ok(false) };
     tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id]).ctx("discarding a send")?;
-    tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [local_mid(client_id)]).ctx("discarding a send")?;
+    tx.execute("DELETE FROM messages WHERE platform_message_id = ?1", [local_mid(client_id)])
+        .ctx("discarding a send")?;
     apply::refresh_summary(tx, conversation_id)?;
     apply::log_changes(tx, &[conversation_id], "outbox", now)?;
     Ok(true)

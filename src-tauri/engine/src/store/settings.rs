@@ -10,7 +10,10 @@ pub fn get(c: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 pub fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
-    tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![key, value])
-        .ctx("saving a setting")?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .ctx("saving a setting")?;
     Ok(())
 }

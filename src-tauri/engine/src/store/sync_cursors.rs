@@ -19,7 +19,11 @@ pub struct Position {
 
 fn get(c: &Connection, account_id: i64, resource: &str) -> Result<Option<String>> {
     let value: Option<Option<String>> = c
-        .query_row("SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2", params![account_id, resource], |r| r.get(0))
+        .query_row(
+            "SELECT cursor FROM sync_cursors WHERE account_id = ?1 AND resource = ?2",
+            params![account_id, resource],
+            |r| r.get(0),
+        )
         .optional()
         .ctx("reading a sync cursor")?;
     Ok(value.flatten())
@@ -39,7 +43,11 @@ pub fn position(c: &Connection, account_id: i64, key: &str) -> Result<Position> 
     let cursor = get(c, account_id, key)?;
     let high_water = get(c, account_id, &format!("{key}:done"))?.and_then(|v| v.parse().ok());
     // Only an interrupted pass (one with a cursor) has a newest-so-far worth resuming.
-    let pass_newest = if cursor.is_some() { get(c, account_id, &format!("{key}:newest"))?.and_then(|v| v.parse().ok()) } else { None };
+    let pass_newest = if cursor.is_some() {
+        get(c, account_id, &format!("{key}:newest"))?.and_then(|v| v.parse().ok())
+    } else {
+        None
+    };
     Ok(Position { cursor, high_water, pass_newest })
 }
 

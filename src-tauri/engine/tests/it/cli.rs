@@ -120,7 +120,18 @@ fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
     let wal = dir.path().join("bench.sqlite-wal");
     // One transaction of 400,000 messages: long enough to be killed inside it.
     let mut child = cli()
-        .args(["bench", "--messages", "400000", "--conversations", "2000", "--batch", "400000", "--queries", "1", "--keep"])
+        .args([
+            "bench",
+            "--messages",
+            "400000",
+            "--conversations",
+            "2000",
+            "--batch",
+            "400000",
+            "--queries",
+            "1",
+            "--keep",
+        ])
         .arg(&db)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

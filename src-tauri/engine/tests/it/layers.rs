@@ -23,7 +23,8 @@ const LAYERS: &[(&str, &[&str])] = &[
 const SERVICES_FOUNDATION: &str = "credentials";
 
 /// What `cahts-cli` may name of the engine: the facade and the plain data it returns.
-const CLI_MAY_USE: &[&str] = &["Engine", "EngineConfig", "engine", "ipc", "facade", "domain", "events", "APP_IDENTIFIER"];
+const CLI_MAY_USE: &[&str] =
+    &["Engine", "EngineConfig", "engine", "ipc", "facade", "domain", "events", "APP_IDENTIFIER"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -186,7 +187,9 @@ fn service_edges() -> BTreeMap<String, BTreeSet<String>> {
             .collect();
         named.extend(paths_after(&source, "super").into_iter().filter(|p| p[0] != "*").map(|p| p[0].clone()));
         let entry = edges.entry(service.clone()).or_default();
-        entry.extend(named.into_iter().filter(|n| *n != service && dir.join(format!("{n}.rs")).exists() || dir.join(n).is_dir()));
+        entry.extend(
+            named.into_iter().filter(|n| *n != service && dir.join(format!("{n}.rs")).exists() || dir.join(n).is_dir()),
+        );
     }
     edges
 }
@@ -199,7 +202,12 @@ fn services_reach_each_other_without_a_circle() {
     assert!(foundation.is_empty(), "{SERVICES_FOUNDATION} sits below the other services but names {foundation:?}");
 
     // Depth-first search for a cycle, reporting the first one found.
-    fn visit(node: &str, edges: &BTreeMap<String, BTreeSet<String>>, stack: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
         if let Some(at) = stack.iter().position(|n| n == node) {
             let mut cycle = stack[at..].to_vec();
             cycle.push(node.to_string());
@@ -241,7 +249,8 @@ fn the_cli_goes_through_the_facade() {
 
 #[test]
 fn the_path_reader_sees_groups_and_skips_other_crates() {
-    let paths = paths_after("use crate::store::{apply, read::{x, y}}; $crate::z; my_crate::q; crate::domain::Error", "crate");
+    let paths =
+        paths_after("use crate::store::{apply, read::{x, y}}; $crate::z; my_crate::q; crate::domain::Error", "crate");
     let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
     assert_eq!(joined, ["store::apply", "store::read::x", "store::read::y", "domain::Error"]);
 }

@@ -53,9 +53,8 @@ fn a_failing_migration_leaves_the_old_version() {
     let err = migrate::migrate(&mut conn, &path).expect_err("conflicting schema must fail");
     assert!(err.to_string().contains("migration 1"), "names the migration: {err}");
     assert_eq!(migrate::current_version(&conn).unwrap(), 0, "nothing half-applied");
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'accounts'", [], |r| r.get(0))
-        .unwrap();
+    let tables: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'accounts'", [], |r| r.get(0)).unwrap();
     assert_eq!(tables, 0, "no table of the failed migration remains");
 }
 
@@ -71,7 +70,9 @@ fn schema_snapshot() {
         .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name")
         .unwrap();
     let dump: Vec<String> = stmt
-        .query_map([], |r| Ok(format!("-- {} {}\n{};\n", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([], |r| {
+            Ok(format!("-- {} {}\n{};\n", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -81,5 +82,8 @@ fn schema_snapshot() {
         std::fs::write(&snapshot, &dump).unwrap();
     }
     let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
-    assert!(expected == dump, "the schema changed; review it and regenerate tests/it/schema.snapshot.sql with CAHTS_BLESS=1");
+    assert!(
+        expected == dump,
+        "the schema changed; review it and regenerate tests/it/schema.snapshot.sql with CAHTS_BLESS=1"
+    );
 }

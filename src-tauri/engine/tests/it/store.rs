@@ -43,25 +43,83 @@ fn tricky_events() -> Vec<DomainEvent> {
         text(&fb, "m_3", Direction::Outbound, "Anything else?", NOW + 2_000),
         DomainEvent::Watermark { key: fb.clone(), status: DeliveryStatus::Delivered, watermark: NOW + 2_500 },
         DomainEvent::Watermark { key: fb.clone(), status: DeliveryStatus::Read, watermark: NOW + 1_500 },
-        DomainEvent::Edited { key: fb.clone(), mid: "m_1".into(), text: "Hello, do you deliver to Basel?".into(), edit_count: 1, at: NOW + 3_000 },
-        DomainEvent::Edited { key: fb.clone(), mid: "m_1".into(), text: "Hello, do you deliver to Genève?".into(), edit_count: 2, at: NOW + 4_000 },
-        DomainEvent::Reaction { key: fb.clone(), mid: "m_2".into(), actor: Actor::Contact, emoji: Some("❤️".into()), reaction: Some("love".into()), at: NOW + 5_000 },
-        DomainEvent::Reaction { key: fb.clone(), mid: "m_2".into(), actor: Actor::Contact, emoji: None, reaction: None, at: NOW + 6_000 },
-        DomainEvent::Reaction { key: fb.clone(), mid: "m_3".into(), actor: Actor::Contact, emoji: Some("👍".into()), reaction: Some("like".into()), at: NOW + 6_500 },
+        DomainEvent::Edited {
+            key: fb.clone(),
+            mid: "m_1".into(),
+            text: "Hello, do you deliver to Basel?".into(),
+            edit_count: 1,
+            at: NOW + 3_000,
+        },
+        DomainEvent::Edited {
+            key: fb.clone(),
+            mid: "m_1".into(),
+            text: "Hello, do you deliver to Genève?".into(),
+            edit_count: 2,
+            at: NOW + 4_000,
+        },
+        DomainEvent::Reaction {
+            key: fb.clone(),
+            mid: "m_2".into(),
+            actor: Actor::Contact,
+            emoji: Some("❤️".into()),
+            reaction: Some("love".into()),
+            at: NOW + 5_000,
+        },
+        DomainEvent::Reaction {
+            key: fb.clone(),
+            mid: "m_2".into(),
+            actor: Actor::Contact,
+            emoji: None,
+            reaction: None,
+            at: NOW + 6_000,
+        },
+        DomainEvent::Reaction {
+            key: fb.clone(),
+            mid: "m_3".into(),
+            actor: Actor::Contact,
+            emoji: Some("👍".into()),
+            reaction: Some("like".into()),
+            at: NOW + 6_500,
+        },
         text(&ig, "aWdfZAG06MTpJR01lc3NhZA1", Direction::Inbound, "I love this bouquet", NOW + 10_000),
         DomainEvent::Deleted { key: ig.clone(), mid: "aWdfZAG06MTpJR01lc3NhZA1".into(), at: NOW + 11_000 },
         text(&ig, "aWdfZAG06MTpJR01lc3NhZA2", Direction::Outbound, "Thank you!", NOW + 12_000),
-        DomainEvent::Status { key: ig.clone(), mid: "aWdfZAG06MTpJR01lc3NhZA2".into(), status: DeliveryStatus::Read, at: NOW + 13_000, error: None, send_metadata: None },
+        DomainEvent::Status {
+            key: ig.clone(),
+            mid: "aWdfZAG06MTpJR01lc3NhZA2".into(),
+            status: DeliveryStatus::Read,
+            at: NOW + 13_000,
+            error: None,
+            send_metadata: None,
+        },
         text(&wa, "wamid.A", Direction::Inbound, "Bonjour, la boutique est ouverte ?", NOW + 20_000),
         text(&wa, "wamid.B", Direction::Outbound, "Oui, jusqu'à 19h", NOW + 21_000),
-        DomainEvent::Status { key: wa.clone(), mid: "wamid.B".into(), status: DeliveryStatus::Sent, at: NOW + 21_100, error: None, send_metadata: None },
-        DomainEvent::Status { key: wa.clone(), mid: "wamid.B".into(), status: DeliveryStatus::Delivered, at: NOW + 21_200, error: None, send_metadata: None },
+        DomainEvent::Status {
+            key: wa.clone(),
+            mid: "wamid.B".into(),
+            status: DeliveryStatus::Sent,
+            at: NOW + 21_100,
+            error: None,
+            send_metadata: None,
+        },
+        DomainEvent::Status {
+            key: wa.clone(),
+            mid: "wamid.B".into(),
+            status: DeliveryStatus::Delivered,
+            at: NOW + 21_200,
+            error: None,
+            send_metadata: None,
+        },
         DomainEvent::Status {
             key: wa.clone(),
             mid: "wamid.B".into(),
             status: DeliveryStatus::Failed,
             at: NOW + 21_300,
-            error: Some(PlatformError { code: Some(131026), title: Some("Message undeliverable".into()), detail: None }),
+            error: Some(PlatformError {
+                code: Some(131026),
+                title: Some("Message undeliverable".into()),
+                detail: None,
+            }),
             send_metadata: None,
         },
         text(&wa, "wamid.C", Direction::Outbound, "Hello again", NOW + 30_000),
@@ -70,11 +128,22 @@ fn tricky_events() -> Vec<DomainEvent> {
             mid: "wamid.C".into(),
             status: DeliveryStatus::Failed,
             at: NOW + 30_100,
-            error: Some(PlatformError { code: Some(131047), title: Some("Re-engagement message".into()), detail: Some("More than 24 hours have passed".into()) }),
+            error: Some(PlatformError {
+                code: Some(131047),
+                title: Some("Re-engagement message".into()),
+                detail: Some("More than 24 hours have passed".into()),
+            }),
             send_metadata: None,
         },
-        DomainEvent::Contact { key: wa.clone(), profile: ContactProfile { name: Some("Chloé Lefèvre".into()), ..Default::default() } },
-        DomainEvent::Account { platform: Platform::Whatsapp, account_id: "106540352242922".into(), display_name: "+33 1 84 88 00 00".into() },
+        DomainEvent::Contact {
+            key: wa.clone(),
+            profile: ContactProfile { name: Some("Chloé Lefèvre".into()), ..Default::default() },
+        },
+        DomainEvent::Account {
+            platform: Platform::Whatsapp,
+            account_id: "106540352242922".into(),
+            display_name: "+33 1 84 88 00 00".into(),
+        },
     ]
 }
 
@@ -145,12 +214,20 @@ fn the_rules_give_the_state_a_person_expects() {
     let messages: Vec<_> = doc.conversations.iter().flat_map(|c| c.messages.iter()).collect();
     let by_mid = |mid: &str| messages.iter().find(|m| m.mid == mid).copied().unwrap_or_else(|| panic!("{mid} stored"));
     assert_eq!(by_mid("m_1").text.as_deref(), Some("Hello, do you deliver to Genève?"), "the latest edit is shown");
-    assert_eq!(by_mid("m_1").original_text.as_deref(), Some("Hello, do you deliver to Zürich?"), "the original is kept");
+    assert_eq!(
+        by_mid("m_1").original_text.as_deref(),
+        Some("Hello, do you deliver to Zürich?"),
+        "the original is kept"
+    );
     assert_eq!(by_mid("m_2").status, Some(DeliveryStatus::Read), "read watermark covers m_2");
     assert_eq!(by_mid("m_3").status, Some(DeliveryStatus::Delivered), "only the delivery watermark covers m_3");
     assert_eq!(by_mid("aWdfZAG06MTpJR01lc3NhZA1").text, None, "an unsent message shows no text");
     assert!(by_mid("aWdfZAG06MTpJR01lc3NhZA1").deleted_at.is_some());
-    assert_eq!(by_mid("wamid.B").status, Some(DeliveryStatus::Delivered), "failed after delivered does not undo delivery");
+    assert_eq!(
+        by_mid("wamid.B").status,
+        Some(DeliveryStatus::Delivered),
+        "failed after delivered does not undo delivery"
+    );
     assert_eq!(by_mid("wamid.C").status, Some(DeliveryStatus::Failed));
     assert_eq!(by_mid("wamid.C").failure_code, Some(131047), "the failure code is kept");
     let reactions: Vec<_> = doc.reactions.iter().filter(|r| r.emoji.is_some()).map(|r| r.mid.as_str()).collect();
@@ -169,7 +246,11 @@ fn conversation_list_pages_cover_everything_once_in_order() {
         let mut cursor = None;
         loop {
             let page = engine
-                .list_conversations(ListConversationsRequest { filter: Default::default(), cursor: cursor.clone(), limit: Some(7) })
+                .list_conversations(ListConversationsRequest {
+                    filter: Default::default(),
+                    cursor: cursor.clone(),
+                    limit: Some(7),
+                })
                 .await
                 .unwrap();
             assert!(page.items.len() <= 7);
@@ -232,7 +313,10 @@ fn read_unread_and_done_change_the_lists() {
         let again = unread(engine.clone()).await;
         assert!(again.iter().any(|c| c.id == target && c.marked_unread && c.unread_count == 0));
 
-        engine.set_conversation_state(SetStateRequest { conversation_id: target.clone(), state: ConversationState::Done }).await.unwrap();
+        engine
+            .set_conversation_state(SetStateRequest { conversation_id: target.clone(), state: ConversationState::Done })
+            .await
+            .unwrap();
         let open = engine
             .list_conversations(ListConversationsRequest {
                 filter: ConversationFilter { state: Some(ConversationState::Open), ..Default::default() },
@@ -262,7 +346,10 @@ fn read_unread_and_done_change_the_lists() {
         engine.apply(vec![text(&key, "late-old", Direction::Inbound, "an old message", NOW - 1_000)]).await.unwrap();
         assert_eq!(done(engine.clone()).await.len(), 1, "backfilled history leaves a done conversation done");
         // ...but the customer writing again does.
-        engine.apply(vec![text(&key, "late-new", Direction::Inbound, "one more question", NOW + 100_000)]).await.unwrap();
+        engine
+            .apply(vec![text(&key, "late-new", Direction::Inbound, "one more question", NOW + 100_000)])
+            .await
+            .unwrap();
         assert!(done(engine.clone()).await.is_empty(), "a new inbound message reopens a done conversation");
 
         let missing = engine.mark_read(ConversationRef { conversation_id: "999999".into() }).await.err().unwrap();
@@ -296,7 +383,13 @@ fn threads_page_backwards_with_attachments_reactions_and_quotes() {
     let wa = key(Platform::Whatsapp, "4915100000002");
     let mut events = Vec::new();
     for i in 0..25 {
-        events.push(text(&wa, &format!("wamid.{i:02}"), if i % 2 == 0 { Direction::Inbound } else { Direction::Outbound }, &format!("message {i}"), NOW + i * 1000));
+        events.push(text(
+            &wa,
+            &format!("wamid.{i:02}"),
+            if i % 2 == 0 { Direction::Inbound } else { Direction::Outbound },
+            &format!("message {i}"),
+            NOW + i * 1000,
+        ));
     }
     events.push(DomainEvent::Message(NewMessage {
         key: wa.clone(),
@@ -304,16 +397,31 @@ fn threads_page_backwards_with_attachments_reactions_and_quotes() {
         direction: Direction::Inbound,
         kind: MessageKind::Image,
         text: Some("the damaged box".into()),
-        attachments: vec![Attachment { kind: Some(AttachmentKind::Image), mime_type: Some("image/jpeg".into()), media_id: Some("1234567890".into()), ..Default::default() }],
+        attachments: vec![Attachment {
+            kind: Some(AttachmentKind::Image),
+            mime_type: Some("image/jpeg".into()),
+            media_id: Some("1234567890".into()),
+            ..Default::default()
+        }],
         reply_to: Some(ReplyTo::Message { mid: "wamid.03".into() }),
         extras: MessageExtras::default(),
         sent_at: NOW + 100_000,
     }));
-    events.push(DomainEvent::Reaction { key: wa.clone(), mid: "wamid.img".into(), actor: Actor::Business, emoji: Some("😢".into()), reaction: None, at: NOW + 100_500 });
+    events.push(DomainEvent::Reaction {
+        key: wa.clone(),
+        mid: "wamid.img".into(),
+        actor: Actor::Business,
+        emoji: Some("😢".into()),
+        reaction: None,
+        at: NOW + 100_500,
+    });
     rt.block_on(async {
         engine.apply(events).await.unwrap();
         let id = engine.list_conversations(Default::default()).await.unwrap().items[0].id.clone();
-        let first = engine.get_thread(ThreadRequest { conversation_id: id.clone(), cursor: None, limit: Some(10) }).await.unwrap();
+        let first = engine
+            .get_thread(ThreadRequest { conversation_id: id.clone(), cursor: None, limit: Some(10) })
+            .await
+            .unwrap();
         assert_eq!(first.messages.len(), 10);
         let newest = &first.messages[0];
         assert_eq!(newest.mid, "wamid.img", "newest first");
@@ -330,7 +438,10 @@ fn threads_page_backwards_with_attachments_reactions_and_quotes() {
         let mut all = first.messages.clone();
         let mut cursor = first.next_cursor.clone();
         while let Some(c) = cursor {
-            let page = engine.get_thread(ThreadRequest { conversation_id: id.clone(), cursor: Some(c), limit: Some(10) }).await.unwrap();
+            let page = engine
+                .get_thread(ThreadRequest { conversation_id: id.clone(), cursor: Some(c), limit: Some(10) })
+                .await
+                .unwrap();
             all.extend(page.messages);
             cursor = page.next_cursor;
         }
@@ -359,7 +470,10 @@ fn search_folds_diacritics_matches_prefixes_and_skips_unsent() {
         let by_name = search("chloe").await;
         assert_eq!(by_name.conversations.len(), 1, "contacts are found by name");
         for hostile in ["\"", "NEAR(", "a OR", "*", "body:x", ")("] {
-            engine.search(SearchRequest { query: hostile.into(), limit: None }).await.expect("hostile input never errors");
+            engine
+                .search(SearchRequest { query: hostile.into(), limit: None })
+                .await
+                .expect("hostile input never errors");
         }
     });
 }
@@ -373,11 +487,18 @@ fn export_import_round_trip_and_merge() {
         source.apply([tricky_events(), demo_events(NOW)].concat()).await.unwrap();
         let conversation = source.list_conversations(Default::default()).await.unwrap().items[0].id.clone();
         source.mark_read(ConversationRef { conversation_id: conversation.clone() }).await.unwrap();
-        source.set_conversation_state(SetStateRequest { conversation_id: conversation, state: ConversationState::Done }).await.unwrap();
+        source
+            .set_conversation_state(SetStateRequest { conversation_id: conversation, state: ConversationState::Done })
+            .await
+            .unwrap();
         let doc = source.export_json().await.unwrap();
         let report = target.import_json(doc.clone()).await.unwrap();
         assert_eq!(report.messages, doc.conversations.iter().map(|c| c.messages.len()).sum::<usize>());
-        assert_eq!(target.export_json().await.unwrap(), doc, "export → import into an empty store → export is identical");
+        assert_eq!(
+            target.export_json().await.unwrap(),
+            doc,
+            "export → import into an empty store → export is identical"
+        );
         assert_eq!(target.get_counts().await.unwrap(), source.get_counts().await.unwrap(), "derived counts match too");
         // Importing again merges to the same thing.
         target.import_json(doc.clone()).await.unwrap();
@@ -442,7 +563,10 @@ fn changes_reach_subscribers_also_from_another_process_writing_the_same_file() {
             .expect("a change arrives within the poll interval")
             .unwrap();
         let id = engine.list_conversations(Default::default()).await.unwrap().items[0].id.clone();
-        assert!(change.everything || change.conversation_ids.contains(&id), "the change names the conversation: {change:?}");
+        assert!(
+            change.everything || change.conversation_ids.contains(&id),
+            "the change names the conversation: {change:?}"
+        );
     });
 }
 
@@ -466,7 +590,6 @@ fn demo_mode_uses_a_separate_store() {
         assert!(dir.path().join("demo.sqlite").exists());
     });
 }
-
 
 #[test]
 fn changes_are_reported_after_leaving_demo_mode() {

@@ -11,25 +11,18 @@ use serde_json::{Map, Value, json};
 
 use super::format::{Field, fields_of, fields_to_string, iso, page_range};
 use super::request::{Cx, R, Reply, Req};
-use super::{
-    DEFAULT_LIMIT, DETAIL_WINDOW, Platform, Sim, TINY_PNG, TokenInfo, TokenKind, WINDOW_MS,
-};
+use super::{DEFAULT_LIMIT, DETAIL_WINDOW, Platform, Sim, TINY_PNG, TokenInfo, TokenKind, WINDOW_MS};
 
 impl Sim {
     pub(super) fn can_use_conv(&self, caller: &TokenInfo, idx: usize) -> bool {
         let c = &self.conversations[idx];
         match c.platform {
             Platform::Instagram => match caller.kind {
-                TokenKind::InstagramUser => {
-                    caller.user_id.as_deref() == Some(c.account_id.as_str())
-                }
+                TokenKind::InstagramUser => caller.user_id.as_deref() == Some(c.account_id.as_str()),
                 TokenKind::Page => caller.page_id.as_deref() == Some(c.page_id.as_str()),
                 _ => false,
             },
-            _ => {
-                caller.kind == TokenKind::Page
-                    && caller.page_id.as_deref() == Some(c.page_id.as_str())
-            }
+            _ => caller.kind == TokenKind::Page && caller.page_id.as_deref() == Some(c.page_id.as_str()),
         }
     }
 
@@ -61,11 +54,8 @@ impl Sim {
         let m = &c.messages[mi];
         let detailed = mi + DETAIL_WINDOW >= c.messages.len();
         let business = c.account_id.clone();
-        let (from, to) = if m.from_business {
-            (business, c.participant.clone())
-        } else {
-            (c.participant.clone(), business)
-        };
+        let (from, to) =
+            if m.from_business { (business, c.participant.clone()) } else { (c.participant.clone(), business) };
         let mut o = Map::new();
         for f in fields {
             match f.name.as_str() {
@@ -76,10 +66,7 @@ impl Sim {
                     o.insert("from".into(), self.person_json(c.platform, &from));
                 }
                 "to" if detailed => {
-                    o.insert(
-                        "to".into(),
-                        json!({ "data": [self.person_json(c.platform, &to)] }),
-                    );
+                    o.insert("to".into(), json!({ "data": [self.person_json(c.platform, &to)] }));
                 }
                 "message" if detailed => {
                     o.insert("message".into(), m.text.clone().into());
@@ -106,15 +93,9 @@ impl Sim {
                 }
                 "reply_to" if detailed => {
                     if let Some(r) = &m.reply_to {
-                        let self_reply = c
-                            .messages
-                            .iter()
-                            .find(|x| &x.id == r)
-                            .is_some_and(|x| x.from_business == m.from_business);
-                        o.insert(
-                            "reply_to".into(),
-                            json!({ "mid": r, "is_self_reply": self_reply }),
-                        );
+                        let self_reply =
+                            c.messages.iter().find(|x| &x.id == r).is_some_and(|x| x.from_business == m.from_business);
+                        o.insert("reply_to".into(), json!({ "mid": r, "is_self_reply": self_reply }));
                     }
                 }
                 _ => {}
@@ -141,15 +122,11 @@ impl Sim {
         let c = &self.conversations[ci];
         let mut order: Vec<usize> = (0..c.messages.len()).collect();
         order.sort_by(|a, b| {
-            (c.messages[*b].created_ms, c.messages[*b].seq)
-                .cmp(&(c.messages[*a].created_ms, c.messages[*a].seq))
+            (c.messages[*b].created_ms, c.messages[*b].seq).cmp(&(c.messages[*a].created_ms, c.messages[*a].seq))
         });
         let ids: Vec<String> = order.iter().map(|i| c.messages[*i].id.clone()).collect();
         let (start, end) = page_range(&ids, limit, after, before)?;
-        let data: Vec<Value> = order[start..end]
-            .iter()
-            .map(|mi| self.message_json(ci, *mi, fields))
-            .collect();
+        let data: Vec<Value> = order[start..end].iter().map(|mi| self.message_json(ci, *mi, fields)).collect();
         let mut out = Map::new();
         out.insert("data".into(), Value::Array(data));
         let extra: Vec<(String, String)> = if nested {
@@ -163,20 +140,13 @@ impl Sim {
         } else {
             Vec::new()
         };
-        if let Some(paging) =
-            self.paging(req, &format!("{}/messages", c.id), &ids, start, end, &extra)
-        {
+        if let Some(paging) = self.paging(req, &format!("{}/messages", c.id), &ids, start, end, &extra) {
             out.insert("paging".into(), paging);
         }
         Some(Value::Object(out))
     }
 
-    pub(super) fn conversation_json(
-        &mut self,
-        req: &Req,
-        ci: usize,
-        fields: &[Field],
-    ) -> Result<Value, Reply> {
+    pub(super) fn conversation_json(&mut self, req: &Req, ci: usize, fields: &[Field]) -> Result<Value, Reply> {
         let c = self.conversations[ci].clone();
         let mut o = Map::new();
         for f in fields {
@@ -188,10 +158,7 @@ impl Sim {
                 "participants" => {
                     let business = self.person_json(c.platform, &c.account_id);
                     let customer = self.person_json(c.platform, &c.participant);
-                    o.insert(
-                        "participants".into(),
-                        json!({ "data": [customer, business] }),
-                    );
+                    o.insert("participants".into(), json!({ "data": [customer, business] }));
                 }
                 "senders" => {
                     let customer = self.person_json(c.platform, &c.participant);
@@ -204,43 +171,23 @@ impl Sim {
                     o.insert("unread_count".into(), 0.into());
                 }
                 "snippet" => {
-                    o.insert(
-                        "snippet".into(),
-                        c.messages
-                            .last()
-                            .map(|m| m.text.clone())
-                            .unwrap_or_default()
-                            .into(),
-                    );
+                    o.insert("snippet".into(), c.messages.last().map(|m| m.text.clone()).unwrap_or_default().into());
                 }
                 "can_reply" => {
-                    let open = c
-                        .last_inbound_ms()
-                        .is_some_and(|t| self.now() - t <= WINDOW_MS);
+                    let open = c.last_inbound_ms().is_some_and(|t| self.now() - t <= WINDOW_MS);
                     o.insert("can_reply".into(), open.into());
                 }
                 "is_owner" => {
                     o.insert("is_owner".into(), true.into());
                 }
                 "link" if c.platform == Platform::Messenger => {
-                    o.insert(
-                        "link".into(),
-                        format!("/{}/inbox/{}", c.page_id, c.id).into(),
-                    );
+                    o.insert("link".into(), format!("/{}/inbox/{}", c.page_id, c.id).into());
                 }
                 "messages" => {
-                    let sub = f
-                        .sub
-                        .clone()
-                        .unwrap_or_else(|| fields_of(&["id", "created_time"]));
+                    let sub = f.sub.clone().unwrap_or_else(|| fields_of(&["id", "created_time"]));
                     let limit = Sim::limit(req, Some(f));
-                    let limit = if f.limit.is_none() {
-                        DEFAULT_LIMIT
-                    } else {
-                        limit
-                    };
-                    if let Some(page) = self.messages_page(req, ci, &sub, limit, (None, None), true)
-                    {
+                    let limit = if f.limit.is_none() { DEFAULT_LIMIT } else { limit };
+                    if let Some(page) = self.messages_page(req, ci, &sub, limit, (None, None), true) {
                         o.insert("messages".into(), page);
                     }
                 }
@@ -274,38 +221,31 @@ impl Sim {
             return Err(self.need_page_token());
         }
         let platform_param = req.p("platform");
-        let (platform, account) =
-            if owner_is_ig {
-                if !self.can_use_instagram(caller, owner) {
-                    return Err(self.unsupported(&Method::GET, owner));
-                }
-                (Platform::Instagram, owner.to_owned())
-            } else {
-                if !self.can_use_page(caller, owner) {
-                    return Err(self.unsupported(&Method::GET, owner));
-                }
-                match platform_param.as_deref() {
-                    Some("instagram") => {
-                        match self.pages.get(owner).and_then(|p| p.instagram_id.clone()) {
-                            Some(ig) => (Platform::Instagram, ig),
-                            None => {
-                                return Err(self.invalid_param(
-                                    "The Page has no linked Instagram professional account",
-                                ));
-                            }
-                        }
-                    }
-                    None | Some("messenger") => (Platform::Messenger, owner.to_owned()),
-                    Some(other) => return Err(self.invalid_param(&format!(
-                        "Param platform must be one of {{MESSENGER, INSTAGRAM}} - got \"{other}\""
-                    ))),
-                }
-            };
-        let kind = if platform == Platform::Instagram {
-            "instagram"
+        let (platform, account) = if owner_is_ig {
+            if !self.can_use_instagram(caller, owner) {
+                return Err(self.unsupported(&Method::GET, owner));
+            }
+            (Platform::Instagram, owner.to_owned())
         } else {
-            "messenger"
+            if !self.can_use_page(caller, owner) {
+                return Err(self.unsupported(&Method::GET, owner));
+            }
+            match platform_param.as_deref() {
+                Some("instagram") => match self.pages.get(owner).and_then(|p| p.instagram_id.clone()) {
+                    Some(ig) => (Platform::Instagram, ig),
+                    None => {
+                        return Err(self.invalid_param("The Page has no linked Instagram professional account"));
+                    }
+                },
+                None | Some("messenger") => (Platform::Messenger, owner.to_owned()),
+                Some(other) => {
+                    return Err(self.invalid_param(&format!(
+                        "Param platform must be one of {{MESSENGER, INSTAGRAM}} - got \"{other}\""
+                    )));
+                }
+            }
         };
+        let kind = if platform == Platform::Instagram { "instagram" } else { "messenger" };
         self.meter(cx, caller, &account, kind, false)?;
         let fields = self.requested_fields(req, &["id", "updated_time"])?;
         let user_filter = req.p("user_id");
@@ -321,17 +261,9 @@ impl Sim {
             let (ca, cb) = (&self.conversations[*a], &self.conversations[*b]);
             (cb.updated_ms(), cb.updated_seq()).cmp(&(ca.updated_ms(), ca.updated_seq()))
         });
-        let ids: Vec<String> = list
-            .iter()
-            .map(|i| self.conversations[*i].id.clone())
-            .collect();
+        let ids: Vec<String> = list.iter().map(|i| self.conversations[*i].id.clone()).collect();
         let limit = Sim::limit(req, None);
-        let Some((start, end)) = page_range(
-            &ids,
-            limit,
-            req.p("after").as_deref(),
-            req.p("before").as_deref(),
-        ) else {
+        let Some((start, end)) = page_range(&ids, limit, req.p("after").as_deref(), req.p("before").as_deref()) else {
             return Err(self.invalid_param("Invalid cursor"));
         };
         let mut data = Vec::new();
@@ -340,12 +272,8 @@ impl Sim {
         }
         let mut out = Map::new();
         out.insert("data".into(), Value::Array(data));
-        let path = format!(
-            "{}/conversations",
-            req.segs
-                .first()
-                .map_or(owner, |s| if s == "me" { "me" } else { owner })
-        );
+        let path =
+            format!("{}/conversations", req.segs.first().map_or(owner, |s| if s == "me" { "me" } else { owner }));
         if let Some(paging) = self.paging(req, &path, &ids, start, end, &[]) {
             out.insert("paging".into(), paging);
         }
@@ -363,13 +291,7 @@ impl Sim {
 
     /// `GET /{conversation-id}?fields=messages,participants,updated_time` (CONV): the
     /// `messages` field lists all message ids with `created_time`.
-    pub(super) fn get_conversation(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        ci: usize,
-    ) -> R {
+    pub(super) fn get_conversation(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, ci: usize) -> R {
         let (kind, account) = self.conv_kind(ci);
         self.meter(cx, caller, &account, kind, false)?;
         let fields = self.requested_fields(req, &["id"])?;
@@ -379,13 +301,7 @@ impl Sim {
 
     /// `GET /{conversation-id}/messages?fields&limit&after` (GCONV): newest first, default
     /// fields `id,created_time`, cursor paging.
-    pub(super) fn conversation_messages(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        ci: usize,
-    ) -> R {
+    pub(super) fn conversation_messages(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, ci: usize) -> R {
         if !self.can_use_conv(caller, ci) {
             let id = self.conversations[ci].id.clone();
             return Err(self.unsupported(&Method::GET, &id));
@@ -413,14 +329,7 @@ impl Sim {
     /// gives no code: **guessed** HTTP 400, code 100, subcode 33, "This message has been
     /// deleted". The conversation reference states the limit for Instagram Messaging;
     /// META-API §3.1 applies it to both platforms and so does the sim.
-    pub(super) fn get_message(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        ci: usize,
-        mi: usize,
-    ) -> R {
+    pub(super) fn get_message(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, ci: usize, mi: usize) -> R {
         let (kind, account) = self.conv_kind(ci);
         self.meter(cx, caller, &account, kind, false)?;
         if mi + DETAIL_WINDOW < self.conversations[ci].messages.len() {
@@ -437,33 +346,18 @@ impl Sim {
     /// (documented). Fields not modelled (`locale`, `timezone`, `gender`) are left out.
     ///
     /// [`World::set_profile_visible`]: super::World::set_profile_visible
-    pub(super) fn get_profile(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        contact_id: &str,
-    ) -> R {
+    pub(super) fn get_profile(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, contact_id: &str) -> R {
         let Some(k) = self.contacts.get(contact_id).cloned() else {
             return Err(self.unsupported(&Method::GET, contact_id));
         };
         let allowed = match k.platform {
-            Platform::Instagram => {
-                self.can_use_instagram(caller, &k.account_id) && caller.kind != TokenKind::User
-            }
-            _ => {
-                caller.kind == TokenKind::Page
-                    && caller.page_id.as_deref() == Some(k.account_id.as_str())
-            }
+            Platform::Instagram => self.can_use_instagram(caller, &k.account_id) && caller.kind != TokenKind::User,
+            _ => caller.kind == TokenKind::Page && caller.page_id.as_deref() == Some(k.account_id.as_str()),
         };
         if !allowed {
             return Err(self.unsupported(&Method::GET, contact_id));
         }
-        let kind = if k.platform == Platform::Instagram {
-            "instagram"
-        } else {
-            "messenger"
-        };
+        let kind = if k.platform == Platform::Instagram { "instagram" } else { "messenger" };
         self.meter(cx, caller, &k.account_id, kind, false)?;
         if !k.profile_visible {
             return Ok(Reply::ok(json!({})));
@@ -487,10 +381,9 @@ impl Sim {
                 (Platform::Messenger, "last_name") => k.last_name.clone().into(),
                 (Platform::Instagram, "username") => k.username.clone().into(),
                 (Platform::Instagram, "follower_count") => 42.into(),
-                (
-                    Platform::Instagram,
-                    "is_verified_user" | "is_user_follow_business" | "is_business_follow_user",
-                ) => false.into(),
+                (Platform::Instagram, "is_verified_user" | "is_user_follow_business" | "is_business_follow_user") => {
+                    false.into()
+                }
                 _ => continue,
             };
             o.insert(f.name.clone(), v);

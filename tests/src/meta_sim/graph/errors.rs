@@ -22,11 +22,7 @@ impl Sim {
     ) -> Reply {
         let mut e = Map::new();
         e.insert("message".into(), message.into());
-        let kind = if code == 100 && subcode == Some(33) {
-            "GraphMethodException"
-        } else {
-            "OAuthException"
-        };
+        let kind = if code == 100 && subcode == Some(33) { "GraphMethodException" } else { "OAuthException" };
         e.insert("type".into(), kind.into());
         e.insert("code".into(), code.into());
         if let Some(s) = subcode {
@@ -38,14 +34,8 @@ impl Sim {
         e.insert("fbtrace_id".into(), self.trace_id().into());
         let reply = Reply::json(status, &json!({ "error": e }));
         if code == 190 {
-            let value: String = message
-                .chars()
-                .filter(|c| c.is_ascii() && *c != '"')
-                .collect();
-            reply.header(
-                "www-authenticate",
-                format!("OAuth \"Facebook Platform\" \"invalid_token\" \"{value}\""),
-            )
+            let value: String = message.chars().filter(|c| c.is_ascii() && *c != '"').collect();
+            reply.header("www-authenticate", format!("OAuth \"Facebook Platform\" \"invalid_token\" \"{value}\""))
         } else {
             reply
         }
@@ -84,11 +74,7 @@ impl Sim {
     }
 
     pub(super) fn need_page_token(&mut self) -> Reply {
-        self.gerr(
-            210,
-            None,
-            "(#210) A page access token is required to request this resource.",
-        )
+        self.gerr(210, None, "(#210) A page access token is required to request this resource.")
     }
 
     pub(super) fn invalid_param(&mut self, message: &str) -> Reply {

@@ -14,26 +14,11 @@ use super::{Shared, Sim, lock};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Graph error JSON (§5.2) with this HTTP status.
-    GraphError {
-        status: u16,
-        code: i64,
-        subcode: Option<i64>,
-        message: String,
-        transient: bool,
-    },
+    GraphError { status: u16, code: i64, subcode: Option<i64>, message: String, transient: bool },
     /// WhatsApp error JSON: no subcode, `error_data{messaging_product, details}` (§5.2).
-    WhatsAppError {
-        status: u16,
-        code: i64,
-        title: String,
-        details: String,
-    },
+    WhatsAppError { status: u16, code: i64, title: String, details: String },
     /// Any status and body (a proxy's 503 page, …).
-    Raw {
-        status: u16,
-        content_type: String,
-        body: String,
-    },
+    Raw { status: u16, content_type: String, body: String },
     /// Close the connection without doing anything.
     DropBeforeProcessing,
     /// Do the work (a send IS recorded, with `answered: false`), then close the connection
@@ -99,13 +84,7 @@ impl Fault {
 
     /// Any Graph error.
     pub fn graph(status: u16, code: i64, subcode: Option<i64>, message: &str) -> Fault {
-        Fault::GraphError {
-            status,
-            code,
-            subcode,
-            message: message.to_owned(),
-            transient: false,
-        }
+        Fault::GraphError { status, code, subcode, message: message.to_owned(), transient: false }
     }
 }
 
@@ -124,15 +103,9 @@ impl Pattern {
             && !first.is_empty()
             && first.chars().all(|c| c.is_ascii_uppercase())
         {
-            return Pattern {
-                method: Some(first.to_owned()),
-                glob: rest.trim().to_owned(),
-            };
+            return Pattern { method: Some(first.to_owned()), glob: rest.trim().to_owned() };
         }
-        Pattern {
-            method: None,
-            glob: pattern.to_owned(),
-        }
+        Pattern { method: None, glob: pattern.to_owned() }
     }
 
     pub(super) fn matches(&self, method: &str, path: &str) -> bool {
@@ -175,11 +148,7 @@ impl Faults {
     /// The next `times` calls matching `pattern` (`"POST */messages"`, `"*/conversations"`,
     /// `"GET /debug_token"`) answer `fault` instead. Rules are checked in the order added.
     pub fn fail_next(&self, pattern: &str, times: u32, fault: Fault) {
-        lock(&self.shared).faults.rules.push(FaultRule {
-            pattern: Pattern::parse(pattern),
-            remaining: times,
-            fault,
-        });
+        lock(&self.shared).faults.rules.push(FaultRule { pattern: Pattern::parse(pattern), remaining: times, fault });
     }
 
     /// The next `times` matching calls answer [`Fault::transient`] (HTTP 500, code 2).
@@ -200,10 +169,7 @@ impl Faults {
 
     /// Every matching call waits `delay` before it is handled, until [`Faults::clear`].
     pub fn latency(&self, pattern: &str, delay: Duration) {
-        lock(&self.shared)
-            .faults
-            .latency
-            .push((Pattern::parse(pattern), delay));
+        lock(&self.shared).faults.latency.push((Pattern::parse(pattern), delay));
     }
 
     /// `token` answers `calls` more calls, then expires (190 / 463): "the token expired in
@@ -263,12 +229,7 @@ impl Faults {
 
     /// One-shot fault answers not used yet.
     pub fn pending(&self) -> u32 {
-        lock(&self.shared)
-            .faults
-            .rules
-            .iter()
-            .map(|r| r.remaining)
-            .sum()
+        lock(&self.shared).faults.rules.iter().map(|r| r.remaining).sum()
     }
 }
 
@@ -276,13 +237,7 @@ impl Sim {
     pub(super) fn before(&mut self, req: &Req) -> (Option<Fault>, Duration) {
         let method = req.method.as_str().to_owned();
         let path = req.bare_path();
-        let latency = self
-            .faults
-            .latency
-            .iter()
-            .filter(|(p, _)| p.matches(&method, &path))
-            .map(|(_, d)| *d)
-            .sum();
+        let latency = self.faults.latency.iter().filter(|(p, _)| p.matches(&method, &path)).map(|(_, d)| *d).sum();
         let mut fault = None;
         for rule in &mut self.faults.rules {
             if rule.remaining > 0 && rule.pattern.matches(&method, &path) {
@@ -297,29 +252,13 @@ impl Sim {
 
     pub(super) fn fault_reply(&mut self, fault: Fault) -> Reply {
         match fault {
-            Fault::GraphError {
-                status,
-                code,
-                subcode,
-                message,
-                transient,
-            } => self.gerr_full(status, code, subcode, &message, transient),
-            Fault::WhatsAppError {
-                status,
-                code,
-                title,
-                details,
-            } => self.waerr(status, code, &title, &details),
-            Fault::Raw {
-                status,
-                content_type,
-                body,
-            } => Reply {
-                status,
-                content_type,
-                headers: Vec::new(),
-                body: body.into_bytes(),
-            },
+            Fault::GraphError { status, code, subcode, message, transient } => {
+                self.gerr_full(status, code, subcode, &message, transient)
+            }
+            Fault::WhatsAppError { status, code, title, details } => self.waerr(status, code, &title, &details),
+            Fault::Raw { status, content_type, body } => {
+                Reply { status, content_type, headers: Vec::new(), body: body.into_bytes() }
+            }
             Fault::DropBeforeProcessing | Fault::DropAfterProcessing => Reply::text(500, ""),
         }
     }

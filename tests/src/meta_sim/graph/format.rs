@@ -14,10 +14,7 @@ use super::request::{Reply, Req, with_query};
 use super::{DEFAULT_LIMIT, MAX_LIMIT, Sim};
 
 pub(super) fn real_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 
 pub(super) fn civil_from_days(z: i64) -> (i64, i64, i64) {
@@ -48,29 +45,14 @@ pub(super) fn iso(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+0000",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+0000", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 /// `Tuesday, 06-Jan-26 02:00:00 PST`: the date style of Meta's 190/463 message (Pacific
 /// time; **guessed** fixed UTC−8).
 pub(super) fn pacific(ms: i64) -> String {
-    const DAYS: [&str; 7] = [
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-    ];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let secs = ms.div_euclid(1000) - 8 * 3600;
     let days = secs.div_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -96,11 +78,7 @@ pub(super) struct Field {
 
 impl Field {
     pub(super) fn plain(name: &str) -> Field {
-        Field {
-            name: name.to_owned(),
-            limit: None,
-            sub: None,
-        }
+        Field { name: name.to_owned(), limit: None, sub: None }
     }
 }
 
@@ -133,9 +111,7 @@ pub(super) fn parse_field_list(c: &[char], pos: &mut usize) -> Result<Vec<Field>
             *pos += 1;
         }
         if start == *pos {
-            return Err(format!(
-                "Syntax error \"Field name expected\" at character {start}"
-            ));
+            return Err(format!("Syntax error \"Field name expected\" at character {start}"));
         }
         let mut field = Field::plain(&c[start..*pos].iter().collect::<String>());
         while *pos < c.len() && c[*pos] == '.' {
@@ -146,10 +122,7 @@ pub(super) fn parse_field_list(c: &[char], pos: &mut usize) -> Result<Vec<Field>
             }
             let modifier: String = c[ms..*pos].iter().collect();
             if *pos >= c.len() || c[*pos] != '(' {
-                return Err(format!(
-                    "Syntax error \"Expected \"(\".\" at character {}",
-                    *pos
-                ));
+                return Err(format!("Syntax error \"Expected \"(\".\" at character {}", *pos));
             }
             *pos += 1;
             let as_ = *pos;
@@ -162,11 +135,7 @@ pub(super) fn parse_field_list(c: &[char], pos: &mut usize) -> Result<Vec<Field>
             let arg: String = c[as_..*pos].iter().collect();
             *pos += 1;
             if modifier == "limit" {
-                field.limit = Some(
-                    arg.trim()
-                        .parse()
-                        .map_err(|_| format!("Invalid limit {arg}"))?,
-                );
+                field.limit = Some(arg.trim().parse().map_err(|_| format!("Invalid limit {arg}"))?);
             }
         }
         if *pos < c.len() && c[*pos] == '{' {
@@ -212,10 +181,7 @@ pub(super) fn cursor_of(id: &str) -> String {
 
 pub(super) fn id_of_cursor(cursor: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("QVFI")
-        .map(str::to_owned)
+    String::from_utf8(bytes).ok()?.strip_prefix("QVFI").map(str::to_owned)
 }
 
 /// Which slice of `ids` a cursor request asks for, or `None` for an unknown cursor.
@@ -241,11 +207,7 @@ pub(super) fn page_range(
 }
 
 impl Sim {
-    pub(super) fn requested_fields(
-        &mut self,
-        req: &Req,
-        default: &[&str],
-    ) -> Result<Vec<Field>, Reply> {
+    pub(super) fn requested_fields(&mut self, req: &Req, default: &[&str]) -> Result<Vec<Field>, Reply> {
         match req.p("fields").filter(|f| !f.trim().is_empty()) {
             None => Ok(fields_of(default)),
             Some(f) => parse_fields(&f).map_err(|e| self.gerr(2500, None, &e)),
@@ -278,25 +240,15 @@ impl Sim {
         let before = cursor_of(&ids[start]);
         let after = cursor_of(&ids[end - 1]);
         let mut paging = Map::new();
-        paging.insert(
-            "cursors".into(),
-            json!({ "before": before, "after": after }),
-        );
+        paging.insert("cursors".into(), json!({ "before": before, "after": after }));
         let link = |cursor_key: &str, cursor: &str| {
             let mut pairs: Vec<(String, String)> = if extra.is_empty() {
-                req.query
-                    .iter()
-                    .filter(|(k, _)| k != "after" && k != "before")
-                    .cloned()
-                    .collect()
+                req.query.iter().filter(|(k, _)| k != "after" && k != "before").cloned().collect()
             } else {
                 extra.to_vec()
             };
             pairs.push((cursor_key.to_owned(), cursor.to_owned()));
-            with_query(
-                &format!("{}/{}/{path}", self.base_url, req.version_or_latest()),
-                &pairs,
-            )
+            with_query(&format!("{}/{}/{path}", self.base_url, req.version_or_latest()), &pairs)
         };
         if end < ids.len() {
             paging.insert("next".into(), link("after", &after).into());
@@ -315,10 +267,7 @@ mod tests {
 
     #[test]
     fn field_expansion_parses_nested_lists_and_limits() {
-        let f = parse_fields(
-            "participants,updated_time,messages.limit(5){id,from,attachments{image_data}}",
-        )
-        .unwrap();
+        let f = parse_fields("participants,updated_time,messages.limit(5){id,from,attachments{image_data}}").unwrap();
         assert_eq!(f.len(), 3);
         assert_eq!(f[2].name, "messages");
         assert_eq!(f[2].limit, Some(5));

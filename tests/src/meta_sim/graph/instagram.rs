@@ -32,16 +32,9 @@ impl Sim {
             if let Some(s) = state {
                 pairs.push(("state".into(), s));
             }
-            return Ok(Reply::redirect(&format!(
-                "{}#_",
-                with_query(&redirect_uri, &pairs).replace("%20", "+")
-            )));
+            return Ok(Reply::redirect(&format!("{}#_", with_query(&redirect_uri, &pairs).replace("%20", "+"))));
         }
-        let ig = match self
-            .login_instagram
-            .clone()
-            .or_else(|| self.instagram.keys().next().cloned())
-        {
+        let ig = match self.login_instagram.clone().or_else(|| self.instagram.keys().next().cloned()) {
             Some(ig) => ig,
             None => self.add_instagram(None, "cahts.test", "CAHTS Test").id,
         };
@@ -57,10 +50,7 @@ impl Sim {
         if let Some(s) = state {
             pairs.push(("state".into(), s));
         }
-        Ok(Reply::redirect(&format!(
-            "{}#_",
-            with_query(&redirect_uri, &pairs)
-        )))
+        Ok(Reply::redirect(&format!("{}#_", with_query(&redirect_uri, &pairs))))
     }
 
     /// `POST /oauth/access_token` on api.instagram.com (IGLB): form `client_id` (Instagram
@@ -84,16 +74,10 @@ impl Sim {
             return Err(Sim::ig_api_error(400, "Invalid authorization code"));
         };
         if c.used {
-            return Err(Sim::ig_api_error(
-                400,
-                "This authorization code has been used",
-            ));
+            return Err(Sim::ig_api_error(400, "This authorization code has been used"));
         }
         if self.now() - c.created_ms > IG_CODE_TTL_MS {
-            return Err(Sim::ig_api_error(
-                400,
-                "This authorization code has expired",
-            ));
+            return Err(Sim::ig_api_error(400, "This authorization code has expired"));
         }
         if req.p("redirect_uri").unwrap_or_default() != c.redirect_uri {
             return Err(Sim::ig_api_error(
@@ -133,19 +117,11 @@ impl Sim {
             return Err(self.gerr(1, None, "Error validating client secret."));
         }
         let Some(short) = req.token() else {
-            return Err(self.gerr(
-                104,
-                None,
-                "An access token is required to request this resource.",
-            ));
+            return Err(self.gerr(104, None, "An access token is required to request this resource."));
         };
         let info = self.check_token(&short)?;
         if info.kind != TokenKind::InstagramUser {
-            return Err(self.gerr(
-                190,
-                None,
-                "Invalid OAuth access token - Cannot parse access token",
-            ));
+            return Err(self.gerr(190, None, "Invalid OAuth access token - Cannot parse access token"));
         }
         let ig = info.user_id.clone().unwrap_or_default();
         let token = self.issue_instagram_token(&ig, TokenLife::LongLived);
@@ -168,21 +144,14 @@ impl Sim {
             return Err(self.invalid_param("Invalid grant_type, expected ig_refresh_token"));
         }
         let Some(old) = req.token() else {
-            return Err(self.gerr(
-                104,
-                None,
-                "An access token is required to request this resource.",
-            ));
+            return Err(self.gerr(104, None, "An access token is required to request this resource."));
         };
         let info = self.check_token(&old)?;
         if info.kind != TokenKind::InstagramUser || !info.long_lived {
-            return Err(
-                self.invalid_param("Only long-lived Instagram User access tokens can be refreshed")
-            );
+            return Err(self.invalid_param("Only long-lived Instagram User access tokens can be refreshed"));
         }
         if self.now() - info.issued_at_ms < DAY_MS {
-            return Err(self
-                .invalid_param("The access token must be at least 24 hours old to be refreshed"));
+            return Err(self.invalid_param("The access token must be at least 24 hours old to be refreshed"));
         }
         let ig = info.user_id.clone().unwrap_or_default();
         let token = self.issue_instagram_token(&ig, TokenLife::LongLived);
@@ -199,10 +168,7 @@ impl Sim {
     /// `api.instagram.com`'s own error shape: `{"error_type","code","error_message"}`
     /// (**guessed** from public samples; the engine's client reads it too).
     pub(super) fn ig_api_error(status: u16, message: &str) -> Reply {
-        Reply::json(
-            status,
-            &json!({ "error_type": "OAuthException", "code": status, "error_message": message }),
-        )
+        Reply::json(status, &json!({ "error_type": "OAuthException", "code": status, "error_message": message }))
     }
 
     /// Page token of the linked Page, or the account's own Instagram Login token.
@@ -219,13 +185,7 @@ impl Sim {
     }
 
     /// `GET /{ig-id}?fields=username,name,…`.
-    pub(super) fn get_instagram(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        ig_id: &str,
-    ) -> R {
+    pub(super) fn get_instagram(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, ig_id: &str) -> R {
         self.meter(cx, caller, ig_id, "instagram", false)?;
         let ig = self.instagram.get(ig_id).cloned().expect("exists");
         let fields = self.requested_fields(req, &["id"])?;
@@ -242,10 +202,7 @@ impl Sim {
                     o.insert("user_id".into(), ig.id.clone().into());
                 }
                 "profile_picture_url" => {
-                    o.insert(
-                        "profile_picture_url".into(),
-                        format!("{}/cdn/{}.jpg", self.base_url, ig.id).into(),
-                    );
+                    o.insert("profile_picture_url".into(), format!("{}/cdn/{}.jpg", self.base_url, ig.id).into());
                 }
                 _ => {}
             }

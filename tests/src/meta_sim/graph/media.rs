@@ -15,13 +15,7 @@ impl Sim {
     /// `POST /{page-id}/message_attachments` (MATT, MSAVE): JSON/form `message={attachment:
     /// {type, payload:{url, is_reusable}}}` or multipart with a `message` part and a
     /// `filedata` file (≤ 25 MB) → `{attachment_id}`. The 90-day expiry is not modelled.
-    pub(super) fn message_attachments(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        page_id: &str,
-    ) -> R {
+    pub(super) fn message_attachments(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, page_id: &str) -> R {
         if caller.kind == TokenKind::User {
             return Err(self.need_page_token());
         }
@@ -34,10 +28,8 @@ impl Sim {
             let Some(parts) = parse_multipart(&content_type, &req.body) else {
                 return Err(self.invalid_param("Invalid multipart body"));
             };
-            let message = parts
-                .iter()
-                .find(|p| p.name == "message")
-                .and_then(|p| serde_json::from_slice::<Value>(&p.data).ok());
+            let message =
+                parts.iter().find(|p| p.name == "message").and_then(|p| serde_json::from_slice::<Value>(&p.data).ok());
             let file = parts.into_iter().find(|p| p.name == "filedata");
             (message, file)
         } else {
@@ -46,36 +38,23 @@ impl Sim {
         let Some(attachment) = message.as_ref().and_then(|m| m.get("attachment")).cloned() else {
             return Err(self.invalid_param("param message[attachment] is required"));
         };
-        let kind = attachment
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let kind = attachment.get("type").and_then(Value::as_str).unwrap_or_default();
         if !matches!(kind, "image" | "audio" | "video" | "file") {
-            return Err(self.invalid_param(
-                "param message[attachment][type] must be one of {image, audio, video, file}",
-            ));
+            return Err(
+                self.invalid_param("param message[attachment][type] must be one of {image, audio, video, file}")
+            );
         }
-        let has_url = attachment
-            .pointer("/payload/url")
-            .and_then(Value::as_str)
-            .is_some();
+        let has_url = attachment.pointer("/payload/url").and_then(Value::as_str).is_some();
         if let Some(f) = &file {
             if f.data.len() > 25 << 20 {
-                return Err(self.gerr(
-                    100,
-                    Some(2_018_294),
-                    "(#100) Attachment size exceeds allowable limit",
-                ));
+                return Err(self.gerr(100, Some(2_018_294), "(#100) Attachment size exceeds allowable limit"));
             }
         } else if !has_url {
-            return Err(self
-                .invalid_param("param message[attachment][payload][url] or filedata is required"));
+            return Err(self.invalid_param("param message[attachment][payload][url] or filedata is required"));
         }
         let id = self.digits(16);
         if let Some(f) = file {
-            let mime = f
-                .content_type
-                .unwrap_or_else(|| "application/octet-stream".to_owned());
+            let mime = f.content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
             self.cdn.insert(id.clone(), (mime, Arc::new(f.data)));
         }
         self.attachment_ids.insert(id.clone(), attachment);
@@ -87,35 +66,15 @@ impl Sim {
     /// video mp4/3gpp 16 MB; documents 100 MB; sticker webp 500 KB (animated limit; the
     /// 100 KB static limit is not told apart, **guessed**). Other types or larger files →
     /// 131053 "Media upload error" (**guessed** code choice and details).
-    pub(super) fn wa_upload(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        phone_id: &str,
-    ) -> R {
+    pub(super) fn wa_upload(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, phone_id: &str) -> R {
         let phone = self.wa_access(caller, phone_id, &Method::POST)?;
-        self.meter(
-            cx,
-            caller,
-            &phone.waba_id,
-            "whatsapp_business_messaging",
-            false,
-        )?;
+        self.meter(cx, caller, &phone.waba_id, "whatsapp_business_messaging", false)?;
         let content_type = req.content_type();
         let Some(parts) = parse_multipart(&content_type, &req.body) else {
-            return Err(self.waerr(
-                400,
-                100,
-                "Invalid parameter",
-                "The request must be multipart/form-data.",
-            ));
+            return Err(self.waerr(400, 100, "Invalid parameter", "The request must be multipart/form-data."));
         };
         let field = |name: &str| {
-            parts
-                .iter()
-                .find(|p| p.name == name)
-                .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
+            parts.iter().find(|p| p.name == name).map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
         };
         if field("messaging_product").as_deref() != Some("whatsapp") {
             return Err(self.waerr(
@@ -126,23 +85,10 @@ impl Sim {
             ));
         }
         let Some(file) = parts.iter().find(|p| p.name == "file") else {
-            return Err(self.waerr(
-                400,
-                131_008,
-                "Required parameter is missing",
-                "The parameter file is required.",
-            ));
+            return Err(self.waerr(400, 131_008, "Required parameter is missing", "The parameter file is required."));
         };
-        let mime = field("type")
-            .filter(|t| !t.is_empty())
-            .or_else(|| file.content_type.clone())
-            .unwrap_or_default();
-        let base = mime
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let mime = field("type").filter(|t| !t.is_empty()).or_else(|| file.content_type.clone()).unwrap_or_default();
+        let base = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         const MB: usize = 1 << 20;
         let limit = match base.as_str() {
             "image/jpeg" | "image/png" => 5 * MB,
@@ -156,12 +102,7 @@ impl Sim {
             | "application/vnd.ms-powerpoint" => 100 * MB,
             t if t.starts_with("application/vnd.openxmlformats-officedocument.") => 100 * MB,
             _ => {
-                return Err(self.waerr(
-                    400,
-                    131_053,
-                    "Media upload error",
-                    &format!("Unsupported file type {mime}."),
-                ));
+                return Err(self.waerr(400, 131_053, "Media upload error", &format!("Unsupported file type {mime}.")));
             }
         };
         if file.data.len() > limit {
@@ -169,11 +110,7 @@ impl Sim {
                 400,
                 131_053,
                 "Media upload error",
-                &format!(
-                    "File of {} bytes exceeds the {} bytes limit for {base}.",
-                    file.data.len(),
-                    limit
-                ),
+                &format!("File of {} bytes exceeds the {} bytes limit for {base}.", file.data.len(), limit),
             ));
         }
         let info = self.add_media(file.data.clone(), &mime, Some(&phone.id));
@@ -188,11 +125,7 @@ impl Sim {
     ) -> Option<String> {
         let phone = phone_param.or(media.phone_number_id.as_deref());
         match phone {
-            Some(p) => self
-                .phones
-                .get(p)
-                .map(|p| p.waba_id.clone())
-                .filter(|w| self.can_use_waba(caller, w)),
+            Some(p) => self.phones.get(p).map(|p| p.waba_id.clone()).filter(|w| self.can_use_waba(caller, w)),
             None => self.wabas_of(caller).into_iter().next(),
         }
     }
@@ -202,13 +135,7 @@ impl Sim {
     /// (**guessed**: samples elsewhere show a number). The URL is served by the sim, needs
     /// `Authorization: Bearer` and lives 5 minutes on the fake clock. Media uploaded to
     /// another phone number than `phone_number_id` → 100/33 (**guessed**).
-    pub(super) fn get_media(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        media_id: &str,
-    ) -> R {
+    pub(super) fn get_media(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, media_id: &str) -> R {
         let Some(media) = self.media.get(media_id).map(|m| m.info.clone()) else {
             return Err(self.unsupported(&Method::GET, media_id));
         };
@@ -224,8 +151,7 @@ impl Sim {
         self.meter(cx, caller, &waba, "whatsapp_business_messaging", false)?;
         let hash = self.chars(43, B64URL);
         let expires = self.now() + MEDIA_URL_TTL_MS;
-        self.media_urls
-            .insert(hash.clone(), (media.id.clone(), expires));
+        self.media_urls.insert(hash.clone(), (media.id.clone(), expires));
         let url = format!(
             "{}/whatsapp_business/attachments/?mid={}&source=getMedia&ext={}&hash={hash}",
             self.base_url,
@@ -243,13 +169,7 @@ impl Sim {
     }
 
     /// `DELETE /{media-id}` (WAM) → `{success:true}`; the id then no longer resolves.
-    pub(super) fn delete_media(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        media_id: &str,
-    ) -> R {
+    pub(super) fn delete_media(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, media_id: &str) -> R {
         let Some(media) = self.media.get(media_id).map(|m| m.info.clone()) else {
             return Err(self.unsupported(&Method::DELETE, media_id));
         };
@@ -272,11 +192,7 @@ impl Sim {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.trim()
-                    .strip_prefix("Bearer ")
-                    .or_else(|| v.trim().strip_prefix("bearer "))
-            })
+            .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
             .map(|t| t.trim().to_owned());
         let Some(token) = bearer else {
             return Err(Reply::text(401, "Unauthorized"));
@@ -293,9 +209,7 @@ impl Sim {
             return Err(Reply::text(404, "Not Found"));
         }
         match self.media.get(&media_id) {
-            Some(m) if !m.info.deleted => {
-                Ok(Reply::bytes(&m.info.mime_type, m.bytes.as_ref().clone()))
-            }
+            Some(m) if !m.info.deleted => Ok(Reply::bytes(&m.info.mime_type, m.bytes.as_ref().clone())),
             _ => Err(Reply::text(404, "Not Found")),
         }
     }

@@ -8,8 +8,7 @@ use serde_json::{Map, Value, json};
 use super::format::pacific;
 use super::request::{R, Reply, Req, encode_query, with_query};
 use super::{
-    DATA_ACCESS_MS, FB_CODE_TTL_MS, LONG_LIVED_MS, SHORT_LIVED_MS, Sim, TokenInfo, TokenKind,
-    TokenLife, TokenStatus,
+    DATA_ACCESS_MS, FB_CODE_TTL_MS, LONG_LIVED_MS, SHORT_LIVED_MS, Sim, TokenInfo, TokenKind, TokenLife, TokenStatus,
 };
 
 impl Sim {
@@ -32,11 +31,7 @@ impl Sim {
 
     pub(super) fn authenticate(&mut self, req: &Req) -> Result<TokenInfo, Reply> {
         let Some(token) = req.token() else {
-            return Err(self.gerr(
-                104,
-                None,
-                "An access token is required to request this resource.",
-            ));
+            return Err(self.gerr(104, None, "An access token is required to request this resource."));
         };
         self.check_token(&token)
     }
@@ -50,11 +45,7 @@ impl Sim {
         }
         let now = self.now();
         let Some(t) = self.tokens.get_mut(token) else {
-            return Err(self.gerr(
-                190,
-                None,
-                "Invalid OAuth access token - Cannot parse access token",
-            ));
+            return Err(self.gerr(190, None, "Invalid OAuth access token - Cannot parse access token"));
         };
         if let Some(left) = t.calls_left {
             if left == 0 {
@@ -66,8 +57,7 @@ impl Sim {
             }
         }
         let info = t.clone();
-        let expired =
-            info.status == TokenStatus::Expired || info.expires_at_ms.is_some_and(|e| e <= now);
+        let expired = info.status == TokenStatus::Expired || info.expires_at_ms.is_some_and(|e| e <= now);
         match info.status {
             TokenStatus::PasswordChanged => Err(self.gerr(
                 190,
@@ -117,10 +107,7 @@ impl Sim {
         let client_id = req.p("client_id").unwrap_or_default();
         let redirect_uri = req.p("redirect_uri").unwrap_or_default();
         if client_id != self.app.app_id {
-            return Err(Reply::text(
-                400,
-                "Invalid App ID: The provided app ID does not look like a valid app ID.",
-            ));
+            return Err(Reply::text(400, "Invalid App ID: The provided app ID does not look like a valid app ID."));
         }
         if redirect_uri.is_empty() || !self.redirect_allowed(&redirect_uri) {
             return Err(Reply::text(
@@ -138,50 +125,32 @@ impl Sim {
             if let Some(s) = state {
                 pairs.push(("state".into(), s));
             }
-            return Ok(Reply::redirect(&format!(
-                "{}#_=_",
-                with_query(&redirect_uri, &pairs).replace("%20", "+")
-            )));
+            return Ok(Reply::redirect(&format!("{}#_=_", with_query(&redirect_uri, &pairs).replace("%20", "+"))));
         }
-        let scopes: Vec<String> = req
-            .p("scope")
-            .unwrap_or_default()
-            .split([',', ' '])
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let scopes: Vec<String> =
+            req.p("scope").unwrap_or_default().split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         let user = match self.login_user.clone() {
             Some(u) => u,
             None => self.primary_user(),
         };
         let response_type = req.p("response_type").unwrap_or_else(|| "code".into());
-        if response_type.split([' ', ',']).any(|t| t == "token") && !response_type.contains("code")
-        {
+        if response_type.split([' ', ',']).any(|t| t == "token") && !response_type.contains("code") {
             let token = self.issue_user_token(&user, TokenLife::ShortLived, scopes);
             let now = self.now();
             pairs.push(("access_token".into(), token));
-            pairs.push((
-                "data_access_expiration_time".into(),
-                ((now + DATA_ACCESS_MS) / 1000).to_string(),
-            ));
+            pairs.push(("data_access_expiration_time".into(), ((now + DATA_ACCESS_MS) / 1000).to_string()));
             pairs.push(("expires_in".into(), (SHORT_LIVED_MS / 1000).to_string()));
             if let Some(s) = state {
                 pairs.push(("state".into(), s));
             }
-            return Ok(Reply::redirect(&format!(
-                "{redirect_uri}#{}",
-                encode_query(&pairs)
-            )));
+            return Ok(Reply::redirect(&format!("{redirect_uri}#{}", encode_query(&pairs))));
         }
         let code = self.issue_code(&user, &redirect_uri, scopes, false);
         pairs.push(("code".into(), code));
         if let Some(s) = state {
             pairs.push(("state".into(), s));
         }
-        Ok(Reply::redirect(&format!(
-            "{}#_=_",
-            with_query(&redirect_uri, &pairs)
-        )))
+        Ok(Reply::redirect(&format!("{}#_=_", with_query(&redirect_uri, &pairs))))
     }
 
     pub(super) fn check_app_secret(&mut self, req: &Req) -> Result<(), Reply> {
@@ -189,11 +158,7 @@ impl Sim {
             return Err(self.gerr(101, None, "Missing client_id parameter."));
         };
         if client_id != self.app.app_id {
-            return Err(self.gerr(
-                101,
-                None,
-                "Error validating application. Invalid application ID.",
-            ));
+            return Err(self.gerr(101, None, "Error validating application. Invalid application ID."));
         }
         if req.p("client_secret").as_deref() != Some(self.app.app_secret.as_str()) {
             return Err(self.gerr(1, None, "Error validating client secret."));
@@ -234,11 +199,7 @@ impl Sim {
                         renewed.token
                     }
                     _ => {
-                        return Err(self.gerr(
-                            100,
-                            None,
-                            "(#100) The access token could not be exchanged",
-                        ));
+                        return Err(self.gerr(100, None, "(#100) The access token could not be exchanged"));
                     }
                 };
                 Ok(Reply::ok(json!({
@@ -260,18 +221,10 @@ impl Sim {
                     return Err(self.gerr(100, None, "Invalid verification code format."));
                 };
                 if c.used {
-                    return Err(self.gerr(
-                        100,
-                        Some(36009),
-                        "This authorization code has been used.",
-                    ));
+                    return Err(self.gerr(100, Some(36009), "This authorization code has been used."));
                 }
                 if now - c.created_ms > FB_CODE_TTL_MS {
-                    return Err(self.gerr(
-                        100,
-                        Some(36007),
-                        "This authorization code has expired.",
-                    ));
+                    return Err(self.gerr(100, Some(36007), "This authorization code has expired."));
                 }
                 if c.redirect_uri != redirect_uri {
                     return Err(self.gerr(
@@ -309,11 +262,8 @@ impl Sim {
             return Err(self.gerr(100, None, "(#100) The parameter input_token is required"));
         };
         let now = self.now();
-        let Some(info) = self
-            .tokens
-            .get(&input)
-            .cloned()
-            .or_else(|| (input == self.app.app_token()).then(|| self.app_token_info()))
+        let Some(info) =
+            self.tokens.get(&input).cloned().or_else(|| (input == self.app.app_token()).then(|| self.app_token_info()))
         else {
             return Ok(Reply::ok(json!({ "data": {
                 "error": { "code": 190, "message": "Invalid OAuth access token - Cannot parse access token" },
@@ -333,29 +283,19 @@ impl Sim {
         d.insert("type".into(), kind.into());
         d.insert("application".into(), self.app.name.clone().into());
         if info.kind != TokenKind::App {
-            d.insert(
-                "data_access_expires_at".into(),
-                ((info.issued_at_ms + DATA_ACCESS_MS) / 1000).into(),
-            );
-            d.insert(
-                "expires_at".into(),
-                info.expires_at_ms.map_or(0, |e| e / 1000).into(),
-            );
+            d.insert("data_access_expires_at".into(), ((info.issued_at_ms + DATA_ACCESS_MS) / 1000).into());
+            d.insert("expires_at".into(), info.expires_at_ms.map_or(0, |e| e / 1000).into());
             d.insert("issued_at".into(), (info.issued_at_ms / 1000).into());
         }
         let dead = match info.status {
-            TokenStatus::Valid if info.expires_at_ms.is_some_and(|e| e <= now) => {
-                Some((463, "Session has expired"))
-            }
+            TokenStatus::Valid if info.expires_at_ms.is_some_and(|e| e <= now) => Some((463, "Session has expired")),
             TokenStatus::Valid => None,
             TokenStatus::Expired => Some((463, "Session has expired")),
             TokenStatus::PasswordChanged => Some((
                 460,
                 "The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
             )),
-            TokenStatus::Revoked => {
-                Some((467, "The session is invalid because the user logged out."))
-            }
+            TokenStatus::Revoked => Some((467, "The session is invalid because the user logged out.")),
             TokenStatus::AppRemoved => Some((458, "The user has not authorized the application.")),
         };
         if let Some((subcode, message)) = dead {
@@ -381,18 +321,9 @@ impl Sim {
                             .unwrap_or_default(),
                     })
                 } else if s.starts_with("instagram_") && info.kind != TokenKind::InstagramUser {
-                    let pages = info
-                        .user_id
-                        .as_deref()
-                        .and_then(|u| self.user(u))
-                        .map(|u| u.pages.clone())
-                        .unwrap_or_default();
-                    Some(
-                        pages
-                            .iter()
-                            .filter_map(|p| self.pages.get(p).and_then(|p| p.instagram_id.clone()))
-                            .collect(),
-                    )
+                    let pages =
+                        info.user_id.as_deref().and_then(|u| self.user(u)).map(|u| u.pages.clone()).unwrap_or_default();
+                    Some(pages.iter().filter_map(|p| self.pages.get(p).and_then(|p| p.instagram_id.clone())).collect())
                 } else if s.starts_with("whatsapp_") {
                     Some(self.wabas_of(&info))
                 } else {

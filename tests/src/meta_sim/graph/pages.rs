@@ -39,10 +39,7 @@ impl Sim {
                 Ok(Reply::ok(Value::Object(o)))
             }
             _ => {
-                let name = self
-                    .user(id)
-                    .map(|u| u.name.clone())
-                    .unwrap_or_else(|| "System User".to_owned());
+                let name = self.user(id).map(|u| u.name.clone()).unwrap_or_else(|| "System User".to_owned());
                 Ok(Reply::ok(json!({ "name": name, "id": id })))
             }
         }
@@ -71,23 +68,14 @@ impl Sim {
         if let Some(t) = self.page_tokens.get(&key) {
             return t.clone();
         }
-        let expires = if caller.long_lived {
-            None
-        } else {
-            caller.expires_at_ms
-        };
+        let expires = if caller.long_lived { None } else { caller.expires_at_ms };
         let user = caller.user_id.clone().unwrap_or_default();
         let token = self.issue_page_token(&user, page_id, expires, caller.scopes.clone());
         self.page_tokens.insert(key, token.clone());
         token
     }
 
-    pub(super) fn page_json(
-        &mut self,
-        caller: &TokenInfo,
-        page_id: &str,
-        fields: &[Field],
-    ) -> Result<Value, Reply> {
+    pub(super) fn page_json(&mut self, caller: &TokenInfo, page_id: &str, fields: &[Field]) -> Result<Value, Reply> {
         let page = self.pages.get(page_id).cloned().expect("page exists");
         let mut o = Map::new();
         for f in fields {
@@ -100,22 +88,12 @@ impl Sim {
                     o.insert("category".into(), page.category.clone().into());
                 }
                 "category_list" => {
-                    o.insert(
-                        "category_list".into(),
-                        json!([{ "id": "2500", "name": page.category }]),
-                    );
+                    o.insert("category_list".into(), json!([{ "id": "2500", "name": page.category }]));
                 }
                 "tasks" => {
                     o.insert(
                         "tasks".into(),
-                        json!([
-                            "ADVERTISE",
-                            "ANALYZE",
-                            "CREATE_CONTENT",
-                            "MESSAGING",
-                            "MODERATE",
-                            "MANAGE"
-                        ]),
+                        json!(["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]),
                     );
                 }
                 "access_token" => {
@@ -123,11 +101,7 @@ impl Sim {
                     o.insert("access_token".into(), token.into());
                 }
                 "instagram_business_account" | "connected_instagram_account" => {
-                    if let Some(ig) = page
-                        .instagram_id
-                        .clone()
-                        .and_then(|i| self.instagram.get(&i).cloned())
-                    {
+                    if let Some(ig) = page.instagram_id.clone().and_then(|i| self.instagram.get(&i).cloned()) {
                         let sub = f.sub.clone().unwrap_or_else(|| fields_of(&["id"]));
                         let mut io = Map::new();
                         for s in &sub {
@@ -146,18 +120,13 @@ impl Sim {
                     }
                 }
                 "link" => {
-                    o.insert(
-                        "link".into(),
-                        format!("https://www.facebook.com/{page_id}").into(),
-                    );
+                    o.insert("link".into(), format!("https://www.facebook.com/{page_id}").into());
                 }
                 other => {
                     return Err(self.gerr(
                         100,
                         None,
-                        &format!(
-                            "(#100) Tried accessing nonexisting field ({other}) on node type (Page)"
-                        ),
+                        &format!("(#100) Tried accessing nonexisting field ({other}) on node type (Page)"),
                     ));
                 }
             }
@@ -167,13 +136,7 @@ impl Sim {
     }
 
     /// `GET /{page-id}?fields=name,instagram_business_account,access_token` (§4, IGGS).
-    pub(super) fn get_page(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        page_id: &str,
-    ) -> R {
+    pub(super) fn get_page(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, page_id: &str) -> R {
         self.meter(cx, caller, page_id, "pages", false)?;
         let fields = self.requested_fields(req, &["name", "id"])?;
         let page = self.page_json(caller, page_id, &fields)?;
@@ -184,39 +147,17 @@ impl Sim {
     /// Page tokens, `{data:[{access_token, category, category_list, name, id, tasks}],
     /// paging:{cursors}}`; with `fields` only those (plus `id`). A Page token gets 100/33
     /// (**guessed**).
-    pub(super) fn accounts(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        user_id: &str,
-    ) -> R {
+    pub(super) fn accounts(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, user_id: &str) -> R {
         if caller.kind != TokenKind::User || caller.user_id.as_deref() != Some(user_id) {
             return Err(self.unsupported(&Method::GET, user_id));
         }
         self.meter(cx, caller, user_id, "pages", false)?;
-        let fields = self.requested_fields(
-            req,
-            &[
-                "access_token",
-                "category",
-                "category_list",
-                "name",
-                "id",
-                "tasks",
-            ],
-        )?;
-        let pages = self
-            .user(user_id)
-            .map(|u| u.pages.clone())
-            .unwrap_or_default();
+        let fields =
+            self.requested_fields(req, &["access_token", "category", "category_list", "name", "id", "tasks"])?;
+        let pages = self.user(user_id).map(|u| u.pages.clone()).unwrap_or_default();
         let limit = Sim::limit(req, None);
-        let Some((start, end)) = page_range(
-            &pages,
-            limit,
-            req.p("after").as_deref(),
-            req.p("before").as_deref(),
-        ) else {
+        let Some((start, end)) = page_range(&pages, limit, req.p("after").as_deref(), req.p("before").as_deref())
+        else {
             return Err(self.invalid_param("Invalid cursor"));
         };
         let mut data = Vec::new();
@@ -240,13 +181,7 @@ impl Sim {
     /// (**guessed** text). [`World::unsubscribe_app`] plays "Meta unsubscribed the app".
     ///
     /// [`World::unsubscribe_app`]: super::World::unsubscribe_app
-    pub(super) fn subscribed_apps(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        id: &str,
-    ) -> R {
+    pub(super) fn subscribed_apps(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, id: &str) -> R {
         const PAGE_FIELDS: &[&str] = &[
             "messages",
             "message_echoes",
@@ -287,22 +222,12 @@ impl Sim {
         if caller.kind == TokenKind::User {
             return Err(self.need_page_token());
         }
-        let allowed = if is_ig {
-            self.can_use_instagram(caller, id)
-        } else {
-            self.can_use_page(caller, id)
-        };
+        let allowed = if is_ig { self.can_use_instagram(caller, id) } else { self.can_use_page(caller, id) };
         if !allowed {
             let method = req.method.clone();
             return Err(self.unsupported(&method, id));
         }
-        self.meter(
-            cx,
-            caller,
-            id,
-            if is_ig { "instagram" } else { "pages" },
-            false,
-        )?;
+        self.meter(cx, caller, id, if is_ig { "instagram" } else { "pages" }, false)?;
         let current = if is_ig {
             self.instagram.get(id).map(|i| i.subscribed_fields.clone())
         } else {
@@ -333,31 +258,21 @@ impl Sim {
             }
             "POST" => {
                 let raw = match req.pj("subscribed_fields") {
-                    Some(Value::Array(list)) => list
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>(),
-                    Some(Value::String(s)) => s
-                        .split(',')
-                        .map(|f| f.trim().to_owned())
-                        .filter(|f| !f.is_empty())
-                        .collect(),
+                    Some(Value::Array(list)) => {
+                        list.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>()
+                    }
+                    Some(Value::String(s)) => {
+                        s.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect()
+                    }
                     _ => Vec::new(),
                 };
                 if raw.is_empty() {
                     return Err(self.invalid_param("The parameter subscribed_fields is required."));
                 }
                 let valid = if is_ig { IG_FIELDS } else { PAGE_FIELDS };
-                if let Some((i, bad)) = raw
-                    .iter()
-                    .enumerate()
-                    .find(|(_, f)| !valid.contains(&f.as_str()))
-                {
-                    let message = format!(
-                        "Param subscribed_fields[{i}] must be one of {{{}}} - got \"{bad}\"",
-                        valid.join(", ")
-                    );
+                if let Some((i, bad)) = raw.iter().enumerate().find(|(_, f)| !valid.contains(&f.as_str())) {
+                    let message =
+                        format!("Param subscribed_fields[{i}] must be one of {{{}}} - got \"{bad}\"", valid.join(", "));
                     return Err(self.invalid_param(&message));
                 }
                 let mut fields = Vec::new();

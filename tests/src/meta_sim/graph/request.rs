@@ -34,25 +34,16 @@ pub(super) struct Req {
 impl Req {
     pub(super) fn new(method: Method, uri: &Uri, headers: HeaderMap, body: Bytes) -> Req {
         let path = uri.path().to_owned();
-        let mut segs: Vec<String> = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(percent_decode)
-            .collect();
+        let mut segs: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
         let version = match segs.first() {
             Some(first) if is_version(first) => Some(segs.remove(0)),
             _ => None,
         };
         let query = uri.query().map(parse_urlencoded).unwrap_or_default();
-        let mut params: BTreeMap<String, Value> = query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let mut params: BTreeMap<String, Value> =
+            query.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        let content_type =
+            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
         let mut json = None;
         if content_type.starts_with("application/x-www-form-urlencoded") {
             for (k, v) in parse_urlencoded(&String::from_utf8_lossy(&body)) {
@@ -68,17 +59,7 @@ impl Req {
                 json = Some(value);
             }
         }
-        Req {
-            method,
-            path,
-            version,
-            segs,
-            query,
-            params,
-            json,
-            headers,
-            body,
-        }
+        Req { method, path, version, segs, query, params, json, headers, body }
     }
 
     /// The path without its version, for fault patterns: `/123/messages`.
@@ -99,9 +80,7 @@ impl Req {
     /// calls carry `recipient={"id":"…"}`).
     pub(super) fn pj(&self, key: &str) -> Option<Value> {
         match self.params.get(key)? {
-            Value::String(s) => serde_json::from_str(s)
-                .ok()
-                .or(Some(Value::String(s.clone()))),
+            Value::String(s) => serde_json::from_str(s).ok().or(Some(Value::String(s.clone()))),
             Value::Null => None,
             other => Some(other.clone()),
         }
@@ -109,11 +88,7 @@ impl Req {
 
     /// `Authorization: Bearer|OAuth <token>`, else `access_token`.
     pub(super) fn token(&self) -> Option<String> {
-        if let Some(auth) = self
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(auth) = self.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
             let auth = auth.trim();
             for scheme in ["Bearer ", "bearer ", "OAuth ", "oauth "] {
                 if let Some(t) = auth.strip_prefix(scheme) {
@@ -129,11 +104,7 @@ impl Req {
     }
 
     pub(super) fn content_type(&self) -> String {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
     }
 }
 
@@ -186,12 +157,7 @@ impl Reply {
     }
 
     pub(super) fn bytes(content_type: &str, body: Vec<u8>) -> Reply {
-        Reply {
-            status: 200,
-            content_type: content_type.to_owned(),
-            headers: Vec::new(),
-            body,
-        }
+        Reply { status: 200, content_type: content_type.to_owned(), headers: Vec::new(), body }
     }
 
     pub(super) fn text(status: u16, body: &str) -> Reply {
@@ -218,10 +184,7 @@ impl IntoResponse for Reply {
             headers.insert(header::CONTENT_TYPE, v);
         }
         for (name, value) in self.headers {
-            if let (Ok(n), Ok(v)) = (
-                header::HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(&value),
-            ) {
+            if let (Ok(n), Ok(v)) = (header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
                 headers.append(n, v);
             }
         }
@@ -237,11 +200,7 @@ pub(super) struct Cx {
 
 /// What [`percent_encode`] leaves as it is: RFC 3986's unreserved characters
 /// (`A-Z a-z 0-9 - _ . ~`). Everything else becomes `%XX` (a space `%20`).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// A path segment, percent-decoded (`+` stays a plus; invalid UTF-8 becomes U+FFFD).
 pub(super) fn percent_decode(s: &str) -> String {
@@ -259,11 +218,7 @@ pub(super) fn percent_encode(s: &str) -> String {
 }
 
 pub(super) fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// `url` with `pairs` appended to its query (before any `#fragment`).
@@ -288,9 +243,7 @@ pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Par
     let mime: mime::Mime = content_type.parse().ok()?;
     let delimiter = format!("--{}", mime.get_param(mime::BOUNDARY)?.as_str()).into_bytes();
     let next_delimiter = [b"\r\n".as_slice(), &delimiter].concat();
-    let find = |needle: &[u8], from: usize| {
-        memchr::memmem::find(body.get(from..)?, needle).map(|i| from + i)
-    };
+    let find = |needle: &[u8], from: usize| memchr::memmem::find(body.get(from..)?, needle).map(|i| from + i);
     let mut parts = Vec::new();
     let mut pos = find(&delimiter, 0)? + delimiter.len();
     loop {
@@ -306,12 +259,8 @@ pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Par
         };
         let data_start = pos + head_len;
         let data_end = find(&next_delimiter, data_start)?;
-        let mut part = Part {
-            name: String::new(),
-            filename: None,
-            content_type: None,
-            data: body[data_start..data_end].to_vec(),
-        };
+        let mut part =
+            Part { name: String::new(), filename: None, content_type: None, data: body[data_start..data_end].to_vec() };
         for header in headers.iter() {
             let value = String::from_utf8_lossy(header.value);
             if header.name.eq_ignore_ascii_case("content-disposition") {

@@ -13,21 +13,17 @@ use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use sha2::{Digest, Sha256};
 
-use super::world::{
-    Attachment, Code, Contact, Conv, IgAccount, Media, Msg, Page, Phone, User, Waba,
-};
+use super::world::{Attachment, Code, Contact, Conv, IgAccount, Media, Msg, Page, Phone, User, Waba};
 use super::{
-    ConversationInfo, DAY_MS, InstagramInfo, LONG_LIVED_MS, MINUTE_MS, MediaInfo, PageInfo,
-    PhoneNumberInfo, Platform, SHORT_LIVED_MS, Sim, TINY_PNG, TokenInfo, TokenKind, TokenLife,
-    TokenStatus, WabaInfo,
+    ConversationInfo, DAY_MS, InstagramInfo, LONG_LIVED_MS, MINUTE_MS, MediaInfo, PageInfo, PhoneNumberInfo, Platform,
+    SHORT_LIVED_MS, Sim, TINY_PNG, TokenInfo, TokenKind, TokenLife, TokenStatus, WabaInfo,
 };
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-pub(super) const B64URL: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+pub(super) const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 pub(super) const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 pub(super) const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 
@@ -36,9 +32,7 @@ pub(super) const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 // =======================================================================================
 
 pub(super) fn rand_chars(rng: &mut SmallRng, n: usize, alphabet: &[u8]) -> String {
-    (0..n)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
+    (0..n).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 pub(super) fn rand_digits(rng: &mut SmallRng, n: usize) -> String {
@@ -119,10 +113,9 @@ impl Sim {
 
     pub(super) fn new_conv_id(&mut self, platform: Platform, account: &str) -> String {
         match platform {
-            Platform::Instagram => URL_SAFE_NO_PAD.encode(format!(
-                "ig_dm:1:IGMessageThread:{account}:{}",
-                self.digits(38)
-            )),
+            Platform::Instagram => {
+                URL_SAFE_NO_PAD.encode(format!("ig_dm:1:IGMessageThread:{account}:{}", self.digits(38)))
+            }
             _ => format!("t_{}", self.digits(17)),
         }
     }
@@ -133,12 +126,7 @@ impl Sim {
 
     pub(super) fn add_user(&mut self, name: &str) -> String {
         let id = format!("10{}", self.digits(14));
-        self.users.push(User {
-            id: id.clone(),
-            name: name.to_owned(),
-            pages: Vec::new(),
-            wabas: Vec::new(),
-        });
+        self.users.push(User { id: id.clone(), name: name.to_owned(), pages: Vec::new(), wabas: Vec::new() });
         id
     }
 
@@ -161,18 +149,10 @@ impl Sim {
         }
     }
 
-    pub(super) fn issue_user_token(
-        &mut self,
-        user_id: &str,
-        life: TokenLife,
-        scopes: Vec<String>,
-    ) -> String {
+    pub(super) fn issue_user_token(&mut self, user_id: &str, life: TokenLife, scopes: Vec<String>) -> String {
         let now = self.now();
         let token = self.new_token("EAAG");
-        let waba_ids = self
-            .user(user_id)
-            .map(|u| u.wabas.clone())
-            .unwrap_or_default();
+        let waba_ids = self.user(user_id).map(|u| u.wabas.clone()).unwrap_or_default();
         self.tokens.insert(
             token.clone(),
             TokenInfo {
@@ -233,10 +213,7 @@ impl Sim {
                 app_id: self.app.instagram_app_id.clone(),
                 user_id: Some(ig_id.to_owned()),
                 page_id: None,
-                scopes: vec![
-                    "instagram_business_basic".to_owned(),
-                    "instagram_business_manage_messages".to_owned(),
-                ],
+                scopes: vec!["instagram_business_basic".to_owned(), "instagram_business_manage_messages".to_owned()],
                 waba_ids: Vec::new(),
                 issued_at_ms: now,
                 expires_at_ms: Sim::expiry(now, life),
@@ -277,9 +254,7 @@ impl Sim {
 
     pub(super) fn invalidate_user(&mut self, user_id: &str, status: TokenStatus) {
         for t in self.tokens.values_mut() {
-            if matches!(t.kind, TokenKind::User | TokenKind::Page)
-                && t.user_id.as_deref() == Some(user_id)
-            {
+            if matches!(t.kind, TokenKind::User | TokenKind::Page) && t.user_id.as_deref() == Some(user_id) {
                 t.status = status;
             }
         }
@@ -287,14 +262,9 @@ impl Sim {
 
     pub(super) fn add_page(&mut self, user_id: &str, name: &str) -> PageInfo {
         let id = format!("1{}", self.digits(14));
-        let scopes = [
-            "pages_show_list",
-            "pages_messaging",
-            "pages_manage_metadata",
-            "pages_read_engagement",
-        ]
-        .map(str::to_owned)
-        .to_vec();
+        let scopes = ["pages_show_list", "pages_messaging", "pages_manage_metadata", "pages_read_engagement"]
+            .map(str::to_owned)
+            .to_vec();
         let token = self.issue_page_token(user_id, &id, None, scopes);
         self.pages.insert(
             id.clone(),
@@ -310,26 +280,13 @@ impl Sim {
         if let Some(u) = self.users.iter_mut().find(|u| u.id == user_id) {
             u.pages.push(id.clone());
         }
-        PageInfo {
-            id,
-            name: name.to_owned(),
-            access_token: token,
-            instagram_id: None,
-        }
+        PageInfo { id, name: name.to_owned(), access_token: token, instagram_id: None }
     }
 
-    pub(super) fn add_instagram(
-        &mut self,
-        page_id: Option<&str>,
-        username: &str,
-        name: &str,
-    ) -> InstagramInfo {
+    pub(super) fn add_instagram(&mut self, page_id: Option<&str>, username: &str, name: &str) -> InstagramInfo {
         let id = format!("17841{}", self.digits(12));
         if let Some(page_id) = page_id {
-            self.pages
-                .get_mut(page_id)
-                .expect("no such Page")
-                .instagram_id = Some(id.clone());
+            self.pages.get_mut(page_id).expect("no such Page").instagram_id = Some(id.clone());
         }
         self.instagram.insert(
             id.clone(),
@@ -341,12 +298,7 @@ impl Sim {
                 subscribed_fields: Vec::new(),
             },
         );
-        InstagramInfo {
-            id,
-            username: username.to_owned(),
-            name: name.to_owned(),
-            page_id: page_id.map(str::to_owned),
-        }
+        InstagramInfo { id, username: username.to_owned(), name: name.to_owned(), page_id: page_id.map(str::to_owned) }
     }
 
     pub(super) fn conv_index(&self, id: &str) -> Option<usize> {
@@ -355,12 +307,10 @@ impl Sim {
 
     /// (conversation index, message index) of a message id.
     pub(super) fn find_message(&self, mid: &str) -> Option<(usize, usize)> {
-        self.conversations.iter().enumerate().find_map(|(ci, c)| {
-            c.messages
-                .iter()
-                .position(|m| m.id == mid)
-                .map(|mi| (ci, mi))
-        })
+        self.conversations
+            .iter()
+            .enumerate()
+            .find_map(|(ci, c)| c.messages.iter().position(|m| m.id == mid).map(|mi| (ci, mi)))
     }
 
     pub(super) fn conversation_info(&self, idx: usize) -> ConversationInfo {
@@ -373,13 +323,7 @@ impl Sim {
             account_id: c.account_id.clone(),
             participant_id: c.participant.clone(),
             participant_name: contact
-                .map(|k| {
-                    if c.platform == Platform::Instagram {
-                        k.username.clone()
-                    } else {
-                        k.name.clone()
-                    }
-                })
+                .map(|k| if c.platform == Platform::Instagram { k.username.clone() } else { k.name.clone() })
                 .unwrap_or_default(),
             message_ids: c.messages.iter().map(|m| m.id.clone()).collect(),
         }
@@ -394,28 +338,16 @@ impl Sim {
     ) -> usize {
         let (page_id, account) = match platform {
             Platform::Messenger => {
-                assert!(
-                    self.pages.contains_key(account_id),
-                    "no such Page {account_id}"
-                );
+                assert!(self.pages.contains_key(account_id), "no such Page {account_id}");
                 (account_id.to_owned(), account_id.to_owned())
             }
             Platform::Instagram => {
                 if let Some(page) = self.pages.get(account_id) {
-                    let ig = page
-                        .instagram_id
-                        .clone()
-                        .expect("the Page has no linked Instagram account");
+                    let ig = page.instagram_id.clone().expect("the Page has no linked Instagram account");
                     (account_id.to_owned(), ig)
                 } else {
-                    let ig = self
-                        .instagram
-                        .get(account_id)
-                        .expect("no such Page or Instagram account");
-                    (
-                        ig.page_id.clone().unwrap_or_default(),
-                        account_id.to_owned(),
-                    )
+                    let ig = self.instagram.get(account_id).expect("no such Page or Instagram account");
+                    (ig.page_id.clone().unwrap_or_default(), account_id.to_owned())
                 }
             }
             Platform::WhatsApp => panic!("WhatsApp has no conversations API (§3.4 \"No history\")"),
@@ -430,13 +362,7 @@ impl Sim {
         let username: String = participant
             .to_lowercase()
             .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-                    c
-                } else {
-                    '.'
-                }
-            })
+            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '.' })
             .collect();
         self.contacts.insert(
             contact_id.clone(),
@@ -452,8 +378,7 @@ impl Sim {
             },
         );
         let pic = format!("{}.png", self.digits(12));
-        self.cdn
-            .insert(pic, ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
+        self.cdn.insert(pic, ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
         let id = self.new_conv_id(platform, &account);
 
         // Times, newest first: the last message a few minutes ago, then gaps of minutes to
@@ -483,10 +408,7 @@ impl Sim {
             } else if self.rng.random_bool(0.12) {
                 let att_id = self.digits(16);
                 let name = format!("{att_id}.png");
-                self.cdn.insert(
-                    name.clone(),
-                    ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())),
-                );
+                self.cdn.insert(name.clone(), ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
                 attachments.push(Attachment {
                     id: att_id,
                     mime_type: "image/png".to_owned(),
@@ -498,33 +420,14 @@ impl Sim {
             } else {
                 (*CUSTOMER_LINES.choose(&mut self.rng).unwrap_or(&"Hi")).to_owned()
             };
-            let reply_to = if from_business && self.rng.random_bool(0.1) {
-                last_inbound.clone()
-            } else {
-                None
-            };
+            let reply_to = if from_business && self.rng.random_bool(0.1) { last_inbound.clone() } else { None };
             if !from_business {
                 last_inbound = Some(mid.clone());
             }
             let seq = self.next_seq();
-            messages.push(Msg {
-                id: mid,
-                created_ms,
-                seq,
-                from_business,
-                text,
-                attachments,
-                reply_to,
-            });
+            messages.push(Msg { id: mid, created_ms, seq, from_business, text, attachments, reply_to });
         }
-        self.conversations.push(Conv {
-            id,
-            platform,
-            page_id,
-            account_id: account,
-            participant: contact_id,
-            messages,
-        });
+        self.conversations.push(Conv { id, platform, page_id, account_id: account, participant: contact_id, messages });
         self.conversations.len() - 1
     }
 
@@ -541,13 +444,9 @@ impl Sim {
                 app_id: self.app.app_id.clone(),
                 user_id: Some(system_user),
                 page_id: None,
-                scopes: [
-                    "business_management",
-                    "whatsapp_business_management",
-                    "whatsapp_business_messaging",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
+                scopes: ["business_management", "whatsapp_business_management", "whatsapp_business_messaging"]
+                    .map(str::to_owned)
+                    .to_vec(),
                 waba_ids: vec![id.clone()],
                 issued_at_ms: now,
                 expires_at_ms: None,
@@ -569,25 +468,12 @@ impl Sim {
         if let Some(u) = self.users.first_mut() {
             u.wabas.push(id.clone());
         }
-        WabaInfo {
-            id,
-            name: name.to_owned(),
-            system_user_token: token,
-        }
+        WabaInfo { id, name: name.to_owned(), system_user_token: token }
     }
 
-    pub(super) fn add_phone(
-        &mut self,
-        waba_id: &str,
-        display: &str,
-        verified_name: &str,
-    ) -> PhoneNumberInfo {
+    pub(super) fn add_phone(&mut self, waba_id: &str, display: &str, verified_name: &str) -> PhoneNumberInfo {
         let id = format!("1{}", self.digits(14));
-        self.wabas
-            .get_mut(waba_id)
-            .expect("no such WABA")
-            .phone_ids
-            .push(id.clone());
+        self.wabas.get_mut(waba_id).expect("no such WABA").phone_ids.push(id.clone());
         self.phones.insert(
             id.clone(),
             Phone {
@@ -616,8 +502,7 @@ impl Sim {
                         let ext = name.rsplit('.').next().unwrap_or("bin").to_owned();
                         let fresh = format!("{}.{ext}", self.digits(16));
                         renames.push((name.to_owned(), fresh.clone()));
-                        self.conversations[c].messages[m].attachments[a].url =
-                            format!("{base}{fresh}");
+                        self.conversations[c].messages[m].attachments[a].url = format!("{base}{fresh}");
                     }
                 }
             }
@@ -630,12 +515,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn add_media(
-        &mut self,
-        bytes: Vec<u8>,
-        mime_type: &str,
-        phone: Option<&str>,
-    ) -> MediaInfo {
+    pub(super) fn add_media(&mut self, bytes: Vec<u8>, mime_type: &str, phone: Option<&str>) -> MediaInfo {
         let id = self.digits(16);
         let info = MediaInfo {
             id: id.clone(),
@@ -646,14 +526,7 @@ impl Sim {
             deleted: false,
         };
         let created_ms = self.now();
-        self.media.insert(
-            id,
-            Media {
-                info: info.clone(),
-                bytes: Arc::new(bytes),
-                created_ms,
-            },
-        );
+        self.media.insert(id, Media { info: info.clone(), bytes: Arc::new(bytes), created_ms });
         info
     }
 }

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 use super::format::days_from_civil;
 use super::request::{Cx, R, Reply, Req};
 use super::world::{Attachment, Msg};
-use super::{
-    DAY_MS, HUMAN_AGENT_MS, Platform, Sent, SentKind, Sim, TokenInfo, TokenKind, WINDOW_MS,
-};
+use super::{DAY_MS, HUMAN_AGENT_MS, Platform, Sent, SentKind, Sim, TokenInfo, TokenKind, WINDOW_MS};
 
 impl Sim {
     pub(super) fn record(&mut self, cx: &Cx, req: &Req, new: NewSent) {
@@ -43,11 +41,7 @@ impl Sim {
 
     pub(super) fn window_closed(&mut self, platform: Platform) -> Reply {
         if platform == Platform::Instagram {
-            self.gerr(
-                10,
-                Some(2_534_022),
-                "(#10) This message is sent outside of allowed window.",
-            )
+            self.gerr(10, Some(2_534_022), "(#10) This message is sent outside of allowed window.")
         } else {
             self.gerr(
                 10,
@@ -86,25 +80,19 @@ impl Sim {
             return Err(self.need_page_token());
         }
         let owner_is_ig = self.instagram.contains_key(owner);
-        let allowed = if owner_is_ig {
-            self.can_use_instagram(caller, owner)
-        } else {
-            self.can_use_page(caller, owner)
-        };
+        let allowed =
+            if owner_is_ig { self.can_use_instagram(caller, owner) } else { self.can_use_page(caller, owner) };
         if !allowed {
             return Err(self.unsupported(&Method::POST, owner));
         }
         let Some(recipient) = req.pj("recipient").filter(Value::is_object) else {
             return Err(self.invalid_param("param recipient must be non-empty."));
         };
-        let Some(rid) = recipient.get("id").and_then(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        }) else {
-            return Err(self.invalid_param(
-                "meta-sim supports recipient.id only (not user_ref, post_id, comment_id)",
-            ));
+        let Some(rid) = recipient
+            .get("id")
+            .and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+        else {
+            return Err(self.invalid_param("meta-sim supports recipient.id only (not user_ref, post_id, comment_id)"));
         };
         let contact = self.contacts.get(&rid).cloned();
         let page_ig = self.pages.get(owner).and_then(|p| p.instagram_id.clone());
@@ -118,9 +106,10 @@ impl Sim {
                 _ => (Platform::Messenger, owner.to_owned()),
             }
         };
-        let ci = self.conversations.iter().position(|c| {
-            c.platform == platform && c.account_id == account && c.participant == rid
-        });
+        let ci = self
+            .conversations
+            .iter()
+            .position(|c| c.platform == platform && c.account_id == account && c.participant == rid);
         let Some(ci) = ci else {
             return Err(if platform == Platform::Instagram {
                 self.gerr(100, Some(2_534_014), "No matching user found")
@@ -128,16 +117,10 @@ impl Sim {
                 self.gerr(100, Some(2_018_001), "(#100) No matching user found")
             });
         };
-        let kind = if platform == Platform::Instagram {
-            "instagram"
-        } else {
-            "messenger"
-        };
+        let kind = if platform == Platform::Instagram { "instagram" } else { "messenger" };
         self.meter(cx, caller, &account, kind, true)?;
         let now = self.now();
-        let age = self.conversations[ci]
-            .last_inbound_ms()
-            .map_or(i64::MAX, |t| now - t);
+        let age = self.conversations[ci].last_inbound_ms().map_or(i64::MAX, |t| now - t);
         let sender_action = req.p("sender_action");
         let message = req.pj("message").filter(Value::is_object);
         if sender_action.is_some() && message.is_some() {
@@ -145,35 +128,21 @@ impl Sim {
         }
         if let Some(action) = sender_action {
             let action = action.to_ascii_lowercase();
-            if !matches!(
-                action.as_str(),
-                "mark_seen" | "typing_on" | "typing_off" | "react" | "unreact"
-            ) {
-                return Err(self.invalid_param("param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF, REACT, UNREACT}"));
+            if !matches!(action.as_str(), "mark_seen" | "typing_on" | "typing_off" | "react" | "unreact") {
+                return Err(self.invalid_param(
+                    "param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF, REACT, UNREACT}",
+                ));
             }
             if age > WINDOW_MS {
                 return Err(self.window_closed(platform));
             }
             let (kind, text) = if action == "react" || action == "unreact" {
                 let payload = req.pj("payload").unwrap_or(Value::Null);
-                let target = payload
-                    .get("message_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                if !self.conversations[ci]
-                    .messages
-                    .iter()
-                    .any(|m| m.id == target)
-                {
-                    return Err(self.invalid_param(
-                        "param payload[message_id] must be a message of this conversation",
-                    ));
+                let target = payload.get("message_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                if !self.conversations[ci].messages.iter().any(|m| m.id == target) {
+                    return Err(self.invalid_param("param payload[message_id] must be a message of this conversation"));
                 }
-                let reaction = payload
-                    .get("reaction")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                let reaction = payload.get("reaction").and_then(Value::as_str).map(str::to_owned);
                 if action == "react" && reaction.is_none() {
                     return Err(self.invalid_param("param payload[reaction] is required"));
                 }
@@ -199,33 +168,21 @@ impl Sim {
         let Some(message) = message else {
             return Err(self.invalid_param("Must send either message or sender_action"));
         };
-        let text = message
-            .get("text")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let mut attachments: Vec<Value> = message
-            .get("attachment")
-            .filter(|a| a.is_object())
-            .cloned()
-            .into_iter()
-            .collect();
+        let text = message.get("text").and_then(Value::as_str).map(str::to_owned);
+        let mut attachments: Vec<Value> =
+            message.get("attachment").filter(|a| a.is_object()).cloned().into_iter().collect();
         if let Some(list) = message.get("attachments").and_then(Value::as_array) {
             attachments.extend(list.iter().cloned());
         }
         if text.as_deref().is_none_or(str::is_empty) && attachments.is_empty() {
-            return Err(self
-                .invalid_param("Message cannot be empty, must provide valid attachment or text"));
+            return Err(self.invalid_param("Message cannot be empty, must provide valid attachment or text"));
         }
         if let Some(t) = &text {
             if platform == Platform::Instagram && t.len() > 1000 {
-                return Err(self.invalid_param(
-                    "Length of param message[text] must be less than or equal to 1000",
-                ));
+                return Err(self.invalid_param("Length of param message[text] must be less than or equal to 1000"));
             }
             if platform == Platform::Messenger && t.chars().count() > 2000 {
-                return Err(self.invalid_param(
-                    "Length of param message[text] must be less than or equal to 2000",
-                ));
+                return Err(self.invalid_param("Length of param message[text] must be less than or equal to 2000"));
             }
         }
         let messaging_type = req.p("messaging_type").map(|m| m.to_ascii_uppercase());
@@ -250,18 +207,16 @@ impl Sim {
                     i64::MAX
                 }
                 Some(other) => {
-                    return Err(self.invalid_param(&format!(
-                        "Param tag must be a valid message tag - got \"{other}\""
-                    )));
+                    return Err(self.invalid_param(&format!("Param tag must be a valid message tag - got \"{other}\"")));
                 }
                 None => {
-                    return Err(self.invalid_param(
-                        "param tag is required when messaging_type is MESSAGE_TAG",
-                    ));
+                    return Err(self.invalid_param("param tag is required when messaging_type is MESSAGE_TAG"));
                 }
             },
             (Some(other), _) => {
-                return Err(self.invalid_param(&format!("param messaging_type must be one of {{RESPONSE, UPDATE, MESSAGE_TAG}} - got \"{other}\"")));
+                return Err(self.invalid_param(&format!(
+                    "param messaging_type must be one of {{RESPONSE, UPDATE, MESSAGE_TAG}} - got \"{other}\""
+                )));
             }
         };
         if age > allowed_age {
@@ -274,56 +229,41 @@ impl Sim {
         if let Some(r) = &reply_to
             && !self.conversations[ci].messages.iter().any(|m| &m.id == r)
         {
-            return Err(
-                self.invalid_param("param reply_to[mid] must be a message of this conversation")
-            );
+            return Err(self.invalid_param("param reply_to[mid] must be a message of this conversation"));
         }
         let mut stored = Vec::new();
         let mut first_type = None;
         for a in &attachments {
-            let kind = a
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            let kind = a.get("type").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
             let payload = a.get("payload").cloned().unwrap_or(Value::Null);
             let valid_kind = match platform {
-                Platform::Instagram => matches!(
-                    kind.as_str(),
-                    "image" | "audio" | "video" | "file" | "media_share" | "like_heart"
-                ),
-                _ => matches!(
-                    kind.as_str(),
-                    "image" | "audio" | "video" | "file" | "template"
-                ),
+                Platform::Instagram => {
+                    matches!(kind.as_str(), "image" | "audio" | "video" | "file" | "media_share" | "like_heart")
+                }
+                _ => matches!(kind.as_str(), "image" | "audio" | "video" | "file" | "template"),
             };
             if !valid_kind {
-                return Err(self.invalid_param(&format!(
-                    "param message[attachment][type] is not valid - got \"{kind}\""
-                )));
+                return Err(
+                    self.invalid_param(&format!("param message[attachment][type] is not valid - got \"{kind}\""))
+                );
             }
-            let url = if let Some(id) = payload.get("attachment_id").and_then(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .or_else(|| v.as_u64().map(|n| n.to_string()))
-            }) {
+            let url = if let Some(id) = payload
+                .get("attachment_id")
+                .and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+            {
                 if !self.attachment_ids.contains_key(&id) {
                     return Err(self.invalid_param("Invalid attachment_id"));
                 }
                 format!("{}/cdn/{id}", self.base_url)
             } else if let Some(url) = payload.get("url").and_then(Value::as_str) {
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    return Err(self.invalid_param(
-                        "param message[attachment][payload][url] must be a valid URL",
-                    ));
+                    return Err(self.invalid_param("param message[attachment][payload][url] must be a valid URL"));
                 }
                 url.to_owned()
             } else if kind == "template" || kind == "like_heart" || kind == "media_share" {
                 String::new()
             } else {
-                return Err(self.invalid_param(
-                    "param message[attachment][payload] must have url or attachment_id",
-                ));
+                return Err(self.invalid_param("param message[attachment][payload] must have url or attachment_id"));
             };
             first_type.get_or_insert_with(|| kind.clone());
             let mime = match kind.as_str() {
@@ -336,14 +276,7 @@ impl Sim {
             stored.push(Attachment {
                 id,
                 mime_type: mime.to_owned(),
-                name: url
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .split('?')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
+                name: url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default().to_owned(),
                 size: 0,
                 url,
             });

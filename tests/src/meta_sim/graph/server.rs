@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 use super::request::{Cx, R, Reply, Req};
 use super::seed::ALNUM;
 use super::{
-    DEFAULT_SEED, Fault, Faults, RECEIVED_MEDIA_TTL_MS, RequestRecord, Shared, Sim, TokenInfo,
-    TokenKind, UPLOADED_MEDIA_TTL_MS, World, lock,
+    DEFAULT_SEED, Fault, Faults, RECEIVED_MEDIA_TTL_MS, RequestRecord, Shared, Sim, TokenInfo, TokenKind,
+    UPLOADED_MEDIA_TTL_MS, World, lock,
 };
 
 /// The running simulator. Dropping it stops the server.
@@ -44,10 +44,7 @@ impl MetaSim {
         let local = listener.local_addr()?;
         let base_url = format!("http://{local}");
         let shared: Shared = Arc::new(Mutex::new(Sim::new(base_url.clone(), seed)));
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(shared.clone())
-            .layer(DefaultBodyLimit::max(128 << 20));
+        let app = Router::new().fallback(handle).with_state(shared.clone()).layer(DefaultBodyLimit::max(128 << 20));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -59,12 +56,7 @@ impl MetaSim {
                 eprintln!("meta-sim: server stopped: {e}");
             }
         });
-        Ok(MetaSim {
-            base_url,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        Ok(MetaSim { base_url, shared, shutdown: Some(tx), task: Some(task) })
     }
 
     /// `http://127.0.0.1:PORT`: Graph paths are `{base}/{version}/…`.
@@ -73,15 +65,11 @@ impl MetaSim {
     }
 
     pub fn world(&self) -> World {
-        World {
-            shared: self.shared.clone(),
-        }
+        World { shared: self.shared.clone() }
     }
 
     pub fn faults(&self) -> Faults {
-        Faults {
-            shared: self.shared.clone(),
-        }
+        Faults { shared: self.shared.clone() }
     }
 
     /// Stops the server and waits for it.
@@ -182,10 +170,7 @@ impl Sim {
     }
 
     pub(super) fn dispatch(&mut self, req: &Req, drop_after: bool) -> Reply {
-        let mut cx = Cx {
-            headers: Vec::new(),
-            drop_after,
-        };
+        let mut cx = Cx { headers: Vec::new(), drop_after };
         let mut reply = match self.route(req, &mut cx) {
             Ok(r) | Err(r) => r,
         };
@@ -194,10 +179,7 @@ impl Sim {
         reply.headers.push(("x-fb-trace-id".into(), trace));
         let request_id = self.chars(23, ALNUM);
         reply.headers.push(("x-fb-request-id".into(), request_id));
-        reply.headers.push((
-            "facebook-api-version".into(),
-            req.version_or_latest().to_owned(),
-        ));
+        reply.headers.push(("facebook-api-version".into(), req.version_or_latest().to_owned()));
         reply
     }
 
@@ -224,11 +206,7 @@ impl Sim {
             && !m.info.deleted
             && self.now()
                 < m.created_ms
-                    + if m.info.phone_number_id.is_some() {
-                        UPLOADED_MEDIA_TTL_MS
-                    } else {
-                        RECEIVED_MEDIA_TTL_MS
-                    }
+                    + if m.info.phone_number_id.is_some() { UPLOADED_MEDIA_TTL_MS } else { RECEIVED_MEDIA_TTL_MS }
         {
             return Some(Node::Media(id.to_owned()));
         }
@@ -280,9 +258,7 @@ impl Sim {
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         let method = req.method.clone();
         match (method.as_str(), segs.as_slice()) {
-            ("GET", [id]) if req.segs[0] == "me" && caller.kind != TokenKind::Page => {
-                self.get_me(req, &caller, id)
-            }
+            ("GET", [id]) if req.segs[0] == "me" && caller.kind != TokenKind::Page => self.get_me(req, &caller, id),
             ("GET", [id]) => self.get_node(req, cx, &caller, id),
             ("DELETE", [id]) => self.delete_node(req, cx, &caller, id),
             (m, [id, edge]) => self.edge(req, cx, &caller, m, id, edge),
@@ -293,47 +269,21 @@ impl Sim {
         }
     }
 
-    pub(super) fn edge(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        method: &str,
-        id: &str,
-        edge: &str,
-    ) -> R {
+    pub(super) fn edge(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, method: &str, id: &str, edge: &str) -> R {
         let node = self.node(id);
         match (method, node, edge) {
             ("GET", Some(Node::User(u)), "accounts") => self.accounts(req, cx, caller, &u),
-            ("GET", Some(Node::Page(p)), "conversations") => {
-                self.conversations(req, cx, caller, &p, false)
-            }
-            ("GET", Some(Node::Instagram(i)), "conversations") => {
-                self.conversations(req, cx, caller, &i, true)
-            }
-            ("GET", Some(Node::Conversation(c)), "messages") => {
-                self.conversation_messages(req, cx, caller, c)
-            }
+            ("GET", Some(Node::Page(p)), "conversations") => self.conversations(req, cx, caller, &p, false),
+            ("GET", Some(Node::Instagram(i)), "conversations") => self.conversations(req, cx, caller, &i, true),
+            ("GET", Some(Node::Conversation(c)), "messages") => self.conversation_messages(req, cx, caller, c),
             ("POST", Some(Node::Page(p)), "messages") => self.send(req, cx, caller, &p),
             ("POST", Some(Node::Instagram(i)), "messages") => self.send(req, cx, caller, &i),
-            ("POST", Some(Node::Page(p)), "message_attachments") => {
-                self.message_attachments(req, cx, caller, &p)
-            }
-            (_, Some(Node::Page(p)), "subscribed_apps") => {
-                self.subscribed_apps(req, cx, caller, &p)
-            }
-            (_, Some(Node::Instagram(i)), "subscribed_apps") => {
-                self.subscribed_apps(req, cx, caller, &i)
-            }
-            (_, Some(Node::Waba(w)), "subscribed_apps") => {
-                self.waba_subscribed_apps(req, cx, caller, &w)
-            }
-            ("GET", Some(Node::Waba(w)), "message_templates") => {
-                self.templates(req, cx, caller, &w)
-            }
-            ("GET", Some(Node::Waba(w)), "phone_numbers") => {
-                self.phone_numbers(req, cx, caller, &w)
-            }
+            ("POST", Some(Node::Page(p)), "message_attachments") => self.message_attachments(req, cx, caller, &p),
+            (_, Some(Node::Page(p)), "subscribed_apps") => self.subscribed_apps(req, cx, caller, &p),
+            (_, Some(Node::Instagram(i)), "subscribed_apps") => self.subscribed_apps(req, cx, caller, &i),
+            (_, Some(Node::Waba(w)), "subscribed_apps") => self.waba_subscribed_apps(req, cx, caller, &w),
+            ("GET", Some(Node::Waba(w)), "message_templates") => self.templates(req, cx, caller, &w),
+            ("GET", Some(Node::Waba(w)), "phone_numbers") => self.phone_numbers(req, cx, caller, &w),
             ("POST", Some(Node::Phone(p)), "messages") => self.wa_send(req, cx, caller, &p),
             ("POST", Some(Node::Phone(p)), "media") => self.wa_upload(req, cx, caller, &p),
             (_, Some(_), _) => Err(self.gerr(
@@ -351,38 +301,20 @@ impl Sim {
     pub(super) fn get_node(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, id: &str) -> R {
         let node = self.node(id);
         match node {
-            Some(Node::Page(p)) if self.can_use_page(caller, &p) => {
-                self.get_page(req, cx, caller, &p)
-            }
-            Some(Node::Instagram(i)) if self.can_use_instagram(caller, &i) => {
-                self.get_instagram(req, cx, caller, &i)
-            }
-            Some(Node::Conversation(c)) if self.can_use_conv(caller, c) => {
-                self.get_conversation(req, cx, caller, c)
-            }
-            Some(Node::Message(c, m)) if self.can_use_conv(caller, c) => {
-                self.get_message(req, cx, caller, c, m)
-            }
+            Some(Node::Page(p)) if self.can_use_page(caller, &p) => self.get_page(req, cx, caller, &p),
+            Some(Node::Instagram(i)) if self.can_use_instagram(caller, &i) => self.get_instagram(req, cx, caller, &i),
+            Some(Node::Conversation(c)) if self.can_use_conv(caller, c) => self.get_conversation(req, cx, caller, c),
+            Some(Node::Message(c, m)) if self.can_use_conv(caller, c) => self.get_message(req, cx, caller, c, m),
             Some(Node::Contact(k)) => self.get_profile(req, cx, caller, &k),
-            Some(Node::Waba(w)) if self.can_use_waba(caller, &w) => {
-                self.get_waba(req, cx, caller, &w)
-            }
+            Some(Node::Waba(w)) if self.can_use_waba(caller, &w) => self.get_waba(req, cx, caller, &w),
             Some(Node::Phone(p)) => self.get_phone(req, cx, caller, &p),
             Some(Node::Media(m)) => self.get_media(req, cx, caller, &m),
-            Some(Node::User(u)) if caller.user_id.as_deref() == Some(u.as_str()) => {
-                self.get_me(req, caller, &u)
-            }
+            Some(Node::User(u)) if caller.user_id.as_deref() == Some(u.as_str()) => self.get_me(req, caller, &u),
             _ => Err(self.unsupported(&Method::GET, id)),
         }
     }
 
-    pub(super) fn delete_node(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        id: &str,
-    ) -> R {
+    pub(super) fn delete_node(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, id: &str) -> R {
         match self.node(id) {
             Some(Node::Media(m)) => self.delete_media(req, cx, caller, &m),
             _ => Err(self.unsupported(&Method::DELETE, id)),

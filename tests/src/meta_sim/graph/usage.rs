@@ -55,26 +55,15 @@ impl Sim {
     ) -> Result<(), Reply> {
         let now = self.now();
         let platform = matches!(caller.kind, TokenKind::App | TokenKind::User);
-        let key = if platform {
-            "app".to_owned()
-        } else {
-            format!("{id}|{kind}")
-        };
+        let key = if platform { "app".to_owned() } else { format!("{id}|{kind}") };
         let budget = self.usage.budget;
         let regain = i64::from(self.usage.regain_minutes) * MINUTE_MS;
-        let preset = if platform {
-            None
-        } else {
-            self.usage.presets.get(id).map(|p| self.usage.calls_for(*p))
-        };
+        let preset = if platform { None } else { self.usage.presets.get(id).map(|p| self.usage.calls_for(*p)) };
         let bucket = self
             .usage
             .buckets
             .entry(key.clone())
-            .or_insert_with(|| Bucket {
-                calls: preset.unwrap_or(0),
-                throttled_until_ms: None,
-            });
+            .or_insert_with(|| Bucket { calls: preset.unwrap_or(0), throttled_until_ms: None });
         if bucket.throttled_until_ms.is_some_and(|until| until <= now) {
             *bucket = Bucket::default();
         }
@@ -86,27 +75,18 @@ impl Sim {
         }
         let stats = |b: &Bucket| {
             let pct = b.calls * 100 / budget;
-            let eta = b.throttled_until_ms.map_or(0, |u| {
-                (u - now).max(0).div_euclid(MINUTE_MS)
-                    + i64::from((u - now).rem_euclid(MINUTE_MS) > 0)
-            });
+            let eta = b
+                .throttled_until_ms
+                .map_or(0, |u| (u - now).max(0).div_euclid(MINUTE_MS) + i64::from((u - now).rem_euclid(MINUTE_MS) > 0));
             (pct, eta)
         };
         let header = if platform {
             let (pct, _) = stats(bucket);
-            (
-                "x-app-usage",
-                json!({ "call_count": pct, "total_cputime": pct / 4, "total_time": pct / 3 })
-                    .to_string(),
-            )
+            ("x-app-usage", json!({ "call_count": pct, "total_cputime": pct / 4, "total_time": pct / 3 }).to_string())
         } else {
             let prefix = format!("{id}|");
-            let mut entries: Vec<(&String, &Bucket)> = self
-                .usage
-                .buckets
-                .iter()
-                .filter(|(k, _)| k.starts_with(&prefix))
-                .collect();
+            let mut entries: Vec<(&String, &Bucket)> =
+                self.usage.buckets.iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
             let list: Vec<Value> = entries
                 .into_iter()
@@ -132,20 +112,12 @@ impl Sim {
         }
         let (code, subcode, message) = match (platform, caller.kind, kind) {
             (true, TokenKind::App, _) => (4, None, "(#4) Application request limit reached"),
-            (true, _, "pages" | "messenger" | "instagram") => {
-                (32, None, "(#32) Page request limit reached")
-            }
+            (true, _, "pages" | "messenger" | "instagram") => (32, None, "(#32) Page request limit reached"),
             (true, _, _) => (17, None, "(#17) User request limit reached"),
-            (false, _, "messenger") if send => (
-                613,
-                None,
-                "(#613) Calls to this api have exceeded the rate limit.",
-            ),
-            (false, _, "instagram") if send => (
-                613,
-                Some(2_534_040),
-                "(#613) Calls to this api have exceeded the rate limit.",
-            ),
+            (false, _, "messenger") if send => (613, None, "(#613) Calls to this api have exceeded the rate limit."),
+            (false, _, "instagram") if send => {
+                (613, Some(2_534_040), "(#613) Calls to this api have exceeded the rate limit.")
+            }
             (false, _, "messenger") => (
                 80006,
                 None,

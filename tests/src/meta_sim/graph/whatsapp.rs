@@ -34,22 +34,14 @@ impl Sim {
     pub(super) fn wabas_of(&self, caller: &TokenInfo) -> Vec<String> {
         match caller.kind {
             TokenKind::SystemUser => caller.waba_ids.clone(),
-            TokenKind::User => caller
-                .user_id
-                .as_deref()
-                .and_then(|u| self.user(u))
-                .map(|u| u.wabas.clone())
-                .unwrap_or_default(),
+            TokenKind::User => {
+                caller.user_id.as_deref().and_then(|u| self.user(u)).map(|u| u.wabas.clone()).unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
 
-    pub(super) fn wa_access(
-        &mut self,
-        caller: &TokenInfo,
-        phone_id: &str,
-        method: &Method,
-    ) -> Result<Phone, Reply> {
+    pub(super) fn wa_access(&mut self, caller: &TokenInfo, phone_id: &str, method: &Method) -> Result<Phone, Reply> {
         match self.phones.get(phone_id).cloned() {
             Some(p) if self.can_use_waba(caller, &p.waba_id) => Ok(p),
             _ => Err(self.unsupported(method, phone_id)),
@@ -58,13 +50,7 @@ impl Sim {
 
     /// `GET|POST|DELETE /{waba-id}/subscribed_apps` (§1, WAO): POST subscribes the app →
     /// `{success:true}`; GET → `{data:[{whatsapp_business_api_data:{link, name, id}}]}`.
-    pub(super) fn waba_subscribed_apps(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        waba_id: &str,
-    ) -> R {
+    pub(super) fn waba_subscribed_apps(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, waba_id: &str) -> R {
         if !self.can_use_waba(caller, waba_id) {
             let method = req.method.clone();
             return Err(self.unsupported(&method, waba_id));
@@ -107,27 +93,13 @@ impl Sim {
 
     /// `GET /{waba-id}/message_templates?fields&limit&after&name&status&language` (WATPL,
     /// WAAP): `{data:[{name, components, language, status, category, id}], paging}`.
-    pub(super) fn templates(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        waba_id: &str,
-    ) -> R {
+    pub(super) fn templates(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, waba_id: &str) -> R {
         if !self.can_use_waba(caller, waba_id) {
             return Err(self.unsupported(&Method::GET, waba_id));
         }
         self.meter(cx, caller, waba_id, "whatsapp_business_management", false)?;
-        let fields = self.requested_fields(
-            req,
-            &["name", "components", "language", "status", "category"],
-        )?;
-        let (name, status, language, category) = (
-            req.p("name"),
-            req.p("status"),
-            req.p("language"),
-            req.p("category"),
-        );
+        let fields = self.requested_fields(req, &["name", "components", "language", "status", "category"])?;
+        let (name, status, language, category) = (req.p("name"), req.p("status"), req.p("language"), req.p("category"));
         let list: Vec<(String, Template)> = self
             .wabas
             .get(waba_id)
@@ -136,22 +108,15 @@ impl Sim {
             .into_iter()
             .filter(|(_, t)| {
                 name.as_deref().is_none_or(|n| t.name.contains(n))
-                    && status
-                        .as_deref()
-                        .is_none_or(|s| s.eq_ignore_ascii_case(t.status.as_str()))
+                    && status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(t.status.as_str()))
                     && language.as_deref().is_none_or(|l| l == t.language)
-                    && category
-                        .as_deref()
-                        .is_none_or(|c| c.eq_ignore_ascii_case(&t.category))
+                    && category.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(&t.category))
             })
             .collect();
         let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
-        let Some((start, end)) = page_range(
-            &ids,
-            Sim::limit(req, None),
-            req.p("after").as_deref(),
-            req.p("before").as_deref(),
-        ) else {
+        let Some((start, end)) =
+            page_range(&ids, Sim::limit(req, None), req.p("after").as_deref(), req.p("before").as_deref())
+        else {
             return Err(self.invalid_param("Invalid cursor"));
         };
         let data: Vec<Value> = list[start..end]
@@ -168,14 +133,7 @@ impl Sim {
             .collect();
         let mut out = Map::new();
         out.insert("data".into(), Value::Array(data));
-        if let Some(paging) = self.paging(
-            req,
-            &format!("{waba_id}/message_templates"),
-            &ids,
-            start,
-            end,
-            &[],
-        ) {
+        if let Some(paging) = self.paging(req, &format!("{waba_id}/message_templates"), &ids, start, end, &[]) {
             out.insert("paging".into(), paging);
         }
         Ok(Reply::ok(Value::Object(out)))
@@ -196,13 +154,7 @@ impl Sim {
     /// `GET /{waba-id}/phone_numbers` (WAAP): `{data:[{verified_name,
     /// code_verification_status, display_phone_number, quality_rating, platform_type,
     /// throughput, id}], paging}`.
-    pub(super) fn phone_numbers(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        waba_id: &str,
-    ) -> R {
+    pub(super) fn phone_numbers(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, waba_id: &str) -> R {
         if !self.can_use_waba(caller, waba_id) {
             return Err(self.unsupported(&Method::GET, waba_id));
         }
@@ -218,17 +170,10 @@ impl Sim {
                 "throughput",
             ],
         )?;
-        let ids = self
-            .wabas
-            .get(waba_id)
-            .map(|w| w.phone_ids.clone())
-            .unwrap_or_default();
-        let Some((start, end)) = page_range(
-            &ids,
-            Sim::limit(req, None),
-            req.p("after").as_deref(),
-            req.p("before").as_deref(),
-        ) else {
+        let ids = self.wabas.get(waba_id).map(|w| w.phone_ids.clone()).unwrap_or_default();
+        let Some((start, end)) =
+            page_range(&ids, Sim::limit(req, None), req.p("after").as_deref(), req.p("before").as_deref())
+        else {
             return Err(self.invalid_param("Invalid cursor"));
         };
         let data: Vec<Value> = ids[start..end]
@@ -238,26 +183,13 @@ impl Sim {
             .collect();
         let mut out = Map::new();
         out.insert("data".into(), Value::Array(data));
-        if let Some(paging) = self.paging(
-            req,
-            &format!("{waba_id}/phone_numbers"),
-            &ids,
-            start,
-            end,
-            &[],
-        ) {
+        if let Some(paging) = self.paging(req, &format!("{waba_id}/phone_numbers"), &ids, start, end, &[]) {
             out.insert("paging".into(), paging);
         }
         Ok(Reply::ok(Value::Object(out)))
     }
 
-    pub(super) fn get_waba(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        waba_id: &str,
-    ) -> R {
+    pub(super) fn get_waba(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, waba_id: &str) -> R {
         self.meter(cx, caller, waba_id, "whatsapp_business_management", false)?;
         let w = self.wabas.get(waba_id).cloned().expect("exists");
         let fields = self.requested_fields(req, &["name"])?;
@@ -267,28 +199,14 @@ impl Sim {
         all.insert("timezone_id".into(), "1".into());
         all.insert(
             "message_template_namespace".into(),
-            hex::encode(Sha256::digest(w.id.as_bytes()))[..32]
-                .to_owned()
-                .into(),
+            hex::encode(Sha256::digest(w.id.as_bytes()))[..32].to_owned().into(),
         );
         Ok(Reply::ok(Sim::pick(all, &fields, &w.id)))
     }
 
-    pub(super) fn get_phone(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        phone_id: &str,
-    ) -> R {
+    pub(super) fn get_phone(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, phone_id: &str) -> R {
         let phone = self.wa_access(caller, phone_id, &Method::GET)?;
-        self.meter(
-            cx,
-            caller,
-            &phone.waba_id,
-            "whatsapp_business_management",
-            false,
-        )?;
+        self.meter(cx, caller, &phone.waba_id, "whatsapp_business_management", false)?;
         let fields = self.requested_fields(
             req,
             &[
@@ -300,11 +218,7 @@ impl Sim {
                 "throughput",
             ],
         )?;
-        Ok(Reply::ok(Sim::pick(
-            Sim::phone_map(&phone),
-            &fields,
-            &phone.id,
-        )))
+        Ok(Reply::ok(Sim::pick(Sim::phone_map(&phone), &fields, &phone.id)))
     }
 
     /// `POST /{phone-number-id}/messages` with `Authorization: Bearer` (§3.4, WAS, WAT,
@@ -325,46 +239,22 @@ impl Sim {
     /// (**guessed** details texts). HTTP 400 throughout.
     ///
     /// [`World::set_wa_undeliverable`]: super::World::set_wa_undeliverable
-    pub(super) fn wa_send(
-        &mut self,
-        req: &Req,
-        cx: &mut Cx,
-        caller: &TokenInfo,
-        phone_id: &str,
-    ) -> R {
+    pub(super) fn wa_send(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, phone_id: &str) -> R {
         let phone = self.wa_access(caller, phone_id, &Method::POST)?;
-        self.meter(
-            cx,
-            caller,
-            &phone.waba_id,
-            "whatsapp_business_messaging",
-            true,
-        )?;
-        let body = req.json.clone().unwrap_or_else(|| {
-            Value::Object(
-                req.params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )
-        });
-        let invalid =
-            |sim: &mut Sim, details: &str| sim.waerr(400, 100, "Invalid parameter", details);
+        self.meter(cx, caller, &phone.waba_id, "whatsapp_business_messaging", true)?;
+        let body = req
+            .json
+            .clone()
+            .unwrap_or_else(|| Value::Object(req.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+        let invalid = |sim: &mut Sim, details: &str| sim.waerr(400, 100, "Invalid parameter", details);
         if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
-            return Err(invalid(
-                self,
-                "The parameter messaging_product is required and must be \"whatsapp\".",
-            ));
+            return Err(invalid(self, "The parameter messaging_product is required and must be \"whatsapp\"."));
         }
         if let Some(status) = body.get("status").and_then(Value::as_str) {
             if status != "read" {
                 return Err(invalid(self, "Param status must be \"read\"."));
             }
-            let Some(mid) = body
-                .get("message_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-            else {
+            let Some(mid) = body.get("message_id").and_then(Value::as_str).map(str::to_owned) else {
                 return Err(self.waerr(
                     400,
                     131_008,
@@ -373,17 +263,9 @@ impl Sim {
                 ));
             };
             if !mid.starts_with("wamid.") {
-                return Err(self.waerr(
-                    400,
-                    131_009,
-                    "Parameter value is not valid",
-                    "Invalid message_id.",
-                ));
+                return Err(self.waerr(400, 131_009, "Parameter value is not valid", "Invalid message_id."));
             }
-            let typing = body
-                .pointer("/typing_indicator/type")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            let typing = body.pointer("/typing_indicator/type").and_then(Value::as_str).map(str::to_owned);
             self.record(
                 cx,
                 req,
@@ -399,27 +281,16 @@ impl Sim {
             );
             return Ok(Reply::ok(json!({ "success": true })));
         }
-        let Some(to) = body.get("to").and_then(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        }) else {
-            return Err(self.waerr(
-                400,
-                131_008,
-                "Required parameter is missing",
-                "The parameter to is required.",
-            ));
+        let Some(to) =
+            body.get("to").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+        else {
+            return Err(self.waerr(400, 131_008, "Required parameter is missing", "The parameter to is required."));
         };
         let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
         if wa_id.len() < 7 {
             return Err(invalid(self, "Param to must be a valid phone number."));
         }
-        let msg_type = body
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("text")
-            .to_owned();
+        let msg_type = body.get("type").and_then(Value::as_str).unwrap_or("text").to_owned();
         let payload = body.get(msg_type.as_str()).cloned().unwrap_or(Value::Null);
         if self.undeliverable.contains(&wa_id) {
             return Err(self.waerr(
@@ -432,11 +303,7 @@ impl Sim {
         let mut kind = SentKind::Message;
         let text: Option<String> = match msg_type.as_str() {
             "text" => {
-                let Some(b) = payload
-                    .get("body")
-                    .and_then(Value::as_str)
-                    .filter(|b| !b.is_empty())
-                else {
+                let Some(b) = payload.get("body").and_then(Value::as_str).filter(|b| !b.is_empty()) else {
                     return Err(self.waerr(
                         400,
                         131_008,
@@ -445,36 +312,26 @@ impl Sim {
                     ));
                 };
                 if b.chars().count() > 4096 {
-                    return Err(invalid(
-                        self,
-                        "Param text['body'] must be at most 4096 characters long.",
-                    ));
+                    return Err(invalid(self, "Param text['body'] must be at most 4096 characters long."));
                 }
                 Some(b.to_owned())
             }
             "template" => {
-                let name = payload
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let code = payload
-                    .pointer("/language/code")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let name = payload.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let code = payload.pointer("/language/code").and_then(Value::as_str).unwrap_or_default().to_owned();
                 if name.is_empty() || code.is_empty() {
-                    return Err(self.waerr(400, 131_008, "Required parameter is missing", "The parameters template['name'] and template['language']['code'] are required."));
+                    return Err(self.waerr(
+                        400,
+                        131_008,
+                        "Required parameter is missing",
+                        "The parameters template['name'] and template['language']['code'] are required.",
+                    ));
                 }
                 let template = self.wabas.get(&phone.waba_id).and_then(|w| {
                     w.templates
                         .iter()
                         .map(|(_, t)| t)
-                        .find(|t| {
-                            t.name == name
-                                && t.language == code
-                                && t.status == TemplateStatus::Approved
-                        })
+                        .find(|t| t.name == name && t.language == code && t.status == TemplateStatus::Approved)
                         .cloned()
                 });
                 let Some(template) = template else {
@@ -490,16 +347,8 @@ impl Sim {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .filter(|c| {
-                        c.get("type")
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| t.eq_ignore_ascii_case("body"))
-                    })
-                    .map(|c| {
-                        c.get("parameters")
-                            .and_then(Value::as_array)
-                            .map_or(0, Vec::len)
-                    })
+                    .filter(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))
+                    .map(|c| c.get("parameters").and_then(Value::as_array).map_or(0, Vec::len))
                     .sum::<usize>();
                 let expected = template.body_params();
                 if given != expected {
@@ -536,15 +385,10 @@ impl Sim {
                         400,
                         131_008,
                         "Required parameter is missing",
-                        &format!(
-                            "The parameter {msg_type}['id'] or {msg_type}['link'] is required."
-                        ),
+                        &format!("The parameter {msg_type}['id'] or {msg_type}['link'] is required."),
                     ));
                 }
-                payload
-                    .get("caption")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
+                payload.get("caption").and_then(Value::as_str).map(str::to_owned)
             }
             "reaction" => {
                 if payload.get("message_id").and_then(Value::as_str).is_none() {
@@ -556,28 +400,16 @@ impl Sim {
                     ));
                 }
                 kind = SentKind::Reaction;
-                Some(
-                    payload
-                        .get("emoji")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                )
+                Some(payload.get("emoji").and_then(Value::as_str).unwrap_or_default().to_owned())
             }
             "interactive" | "location" | "contacts" => None,
             other => {
-                return Err(invalid(
-                    self,
-                    &format!("Unsupported message type \"{other}\"."),
-                ));
+                return Err(invalid(self, &format!("Unsupported message type \"{other}\".")));
             }
         };
         if msg_type != "template" {
             let now = self.now();
-            let last = self
-                .wa_contacts
-                .get(&(phone.id.clone(), wa_id.clone()))
-                .and_then(|c| c.last_inbound_ms);
+            let last = self.wa_contacts.get(&(phone.id.clone(), wa_id.clone())).and_then(|c| c.last_inbound_ms);
             if last.is_none_or(|t| now - t > WINDOW_MS) {
                 return Err(self.waerr(
                     400,

@@ -21,9 +21,9 @@ use super::format::real_now_ms;
 use super::seed::{rand_chars, rand_digits};
 use super::usage::UsageState;
 use super::{
-    AppInfo, ConversationInfo, IgTokenStyle, InstagramInfo, MediaInfo, MessageView, PageInfo,
-    PhoneNumberInfo, Platform, RequestRecord, Sent, Shared, Template, TemplateStatus, TokenInfo,
-    TokenLife, TokenStatus, UserInfo, WabaInfo, lock,
+    AppInfo, ConversationInfo, IgTokenStyle, InstagramInfo, MediaInfo, MessageView, PageInfo, PhoneNumberInfo,
+    Platform, RequestRecord, Sent, Shared, Template, TemplateStatus, TokenInfo, TokenLife, TokenStatus, UserInfo,
+    WabaInfo, lock,
 };
 
 #[derive(Debug, Clone)]
@@ -107,11 +107,7 @@ impl Conv {
     }
 
     pub(super) fn last_inbound_ms(&self) -> Option<i64> {
-        self.messages
-            .iter()
-            .rev()
-            .find(|m| !m.from_business)
-            .map(|m| m.created_ms)
+        self.messages.iter().rev().find(|m| !m.from_business).map(|m| m.created_ms)
     }
 }
 
@@ -233,12 +229,7 @@ impl Sim {
             sent: Vec::new(),
             requests: Vec::new(),
             faults: FaultState::default(),
-            usage: UsageState {
-                budget: 200,
-                regain_minutes: 10,
-                buckets: HashMap::new(),
-                presets: HashMap::new(),
-            },
+            usage: UsageState { budget: 200, regain_minutes: 10, buckets: HashMap::new(), presets: HashMap::new() },
         }
     }
 
@@ -302,10 +293,7 @@ impl World {
     pub fn add_user(&self, name: &str) -> UserInfo {
         let mut sim = lock(&self.shared);
         let id = sim.add_user(name);
-        UserInfo {
-            id,
-            name: name.to_owned(),
-        }
+        UserInfo { id, name: name.to_owned() }
     }
 
     /// The user the Facebook login dialog logs in (default: the first user, created on
@@ -335,10 +323,7 @@ impl World {
 
     /// An authorization code, as the Instagram login dialog would redirect with.
     pub fn issue_instagram_code(&self, instagram_id: &str, redirect_uri: &str) -> String {
-        let scopes = vec![
-            "instagram_business_basic".to_owned(),
-            "instagram_business_manage_messages".to_owned(),
-        ];
+        let scopes = vec!["instagram_business_basic".to_owned(), "instagram_business_manage_messages".to_owned()];
         lock(&self.shared).issue_code(instagram_id, redirect_uri, scopes, true)
     }
 
@@ -453,9 +438,7 @@ impl World {
     /// When the conversation does not exist.
     pub fn customer_writes(&self, conversation_id: &str, text: &str) -> String {
         let mut sim = lock(&self.shared);
-        let idx = sim
-            .conv_index(conversation_id)
-            .expect("no such conversation");
+        let idx = sim.conv_index(conversation_id).expect("no such conversation");
         let platform = sim.conversations[idx].platform;
         let account = sim.conversations[idx].account_id.clone();
         let id = sim.new_mid(platform, &account);
@@ -488,16 +471,13 @@ impl World {
     /// The conversation as the World holds it.
     pub fn conversation(&self, conversation_id: &str) -> Option<ConversationInfo> {
         let sim = lock(&self.shared);
-        sim.conv_index(conversation_id)
-            .map(|i| sim.conversation_info(i))
+        sim.conv_index(conversation_id).map(|i| sim.conversation_info(i))
     }
 
     /// Every conversation, in creation order.
     pub fn conversations(&self) -> Vec<ConversationInfo> {
         let sim = lock(&self.shared);
-        (0..sim.conversations.len())
-            .map(|i| sim.conversation_info(i))
-            .collect()
+        (0..sim.conversations.len()).map(|i| sim.conversation_info(i)).collect()
     }
 
     /// The messages of a conversation, oldest first (sent ones included).
@@ -569,12 +549,7 @@ impl World {
     ///
     /// # Panics
     /// When the WABA does not exist.
-    pub fn add_phone_number(
-        &self,
-        waba_id: &str,
-        display_phone_number: &str,
-        verified_name: &str,
-    ) -> PhoneNumberInfo {
+    pub fn add_phone_number(&self, waba_id: &str, display_phone_number: &str, verified_name: &str) -> PhoneNumberInfo {
         lock(&self.shared).add_phone(waba_id, display_phone_number, verified_name)
     }
 
@@ -585,22 +560,12 @@ impl World {
     pub fn add_template(&self, waba_id: &str, template: Template) -> String {
         let mut sim = lock(&self.shared);
         let id = sim.digits(15);
-        sim.wabas
-            .get_mut(waba_id)
-            .expect("no such WABA")
-            .templates
-            .push((id.clone(), template));
+        sim.wabas.get_mut(waba_id).expect("no such WABA").templates.push((id.clone(), template));
         id
     }
 
     /// Changes a template's review status.
-    pub fn set_template_status(
-        &self,
-        waba_id: &str,
-        name: &str,
-        language: &str,
-        status: TemplateStatus,
-    ) {
+    pub fn set_template_status(&self, waba_id: &str, name: &str, language: &str, status: TemplateStatus) {
         let mut sim = lock(&self.shared);
         if let Some(w) = sim.wabas.get_mut(waba_id) {
             for (_, t) in &mut w.templates {
@@ -618,10 +583,7 @@ impl World {
     pub fn wa_customer_writes(&self, phone_number_id: &str, wa_id: &str, name: &str) -> String {
         let mut sim = lock(&self.shared);
         let now = sim.now();
-        let contact = sim
-            .wa_contacts
-            .entry((phone_number_id.to_owned(), wa_id.to_owned()))
-            .or_default();
+        let contact = sim.wa_contacts.entry((phone_number_id.to_owned(), wa_id.to_owned())).or_default();
         contact.name = name.to_owned();
         contact.last_inbound_ms = Some(now);
         sim.new_wamid(wa_id, true)
@@ -631,9 +593,7 @@ impl World {
     pub fn age_wa_contact(&self, phone_number_id: &str, wa_id: &str, by: Duration) {
         let mut sim = lock(&self.shared);
         let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4);
-        if let Some(c) = sim
-            .wa_contacts
-            .get_mut(&(phone_number_id.to_owned(), wa_id.to_owned()))
+        if let Some(c) = sim.wa_contacts.get_mut(&(phone_number_id.to_owned(), wa_id.to_owned()))
             && let Some(t) = c.last_inbound_ms.as_mut()
         {
             *t -= by;
@@ -659,10 +619,7 @@ impl World {
 
     /// The media object.
     pub fn media(&self, media_id: &str) -> Option<MediaInfo> {
-        lock(&self.shared)
-            .media
-            .get(media_id)
-            .map(|m| m.info.clone())
+        lock(&self.shared).media.get(media_id).map(|m| m.info.clone())
     }
 
     /// Everything accepted for sending, in order.

@@ -12,24 +12,16 @@
 use serde_json::Value;
 
 use super::{
-    Batch, field, flag, json_kind, loose_string, nested_id, opt_array, opt_id, opt_ms, opt_string,
-    req_id, req_ms, short,
+    Batch, field, flag, json_kind, loose_string, nested_id, opt_array, opt_id, opt_ms, opt_string, req_id, req_ms,
+    short,
 };
 use crate::domain::events::{
-    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent,
-    MessageExtras, MessageKind, NewMessage, Platform, Referral, ReplyTo,
+    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras,
+    MessageKind, NewMessage, Platform, Referral, ReplyTo,
 };
 
 /// Item keys we translate, in the order they are looked for.
-const HANDLED: [&str; 7] = [
-    "message",
-    "message_edit",
-    "reaction",
-    "read",
-    "delivery",
-    "postback",
-    "referral",
-];
+const HANDLED: [&str; 7] = ["message", "message_edit", "reaction", "read", "delivery", "postback", "referral"];
 
 pub(super) fn entry(platform: Platform, entry: &Value, path: &str, batch: &mut Batch) {
     let account = match req_id(entry, "id", "entry") {
@@ -64,15 +56,9 @@ pub(super) fn entry(platform: Platform, entry: &Value, path: &str, batch: &mut B
             batch.skip(format!("{path}.changes[{i}]"), reason);
         }
     } else if let Some(what) = field(entry, "field").and_then(Value::as_str) {
-        batch.skip(
-            path.to_owned(),
-            format!("unhandled `{}` field `{}`", platform, short(what)),
-        );
+        batch.skip(path.to_owned(), format!("unhandled `{}` field `{}`", platform, short(what)));
     } else {
-        batch.skip(
-            path.to_owned(),
-            "entry has no `messaging` or `standby` array".to_owned(),
-        );
+        batch.skip(path.to_owned(), "entry has no `messaging` or `standby` array".to_owned());
     }
 }
 
@@ -93,64 +79,33 @@ impl Parties<'_> {
 
     /// The conversation of this item: keyed on the party that is not the business.
     fn key(&self, business_sent: bool) -> ConversationKey {
-        let contact = if business_sent {
-            &self.recipient
-        } else {
-            &self.sender
-        };
-        ConversationKey {
-            platform: self.platform,
-            account_id: self.account.to_owned(),
-            contact_id: contact.clone(),
-        }
+        let contact = if business_sent { &self.recipient } else { &self.sender };
+        ConversationKey { platform: self.platform, account_id: self.account.to_owned(), contact_id: contact.clone() }
     }
 }
 
-fn messaging_item(
-    platform: Platform,
-    account: &str,
-    item: &Value,
-) -> Result<Vec<DomainEvent>, String> {
+fn messaging_item(platform: Platform, account: &str, item: &Value) -> Result<Vec<DomainEvent>, String> {
     let Some(obj) = item.as_object() else {
-        return Err(format!(
-            "messaging item is {}, expected an object",
-            json_kind(item)
-        ));
+        return Err(format!("messaging item is {}, expected an object", json_kind(item)));
     };
     let Some(kind) = HANDLED.into_iter().find(|k| field(item, k).is_some()) else {
         // optin, account_linking, policy_enforcement, pass_thread_control, ... (MW):
         // tolerated and reported, by the first key that is not part of the envelope.
-        let other = obj
-            .keys()
-            .find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp"));
+        let other = obj.keys().find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp"));
         return Err(match other {
             Some(k) => format!("unhandled messaging event `{}`", short(k)),
             None => "messaging item carries no event".to_owned(),
         });
     };
-    let parties = Parties {
-        platform,
-        account,
-        sender: nested_id(item, "sender")?,
-        recipient: nested_id(item, "recipient")?,
-    };
+    let parties =
+        Parties { platform, account, sender: nested_id(item, "sender")?, recipient: nested_id(item, "recipient")? };
     let body = field(item, kind).unwrap_or(&Value::Null);
     match kind {
         "message" => message(&parties, body, req_ms(item, "timestamp", "")?),
         "message_edit" => edit(&parties, body, req_ms(item, "timestamp", "")?),
         "reaction" => reaction(&parties, body, req_ms(item, "timestamp", "")?),
-        "read" => receipt(
-            &parties,
-            body,
-            DeliveryStatus::Read,
-            opt_ms(item, "timestamp", "")?,
-        ),
-        "delivery" => receipt(
-            &parties,
-            body,
-            DeliveryStatus::Delivered,
-            opt_ms(item, "timestamp", "")?,
-        ),
+        "read" => receipt(&parties, body, DeliveryStatus::Read, opt_ms(item, "timestamp", "")?),
+        "delivery" => receipt(&parties, body, DeliveryStatus::Delivered, opt_ms(item, "timestamp", "")?),
         "postback" => postback(&parties, body, req_ms(item, "timestamp", "")?),
         "referral" => standalone_referral(&parties, body, req_ms(item, "timestamp", "")?),
         _ => Err(format!("unhandled messaging event `{kind}`")),
@@ -159,10 +114,7 @@ fn messaging_item(
 
 fn message(p: &Parties<'_>, msg: &Value, at: i64) -> Result<Vec<DomainEvent>, String> {
     if !msg.is_object() {
-        return Err(format!(
-            "`message` is {}, expected an object",
-            json_kind(msg)
-        ));
+        return Err(format!("`message` is {}, expected an object", json_kind(msg)));
     }
     let mid = req_id(msg, "mid", "message")?;
     let is_echo = flag(msg, "is_echo");
@@ -218,11 +170,7 @@ fn message(p: &Parties<'_>, msg: &Value, at: i64) -> Result<Vec<DomainEvent>, St
     Ok(vec![DomainEvent::Message(NewMessage {
         key,
         mid,
-        direction: if business_sent {
-            Direction::Outbound
-        } else {
-            Direction::Inbound
-        },
+        direction: if business_sent { Direction::Outbound } else { Direction::Inbound },
         kind,
         text,
         attachments,
@@ -259,16 +207,11 @@ fn attachment(a: &Value, at: &str, mid: &str) -> Result<(Attachment, Option<Mess
         "reel" | "ig_reel" => (Some(AttachmentKind::Reel), Some(MessageKind::Share)),
         // Shared links arrive as `fallback`, posts as `ig_post` / legacy `share`, sent
         // templates (in echoes) as `template` (MEV-messages, IGW, IGLM).
-        "share" | "fallback" | "ig_post" | "template" => {
-            (Some(AttachmentKind::Share), Some(MessageKind::Share))
-        }
+        "share" | "fallback" | "ig_post" | "template" => (Some(AttachmentKind::Share), Some(MessageKind::Share)),
         "story_mention" => (Some(AttachmentKind::Story), Some(MessageKind::StoryMention)),
         "story" | "ig_story" => (Some(AttachmentKind::Story), Some(MessageKind::Share)),
         // A disappearing photo: Instagram hands over no content (IGW).
-        "ephemeral" => (
-            Some(AttachmentKind::Unavailable),
-            Some(MessageKind::Unsupported),
-        ),
+        "ephemeral" => (Some(AttachmentKind::Unavailable), Some(MessageKind::Unsupported)),
         other => {
             tracing::warn!(
                 mid = %mid,
@@ -279,37 +222,17 @@ fn attachment(a: &Value, at: &str, mid: &str) -> Result<(Attachment, Option<Mess
             (None, None)
         }
     };
-    let title = title.or_else(|| {
-        if kind_name == "template" {
-            template_title(payload)
-        } else {
-            None
-        }
-    });
-    Ok((
-        Attachment {
-            kind,
-            url,
-            title,
-            ..Attachment::default()
-        },
-        hint,
-    ))
+    let title = title.or_else(|| if kind_name == "template" { template_title(payload) } else { None });
+    Ok((Attachment { kind, url, title, ..Attachment::default() }, hint))
 }
 
 /// The title a sent template shows first: generic template elements, or a product
 /// template's first product.
 fn template_title(payload: &Value) -> Option<String> {
-    let first = |v: &Value| {
-        v.as_array()
-            .and_then(|a| a.first())
-            .and_then(|e| loose_string(e, "title"))
-    };
-    field(payload, "elements").and_then(first).or_else(|| {
-        field(payload, "product")
-            .and_then(|p| field(p, "elements"))
-            .and_then(first)
-    })
+    let first = |v: &Value| v.as_array().and_then(|a| a.first()).and_then(|e| loose_string(e, "title"));
+    field(payload, "elements")
+        .and_then(first)
+        .or_else(|| field(payload, "product").and_then(|p| field(p, "elements")).and_then(first))
 }
 
 fn reply_to(r: &Value) -> Result<Option<ReplyTo>, String> {
@@ -355,10 +278,7 @@ fn edit(p: &Parties<'_>, e: &Value, at: i64) -> Result<Vec<DomainEvent>, String>
         Some(Value::String(s)) => s.clone(),
         None => return Err("missing `message_edit.text`".to_owned()),
         Some(other) => {
-            return Err(format!(
-                "`message_edit.text` is {}, expected a string",
-                json_kind(other)
-            ));
+            return Err(format!("`message_edit.text` is {}, expected a string", json_kind(other)));
         }
     };
     let edit_count = field(e, "num_edit")
@@ -366,13 +286,7 @@ fn edit(p: &Parties<'_>, e: &Value, at: i64) -> Result<Vec<DomainEvent>, String>
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| "missing or non-integer `message_edit.num_edit`".to_owned())?;
     let key = p.key(p.business_sent(false));
-    Ok(vec![DomainEvent::Edited {
-        key,
-        mid,
-        text,
-        edit_count,
-        at,
-    }])
+    Ok(vec![DomainEvent::Edited { key, mid, text, edit_count, at }])
 }
 
 /// `reaction{mid, action, reaction?, emoji?}` (MEV-reactions, IGW). On Instagram
@@ -387,19 +301,8 @@ fn reaction(p: &Parties<'_>, r: &Value, at: i64) -> Result<Vec<DomainEvent>, Str
         None => return Err("missing `reaction.action`".to_owned()),
     };
     let business_sent = p.business_sent(false);
-    let actor = if business_sent {
-        Actor::Business
-    } else {
-        Actor::Contact
-    };
-    Ok(vec![DomainEvent::Reaction {
-        key: p.key(business_sent),
-        mid,
-        actor,
-        emoji,
-        reaction: name,
-        at,
-    }])
+    let actor = if business_sent { Actor::Business } else { Actor::Contact };
+    Ok(vec![DomainEvent::Reaction { key: p.key(business_sent), mid, actor, emoji, reaction: name, at }])
 }
 
 /// The emoji Messenger and Instagram show for a documented reaction name, used when the
@@ -429,17 +332,11 @@ fn receipt(
     status: DeliveryStatus,
     timestamp: Option<i64>,
 ) -> Result<Vec<DomainEvent>, String> {
-    let what = if status == DeliveryStatus::Read {
-        "read"
-    } else {
-        "delivery"
-    };
+    let what = if status == DeliveryStatus::Read { "read" } else { "delivery" };
     if p.business_sent(false) {
         // Receipts describe the customer reading or receiving the business's messages;
         // one sent by the business itself would mark the wrong side.
-        return Err(format!(
-            "`{what}` receipt sent by the business account itself"
-        ));
+        return Err(format!("`{what}` receipt sent by the business account itself"));
     }
     let key = p.key(false);
     let watermark = opt_ms(r, "watermark", what)?;
@@ -451,30 +348,17 @@ fn receipt(
         mids.push(super::id_value(m, &format!("{what}.mids[{i}]"))?);
     }
     let Some(at) = timestamp.or(watermark) else {
-        return Err(format!(
-            "`{what}` has neither `timestamp` nor `{what}.watermark`"
-        ));
+        return Err(format!("`{what}` has neither `timestamp` nor `{what}.watermark`"));
     };
     if watermark.is_none() && mids.is_empty() {
         return Err(format!("`{what}` has neither `watermark` nor a message id"));
     }
     let mut events = Vec::with_capacity(mids.len() + 1);
     if let Some(watermark) = watermark {
-        events.push(DomainEvent::Watermark {
-            key: key.clone(),
-            status,
-            watermark,
-        });
+        events.push(DomainEvent::Watermark { key: key.clone(), status, watermark });
     }
     for mid in mids {
-        events.push(DomainEvent::Status {
-            key: key.clone(),
-            mid,
-            status,
-            at,
-            error: None,
-            send_metadata: None,
-        });
+        events.push(DomainEvent::Status { key: key.clone(), mid, status, at, error: None, send_metadata: None });
     }
     Ok(events)
 }
@@ -509,10 +393,7 @@ fn postback(p: &Parties<'_>, b: &Value, at: i64) -> Result<Vec<DomainEvent>, Str
 /// an ad (MEV-referrals). It has no id of its own.
 fn standalone_referral(p: &Parties<'_>, r: &Value, at: i64) -> Result<Vec<DomainEvent>, String> {
     let Some(referral) = referral(r) else {
-        return Err(format!(
-            "`referral` is {}, expected an object",
-            json_kind(r)
-        ));
+        return Err(format!("`referral` is {}, expected an object", json_kind(r)));
     };
     Ok(vec![DomainEvent::Message(NewMessage {
         key: p.key(false),
@@ -522,10 +403,7 @@ fn standalone_referral(p: &Parties<'_>, r: &Value, at: i64) -> Result<Vec<Domain
         text: None,
         attachments: Vec::new(),
         reply_to: None,
-        extras: MessageExtras {
-            referral: Some(referral),
-            ..MessageExtras::default()
-        },
+        extras: MessageExtras { referral: Some(referral), ..MessageExtras::default() },
         sent_at: at,
     })])
 }

@@ -64,26 +64,20 @@ pub fn parse_webhook(body: &[u8]) -> Result<ParsedWebhook, WebhookError> {
         other => other,
     };
     if !root.is_object() {
-        return Err(WebhookError::NotAnObject {
-            found: json_kind(&root),
-        });
+        return Err(WebhookError::NotAnObject { found: json_kind(&root) });
     }
     let object = match field(&root, "object") {
         None => return Err(WebhookError::NoObject),
         Some(Value::String(s)) => s.clone(),
         Some(other) => {
-            return Err(WebhookError::ObjectNotString {
-                found: json_kind(other),
-            });
+            return Err(WebhookError::ObjectNotString { found: json_kind(other) });
         }
     };
     let entries = match field(&root, "entry") {
         None => return Err(WebhookError::NoEntry),
         Some(Value::Array(entries)) => entries,
         Some(other) => {
-            return Err(WebhookError::EntryNotArray {
-                found: json_kind(other),
-            });
+            return Err(WebhookError::EntryNotArray { found: json_kind(other) });
         }
     };
 
@@ -97,10 +91,7 @@ pub fn parse_webhook(body: &[u8]) -> Result<ParsedWebhook, WebhookError> {
     let Some(platform) = platform else {
         // `user`, `permissions`, `application`...: subscriptions this app may hold for
         // other products. Not ours to interpret, and not an error either.
-        batch.skip(
-            "object".to_owned(),
-            format!("unhandled webhook object `{}`", short(&object)),
-        );
+        batch.skip("object".to_owned(), format!("unhandled webhook object `{}`", short(&object)));
         return Ok(batch.finish(object));
     };
 
@@ -155,11 +146,7 @@ impl Batch {
     }
 
     fn finish(self, object: String) -> ParsedWebhook {
-        ParsedWebhook {
-            object,
-            events: self.events,
-            skipped: self.skipped,
-        }
+        ParsedWebhook { object, events: self.events, skipped: self.skipped }
     }
 }
 
@@ -186,11 +173,7 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 fn name(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{at}.{key}")
-    }
+    if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") }
 }
 
 /// Bounds a kind or type name taken from the payload before it goes into a reason or a
@@ -218,11 +201,7 @@ fn opt_string(v: &Value, key: &str, at: &str) -> Result<Option<String>, String> 
         None => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!(
-            "`{}` is {}, expected a string",
-            name(at, key),
-            json_kind(other)
-        )),
+        Some(other) => Err(format!("`{}` is {}, expected a string", name(at, key), json_kind(other))),
     }
 }
 
@@ -245,14 +224,9 @@ fn id_value(v: &Value, what: &str) -> Result<String, String> {
         Value::String(_) => Err(format!("`{what}` is empty")),
         Value::Number(n) => match n.as_u64() {
             Some(u) => Ok(u.to_string()),
-            None => Err(format!(
-                "`{what}` is a number that is not an exact unsigned integer (digits may be lost)"
-            )),
+            None => Err(format!("`{what}` is a number that is not an exact unsigned integer (digits may be lost)")),
         },
-        other => Err(format!(
-            "`{what}` is {}, expected a string id",
-            json_kind(other)
-        )),
+        other => Err(format!("`{what}` is {}, expected a string id", json_kind(other))),
     }
 }
 
@@ -303,9 +277,7 @@ fn req_ms(v: &Value, key: &str, at: &str) -> Result<i64, String> {
 }
 
 fn opt_ms(v: &Value, key: &str, at: &str) -> Result<Option<i64>, String> {
-    field(v, key)
-        .map(|x| int_value(x, &name(at, key)))
-        .transpose()
+    field(v, key).map(|x| int_value(x, &name(at, key))).transpose()
 }
 
 /// A WhatsApp time: a string of Unix seconds (WAR), returned as milliseconds.
@@ -315,9 +287,7 @@ fn req_wa_time(v: &Value, key: &str, at: &str) -> Result<i64, String> {
         None => return Err(format!("missing `{what}`")),
         Some(x) => int_value(x, &what)?,
     };
-    seconds
-        .checked_mul(1000)
-        .ok_or_else(|| format!("`{what}` is out of range"))
+    seconds.checked_mul(1000).ok_or_else(|| format!("`{what}` is out of range"))
 }
 
 /// The first entry of an `errors[]` array as a [`PlatformError`], when there is one.
@@ -328,9 +298,7 @@ fn first_error(v: &Value) -> Option<PlatformError> {
         code: field(e, "code").and_then(Value::as_i64),
         title: loose_string(e, "title").or_else(|| loose_string(e, "message")),
         // Older payloads put `details` on the error itself.
-        detail: field(e, "error_data")
-            .and_then(|d| loose_string(d, "details"))
-            .or_else(|| loose_string(e, "details")),
+        detail: field(e, "error_data").and_then(|d| loose_string(d, "details")).or_else(|| loose_string(e, "details")),
     })
 }
 
@@ -339,11 +307,7 @@ fn opt_array<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a [Value], Strin
     match field(v, key) {
         None => Ok(&[]),
         Some(Value::Array(items)) => Ok(items),
-        Some(other) => Err(format!(
-            "`{}` is {}, expected an array",
-            name(at, key),
-            json_kind(other)
-        )),
+        Some(other) => Err(format!("`{}` is {}, expected an array", name(at, key), json_kind(other))),
     }
 }
 

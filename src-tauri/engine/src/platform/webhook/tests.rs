@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::domain::events::{
-    Actor, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageKind, Platform,
-};
+use crate::domain::events::{Actor, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageKind, Platform};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/meta")
@@ -30,32 +28,23 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 #[test]
 fn every_fixture_yields_its_expected_events() {
     let dir = fixtures_dir();
     let bless = std::env::var("CAHTS_BLESS").is_ok_and(|v| v == "1");
-    let bodies: Vec<PathBuf> = files_with_suffix(&dir, ".json")
-        .into_iter()
-        .filter(|p| !file_name(p).ends_with(".expected.json"))
-        .collect();
-    assert!(
-        bodies.len() >= 30,
-        "expected the full fixture set in {}",
-        dir.display()
-    );
+    let bodies: Vec<PathBuf> =
+        files_with_suffix(&dir, ".json").into_iter().filter(|p| !file_name(p).ends_with(".expected.json")).collect();
+    assert!(bodies.len() >= 30, "expected the full fixture set in {}", dir.display());
 
     let mut failures = Vec::new();
     for body_path in &bodies {
         let name = file_name(body_path);
         let stem = name.trim_end_matches(".json");
         let body = std::fs::read(body_path).unwrap_or_else(|e| panic!("read {name}: {e}"));
-        let parsed = parse_webhook(&body)
-            .unwrap_or_else(|e| panic!("fixture {name} must parse as a webhook: {e}"));
+        let parsed = parse_webhook(&body).unwrap_or_else(|e| panic!("fixture {name} must parse as a webhook: {e}"));
         let actual = json!({ "events": parsed.events, "skipped": parsed.skipped.len() });
         let expected_path = dir.join(format!("{stem}.expected.json"));
         if bless {
@@ -69,13 +58,11 @@ fn every_fixture_yields_its_expected_events() {
             continue;
         }
         let Ok(expected_text) = std::fs::read_to_string(&expected_path) else {
-            failures.push(format!(
-                "{name}: no {stem}.expected.json (run with CAHTS_BLESS=1)"
-            ));
+            failures.push(format!("{name}: no {stem}.expected.json (run with CAHTS_BLESS=1)"));
             continue;
         };
-        let expected: Value = serde_json::from_str(&expected_text)
-            .unwrap_or_else(|e| panic!("{stem}.expected.json is not JSON: {e}"));
+        let expected: Value =
+            serde_json::from_str(&expected_text).unwrap_or_else(|e| panic!("{stem}.expected.json is not JSON: {e}"));
         if expected != actual {
             failures.push(format!(
                 "fixture {name} differs from {stem}.expected.json\n--- expected\n{}\n--- actual\n{}\n--- skipped\n{:#?}",
@@ -100,11 +87,7 @@ fn every_fixture_yields_its_expected_events() {
 fn malformed_fixtures_give_errors_naming_the_problem() {
     let dir = fixtures_dir().join("malformed");
     let bodies: Vec<PathBuf> = files_with_suffix(&dir, ".json");
-    assert!(
-        bodies.len() >= 4,
-        "expected malformed fixtures in {}",
-        dir.display()
-    );
+    assert!(bodies.len() >= 4, "expected malformed fixtures in {}", dir.display());
     for body_path in bodies {
         let name = file_name(&body_path);
         let stem = name.trim_end_matches(".json");
@@ -130,10 +113,7 @@ fn parse(body: Value) -> ParsedWebhook {
 
 fn error_of(body: &[u8]) -> String {
     match parse_webhook(body) {
-        Ok(parsed) => panic!(
-            "{:?} must be rejected, got {parsed:?}",
-            String::from_utf8_lossy(body)
-        ),
+        Ok(parsed) => panic!("{:?} must be rejected, got {parsed:?}", String::from_utf8_lossy(body)),
         Err(e) => e.to_string(),
     }
 }
@@ -157,19 +137,10 @@ fn ig_item(sender: Value, message: Value) -> Value {
 #[test]
 fn ids_beyond_2_pow_53_keep_every_digit() {
     // 2^53 + 1 cannot be represented as f64; as a string it must come through untouched.
-    let parsed = parse(ig_item(
-        json!("9007199254740993"),
-        json!({ "mid": "m1", "text": "hi" }),
-    ));
+    let parsed = parse(ig_item(json!("9007199254740993"), json!({ "mid": "m1", "text": "hi" })));
     let key = parsed.events[0].key().expect("message has a key");
-    assert_eq!(
-        key.contact_id, "9007199254740993",
-        "string ids are copied verbatim"
-    );
-    assert_eq!(
-        key.account_id, "17841400000000001234",
-        "account id > 2^53 stays exact"
-    );
+    assert_eq!(key.contact_id, "9007199254740993", "string ids are copied verbatim");
+    assert_eq!(key.account_id, "17841400000000001234", "account id > 2^53 stays exact");
 
     // The same id as a JSON number: still exact, because serde_json keeps integers that
     // fit u64 as integers.
@@ -178,30 +149,17 @@ fn ids_beyond_2_pow_53_keep_every_digit() {
          "timestamp":1767280000100,"message":{"mid":"m1","text":"hi"}}]}]}"#;
     let parsed = parse_webhook(body).expect("numeric ids are tolerated");
     let key = parsed.events[0].key().expect("message has a key");
-    assert_eq!(
-        key.contact_id, "9007199254740993",
-        "numeric id must keep its literal digits"
-    );
-    assert_eq!(
-        key.account_id, "17841400000000001234",
-        "numeric account id must stay exact"
-    );
+    assert_eq!(key.contact_id, "9007199254740993", "numeric id must keep its literal digits");
+    assert_eq!(key.account_id, "17841400000000001234", "numeric account id must stay exact");
 
     // Beyond u64 the digits are already lost inside serde_json: skip, never guess.
     let body = br#"{"object":"instagram","entry":[{"id":"17841400000000001234","messaging":[
         {"sender":{"id":98765432109876543210},"recipient":{"id":"17841400000000001234"},
          "timestamp":1767280000100,"message":{"mid":"m1","text":"hi"}}]}]}"#;
     let parsed = parse_webhook(body).expect("body is still a webhook");
-    assert!(
-        parsed.events.is_empty(),
-        "an id that lost digits must not produce an event"
-    );
+    assert!(parsed.events.is_empty(), "an id that lost digits must not produce an event");
     assert_eq!(parsed.skipped.len(), 1);
-    assert!(
-        parsed.skipped[0].reason.contains("sender.id"),
-        "{:?}",
-        parsed.skipped[0]
-    );
+    assert!(parsed.skipped[0].reason.contains("sender.id"), "{:?}", parsed.skipped[0]);
 }
 
 #[test]
@@ -226,23 +184,14 @@ fn whatsapp_timestamp_strings_become_milliseconds() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        times,
-        vec![1_767_290_400_000, 1_767_290_401_000],
-        "seconds strings become ms"
-    );
+    assert_eq!(times, vec![1_767_290_400_000, 1_767_290_401_000], "seconds strings become ms");
 }
 
 #[test]
 fn messenger_timestamps_stay_milliseconds() {
     let parsed = parse(ig_item(json!("1"), json!({ "mid": "m1", "text": "hi" })));
-    let DomainEvent::Message(m) = &parsed.events[0] else {
-        panic!("expected a message")
-    };
-    assert_eq!(
-        m.sent_at, 1_767_280_000_100,
-        "Messenger/IG timestamps are already ms"
-    );
+    let DomainEvent::Message(m) = &parsed.events[0] else { panic!("expected a message") };
+    assert_eq!(m.sent_at, 1_767_280_000_100, "Messenger/IG timestamps are already ms");
 }
 
 #[test]
@@ -258,20 +207,10 @@ fn an_item_without_mid_is_skipped_while_its_siblings_parse() {
               "timestamp": "noon", "message": { "mid": "m_bad_time", "text": "x" } }
         ]}]
     }));
-    assert_eq!(
-        parsed.events.len(),
-        1,
-        "only the well-formed sibling yields an event"
-    );
-    let DomainEvent::Message(m) = &parsed.events[0] else {
-        panic!("expected a message")
-    };
+    assert_eq!(parsed.events.len(), 1, "only the well-formed sibling yields an event");
+    let DomainEvent::Message(m) = &parsed.events[0] else { panic!("expected a message") };
     assert_eq!(m.mid, "m_ok");
-    let skipped: Vec<(&str, &str)> = parsed
-        .skipped
-        .iter()
-        .map(|s| (s.path.as_str(), s.reason.as_str()))
-        .collect();
+    let skipped: Vec<(&str, &str)> = parsed.skipped.iter().map(|s| (s.path.as_str(), s.reason.as_str())).collect();
     assert_eq!(
         skipped,
         vec![
@@ -289,53 +228,28 @@ fn an_unknown_object_yields_no_events_and_one_skip() {
         "entry": [{ "id": "10160123456789012", "changes": [{ "field": "email", "value": {} }] }]
     }));
     assert_eq!(parsed.object, "user");
-    assert!(
-        parsed.events.is_empty(),
-        "unknown objects are not interpreted"
-    );
+    assert!(parsed.events.is_empty(), "unknown objects are not interpreted");
     assert_eq!(parsed.skipped.len(), 1);
     assert_eq!(parsed.skipped[0].path, "object");
-    assert!(
-        parsed.skipped[0].reason.contains("`user`"),
-        "{:?}",
-        parsed.skipped[0]
-    );
+    assert!(parsed.skipped[0].reason.contains("`user`"), "{:?}", parsed.skipped[0]);
 }
 
 #[test]
 fn malformed_bodies_are_errors_that_say_what_is_wrong() {
     let cases: [(&[u8], &str); 9] = [
-        (
-            b"",
-            "webhook body is not JSON: EOF while parsing a value at line 1 column 0",
-        ),
-        (
-            b"hello",
-            "webhook body is not JSON: expected value at line 1 column 1",
-        ),
+        (b"", "webhook body is not JSON: EOF while parsing a value at line 1 column 0"),
+        (b"hello", "webhook body is not JSON: expected value at line 1 column 1"),
         (b"42", "webhook body is a number, expected a JSON object"),
         (b"[]", "webhook body is an array of 0 items"),
-        (
-            br#"[{"object":"page","entry":[]},{}]"#,
-            "webhook body is an array of 2 items",
-        ),
+        (br#"[{"object":"page","entry":[]},{}]"#, "webhook body is an array of 2 items"),
         (br#"{"entry":[]}"#, "webhook body has no `object` string"),
-        (
-            br#"{"object":7,"entry":[]}"#,
-            "webhook body `object` is a number, expected a string",
-        ),
+        (br#"{"object":7,"entry":[]}"#, "webhook body `object` is a number, expected a string"),
         (br#"{"object":"page"}"#, "webhook body has no `entry` array"),
-        (
-            br#"{"object":"page","entry":"x"}"#,
-            "webhook body `entry` is a string, expected an array",
-        ),
+        (br#"{"object":"page","entry":"x"}"#, "webhook body `entry` is a string, expected an array"),
     ];
     for (body, wanted) in cases {
         let message = error_of(body);
-        assert!(
-            message.contains(wanted),
-            "error {message:?} must contain {wanted:?}"
-        );
+        assert!(message.contains(wanted), "error {message:?} must contain {wanted:?}");
     }
     // Exactly one wrapped object is accepted (IGLX samples).
     let wrapped = parse_webhook(br#"[{"object":"page","entry":[]}]"#).expect("one wrapped object");
@@ -361,65 +275,26 @@ fn reaction_item(action: Value, reaction: Option<&str>, emoji: Option<&str>) -> 
 
 #[test]
 fn unreact_clears_the_emoji() {
-    let parsed = parse(reaction_item(
-        json!("unreact"),
-        Some("love"),
-        Some("\u{2764}\u{fe0f}"),
-    ));
-    let DomainEvent::Reaction {
-        emoji,
-        reaction,
-        actor,
-        mid,
-        ..
-    } = &parsed.events[0]
-    else {
+    let parsed = parse(reaction_item(json!("unreact"), Some("love"), Some("\u{2764}\u{fe0f}")));
+    let DomainEvent::Reaction { emoji, reaction, actor, mid, .. } = &parsed.events[0] else {
         panic!("expected a reaction, got {:?}", parsed.events)
     };
-    assert_eq!(
-        *emoji, None,
-        "unreact removes the reaction whatever emoji is echoed"
-    );
-    assert_eq!(
-        reaction.as_deref(),
-        Some("love"),
-        "the name is kept when given"
-    );
+    assert_eq!(*emoji, None, "unreact removes the reaction whatever emoji is echoed");
+    assert_eq!(reaction.as_deref(), Some("love"), "the name is kept when given");
     assert_eq!(*actor, Actor::Contact);
     assert_eq!(mid, "m_target");
 
     let parsed = parse(reaction_item(json!("react"), Some("wow"), None));
-    let DomainEvent::Reaction { emoji, .. } = &parsed.events[0] else {
-        panic!("reaction")
-    };
-    assert_eq!(
-        emoji.as_deref(),
-        Some("\u{1f62e}"),
-        "a documented name maps to its emoji"
-    );
+    let DomainEvent::Reaction { emoji, .. } = &parsed.events[0] else { panic!("reaction") };
+    assert_eq!(emoji.as_deref(), Some("\u{1f62e}"), "a documented name maps to its emoji");
 
     let parsed = parse(reaction_item(json!("react"), Some("other"), None));
-    let DomainEvent::Reaction {
-        emoji, reaction, ..
-    } = &parsed.events[0]
-    else {
-        panic!("reaction")
-    };
-    assert_eq!(
-        (emoji.as_deref(), reaction.as_deref()),
-        (None, Some("other"))
-    );
+    let DomainEvent::Reaction { emoji, reaction, .. } = &parsed.events[0] else { panic!("reaction") };
+    assert_eq!((emoji.as_deref(), reaction.as_deref()), (None, Some("other")));
 
     let parsed = parse(reaction_item(json!("poke"), None, None));
-    assert!(
-        parsed.events.is_empty(),
-        "an unknown action is not guessed at"
-    );
-    assert!(
-        parsed.skipped[0].reason.contains("`poke`"),
-        "{:?}",
-        parsed.skipped
-    );
+    assert!(parsed.events.is_empty(), "an unknown action is not guessed at");
+    assert!(parsed.skipped[0].reason.contains("`poke`"), "{:?}", parsed.skipped);
 }
 
 #[test]
@@ -432,14 +307,8 @@ fn an_echo_is_outbound_to_the_recipient() {
               "message": { "is_echo": true, "app_id": 263902037430900u64, "mid": "m_echo", "text": "ok" } }
         ]}]
     }));
-    let DomainEvent::Message(m) = &parsed.events[0] else {
-        panic!("expected a message")
-    };
-    assert_eq!(
-        m.direction,
-        Direction::Outbound,
-        "echoes are the business's own messages"
-    );
+    let DomainEvent::Message(m) = &parsed.events[0] else { panic!("expected a message") };
+    assert_eq!(m.direction, Direction::Outbound, "echoes are the business's own messages");
     assert_eq!(
         m.key,
         ConversationKey {
@@ -462,9 +331,7 @@ fn sender_equal_to_the_account_counts_as_the_business() {
               "timestamp": 9u64, "message": { "mid": "m_x", "text": "ok" } }
         ]}]
     }));
-    let DomainEvent::Message(m) = &parsed.events[0] else {
-        panic!("expected a message")
-    };
+    let DomainEvent::Message(m) = &parsed.events[0] else { panic!("expected a message") };
     assert_eq!(m.direction, Direction::Outbound);
     assert_eq!(m.key.contact_id, "9123456789012345678");
 }
@@ -481,25 +348,14 @@ fn whatsapp_keys_on_the_bsuid_even_when_only_contacts_carry_it() {
                            "type": "text", "text": { "body": "x" } }]
         }}]}]
     }));
-    let keys: Vec<&str> = parsed
-        .events
-        .iter()
-        .filter_map(|e| e.key())
-        .map(|k| k.contact_id.as_str())
-        .collect();
+    let keys: Vec<&str> = parsed.events.iter().filter_map(|e| e.key()).map(|k| k.contact_id.as_str()).collect();
     assert_eq!(
         keys,
         vec!["JP.88231907745512093317", "JP.88231907745512093317"],
         "contact and message must land in the same conversation"
     );
-    let DomainEvent::Contact { profile, .. } = &parsed.events[0] else {
-        panic!("contact")
-    };
-    assert_eq!(
-        profile.phone.as_deref(),
-        Some("819087654321"),
-        "phone kept beside a BSUID key"
-    );
+    let DomainEvent::Contact { profile, .. } = &parsed.events[0] else { panic!("contact") };
+    assert_eq!(profile.phone.as_deref(), Some("819087654321"), "phone kept beside a BSUID key");
 }
 
 #[test]
@@ -516,18 +372,9 @@ fn unknown_whatsapp_message_types_are_skipped_but_errored_ones_kept() {
         }}]}]
     }));
     assert_eq!(parsed.skipped.len(), 1);
-    assert!(
-        parsed.skipped[0].reason.contains("`hologram`"),
-        "{:?}",
-        parsed.skipped
-    );
-    let DomainEvent::Message(m) = &parsed.events[0] else {
-        panic!("message")
-    };
-    assert_eq!(
-        (m.mid.as_str(), m.kind),
-        ("wamid.2", MessageKind::Unsupported)
-    );
+    assert!(parsed.skipped[0].reason.contains("`hologram`"), "{:?}", parsed.skipped);
+    let DomainEvent::Message(m) = &parsed.events[0] else { panic!("message") };
+    assert_eq!((m.mid.as_str(), m.kind), ("wamid.2", MessageKind::Unsupported));
     assert_eq!(m.extras.error.as_ref().and_then(|e| e.code), Some(131051));
 }
 
@@ -544,16 +391,8 @@ fn messenger_delivery_without_timestamp_uses_the_watermark() {
         matches!(
             &parsed.events[..],
             [
-                DomainEvent::Watermark {
-                    status: DeliveryStatus::Delivered,
-                    watermark: 1000,
-                    ..
-                },
-                DomainEvent::Status {
-                    status: DeliveryStatus::Delivered,
-                    at: 1000,
-                    ..
-                }
+                DomainEvent::Watermark { status: DeliveryStatus::Delivered, watermark: 1000, .. },
+                DomainEvent::Status { status: DeliveryStatus::Delivered, at: 1000, .. }
             ]
         ),
         "delivery yields a watermark plus one status per mid: {:?}",

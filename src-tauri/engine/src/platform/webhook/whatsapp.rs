@@ -15,13 +15,11 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{
-    Batch, field, first_error, flag, json_kind, loose_string, opt_array, opt_id, opt_string,
-    req_id, req_wa_time, short,
+    Batch, field, first_error, flag, json_kind, loose_string, opt_array, opt_id, opt_string, req_id, req_wa_time, short,
 };
 use crate::domain::events::{
-    Actor, Attachment, AttachmentKind, ContactCard, ContactProfile, ConversationKey,
-    DeliveryStatus, Direction, DomainEvent, Location, MessageExtras, MessageKind, NewMessage,
-    Platform, Referral, ReplyTo,
+    Actor, Attachment, AttachmentKind, ContactCard, ContactProfile, ConversationKey, DeliveryStatus, Direction,
+    DomainEvent, Location, MessageExtras, MessageKind, NewMessage, Platform, Referral, ReplyTo,
 };
 
 pub(super) fn entry(entry: &Value, path: &str, batch: &mut Batch) {
@@ -41,10 +39,7 @@ pub(super) fn entry(entry: &Value, path: &str, batch: &mut Batch) {
             // history, smb_message_echoes, user_preferences... (WAO): not conversation
             // content this module translates.
             Some(other) => {
-                batch.skip(
-                    cpath,
-                    format!("unhandled WhatsApp field `{}`", short(other)),
-                );
+                batch.skip(cpath, format!("unhandled WhatsApp field `{}`", short(other)));
                 continue;
             }
             None => {
@@ -87,12 +82,7 @@ fn messages_value(value: &Value, cpath: &str, batch: &mut Batch) {
             &[]
         }
     };
-    let (contacts, messages, statuses, errors) = (
-        list("contacts"),
-        list("messages"),
-        list("statuses"),
-        list("errors"),
-    );
+    let (contacts, messages, statuses, errors) = (list("contacts"), list("messages"), list("statuses"), list("errors"));
     let ids = Identities::collect(contacts, messages, statuses);
 
     for (i, c) in contacts.iter().enumerate() {
@@ -141,15 +131,9 @@ impl Identities {
             .iter()
             .map(|c| (c, "wa_id", "user_id"))
             .chain(messages.iter().map(|m| (m, "from", "from_user_id")))
-            .chain(
-                statuses
-                    .iter()
-                    .map(|s| (s, "recipient_id", "recipient_user_id")),
-            );
+            .chain(statuses.iter().map(|s| (s, "recipient_id", "recipient_user_id")));
         for (v, phone_key, bsuid_key) in pairs {
-            if let (Ok(Some(phone)), Ok(Some(bsuid))) =
-                (opt_id(v, phone_key, ""), opt_id(v, bsuid_key, ""))
-            {
+            if let (Ok(Some(phone)), Ok(Some(bsuid))) = (opt_id(v, phone_key, ""), opt_id(v, bsuid_key, "")) {
                 by_phone.entry(phone).or_insert(bsuid);
             }
         }
@@ -157,11 +141,7 @@ impl Identities {
     }
 
     /// The contact id and, when that id is a BSUID, the phone number to keep beside it.
-    fn resolve(
-        &self,
-        bsuid: Option<String>,
-        phone: Option<String>,
-    ) -> Option<(String, Option<String>)> {
+    fn resolve(&self, bsuid: Option<String>, phone: Option<String>) -> Option<(String, Option<String>)> {
         let bsuid = bsuid.or_else(|| phone.as_ref().and_then(|p| self.by_phone.get(p).cloned()));
         match (bsuid, phone) {
             (Some(bsuid), phone) => Some((bsuid, phone)),
@@ -172,20 +152,13 @@ impl Identities {
 }
 
 fn key(phone_number_id: &str, contact_id: String) -> ConversationKey {
-    ConversationKey {
-        platform: Platform::Whatsapp,
-        account_id: phone_number_id.to_owned(),
-        contact_id,
-    }
+    ConversationKey { platform: Platform::Whatsapp, account_id: phone_number_id.to_owned(), contact_id }
 }
 
 /// `contacts[] = {profile{name, username?}, wa_id, user_id?}` (WAR, WABS).
 fn contact(phone_number_id: &str, ids: &Identities, c: &Value) -> Result<DomainEvent, String> {
     let (contact_id, phone) = ids
-        .resolve(
-            opt_id(c, "user_id", "contact")?,
-            opt_id(c, "wa_id", "contact")?,
-        )
+        .resolve(opt_id(c, "user_id", "contact")?, opt_id(c, "wa_id", "contact")?)
         .ok_or_else(|| "contact has neither `user_id` nor `wa_id`".to_owned())?;
     let profile = field(c, "profile").unwrap_or(&Value::Null);
     Ok(DomainEvent::Contact {
@@ -208,10 +181,7 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
     let kind_name = match field(m, "type") {
         Some(Value::String(s)) => s.as_str(),
         Some(other) => {
-            return Err(format!(
-                "`message.type` is {}, expected a string",
-                json_kind(other)
-            ));
+            return Err(format!("`message.type` is {}, expected a string", json_kind(other)));
         }
         None => return Err("missing `message.type`".to_owned()),
     };
@@ -222,10 +192,7 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         return Err("group message (`group_id`) is not handled".to_owned());
     }
     let (contact_id, _) = ids
-        .resolve(
-            opt_id(m, "from_user_id", "message")?,
-            opt_id(m, "from", "message")?,
-        )
+        .resolve(opt_id(m, "from_user_id", "message")?, opt_id(m, "from", "message")?)
         .ok_or_else(|| "message has neither `from_user_id` nor `from`".to_owned())?;
     let key = key(phone_number_id, contact_id);
     let error = first_error(m);
@@ -237,10 +204,7 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         "reaction" => return reaction(key, m, at).map(|e| vec![e]),
         "text" => {
             let body = field(m, "text").unwrap_or(&Value::Null);
-            text = Some(
-                opt_string(body, "body", "text")?
-                    .ok_or_else(|| "missing `text.body`".to_owned())?,
-            );
+            text = Some(opt_string(body, "body", "text")?.ok_or_else(|| "missing `text.body`".to_owned())?);
             MessageKind::Text
         }
         "image" | "video" | "audio" | "document" | "sticker" => {
@@ -274,10 +238,7 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
             MessageKind::Location
         }
         "contacts" => {
-            extras.contacts = opt_array(m, "contacts", "message")?
-                .iter()
-                .map(contact_card)
-                .collect();
+            extras.contacts = opt_array(m, "contacts", "message")?.iter().map(contact_card).collect();
             MessageKind::Contacts
         }
         "interactive" => {
@@ -308,18 +269,11 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         // customer sent; show it as unsupported rather than drop it.
         _ if error.is_some() => MessageKind::Unsupported,
         other => {
-            return Err(format!(
-                "unhandled WhatsApp message type `{}`",
-                short(other)
-            ));
+            return Err(format!("unhandled WhatsApp message type `{}`", short(other)));
         }
     };
     // Any message with `errors[]` could not be fully delivered to us (WAR-unsupported).
-    let kind = if error.is_some() {
-        MessageKind::Unsupported
-    } else {
-        kind
-    };
+    let kind = if error.is_some() { MessageKind::Unsupported } else { kind };
     extras.error = error;
 
     let mut reply_to = None;
@@ -361,9 +315,7 @@ fn reaction(key: ConversationKey, m: &Value, at: i64) -> Result<DomainEvent, Str
 fn location(m: &Value) -> Result<Location, String> {
     let l = field(m, "location").unwrap_or(&Value::Null);
     let coordinate = |key: &str| {
-        field(l, key)
-            .and_then(Value::as_f64)
-            .ok_or_else(|| format!("missing or non-numeric `location.{key}`"))
+        field(l, key).and_then(Value::as_f64).ok_or_else(|| format!("missing or non-numeric `location.{key}`"))
     };
     Ok(Location {
         latitude: coordinate("latitude")?,
@@ -379,21 +331,12 @@ fn location(m: &Value) -> Result<Location, String> {
 fn contact_card(c: &Value) -> ContactCard {
     let name = field(c, "name").unwrap_or(&Value::Null);
     let name = loose_string(name, "formatted_name").unwrap_or_else(|| {
-        ["first_name", "last_name"]
-            .iter()
-            .filter_map(|k| loose_string(name, k))
-            .collect::<Vec<_>>()
-            .join(" ")
+        ["first_name", "last_name"].iter().filter_map(|k| loose_string(name, k)).collect::<Vec<_>>().join(" ")
     });
     let list = |key: &str, inner: &str| -> Vec<String> {
         field(c, key)
             .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| loose_string(i, inner))
-                    .collect()
-            })
+            .map(|items| items.iter().filter_map(|i| loose_string(i, inner)).collect())
             .unwrap_or_default()
     };
     ContactCard {
@@ -420,13 +363,8 @@ fn interactive(m: &Value) -> Result<InteractiveReply, String> {
     match kind {
         "button_reply" | "list_reply" => {
             let reply = field(i, kind).unwrap_or(&Value::Null);
-            let title = loose_string(reply, "title")
-                .ok_or_else(|| format!("missing `interactive.{kind}.title`"))?;
-            Ok(InteractiveReply {
-                payload: opt_id(reply, "id", kind)?,
-                button_title: Some(title.clone()),
-                text: title,
-            })
+            let title = loose_string(reply, "title").ok_or_else(|| format!("missing `interactive.{kind}.title`"))?;
+            Ok(InteractiveReply { payload: opt_id(reply, "id", kind)?, button_title: Some(title.clone()), text: title })
         }
         // A WhatsApp Flow was submitted: `response_json` holds the answers as a string.
         "nfm_reply" => {
@@ -437,10 +375,7 @@ fn interactive(m: &Value) -> Result<InteractiveReply, String> {
                 button_title: None,
             })
         }
-        other => Err(format!(
-            "unhandled interactive reply type `{}`",
-            short(other)
-        )),
+        other => Err(format!("unhandled interactive reply type `{}`", short(other))),
     }
 }
 
@@ -483,10 +418,7 @@ fn status(phone_number_id: &str, ids: &Identities, s: &Value) -> Result<DomainEv
     // secondary sources (WABS, 2°), and is said to be omitted on `failed` statuses of
     // messages sent to a phone number. Hence the fallback to `recipient_id`.
     let (contact_id, _) = ids
-        .resolve(
-            opt_id(s, "recipient_user_id", "status")?,
-            opt_id(s, "recipient_id", "status")?,
-        )
+        .resolve(opt_id(s, "recipient_user_id", "status")?, opt_id(s, "recipient_id", "status")?)
         .ok_or_else(|| "status has neither `recipient_user_id` nor `recipient_id`".to_owned())?;
     Ok(DomainEvent::Status {
         key: key(phone_number_id, contact_id),

@@ -18,7 +18,15 @@ fn target(tx: &Transaction<'_>, conversation_id: i64, now: i64) -> crate::domain
              FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
              WHERE c.id = ?1",
             [conversation_id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
         )
         .optional()
         .ctx("reading a conversation")?;
@@ -70,7 +78,14 @@ struct LocalCopy {
     payload: Value,
 }
 
-fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey, client_id: &str, copy: LocalCopy, now: i64) -> crate::domain::Result<()> {
+fn insert_local(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    key: ConversationKey,
+    client_id: &str,
+    copy: LocalCopy,
+    now: i64,
+) -> crate::domain::Result<()> {
     let mid = local_mid(client_id);
     apply::apply_events(
         tx,
@@ -87,8 +102,11 @@ fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey
         })],
     )?;
     // Shown as pending until Meta accepts it (apply marks outbound history as sent).
-    tx.execute("UPDATE messages SET status = ?2, status_at = NULL WHERE platform_message_id = ?1", params![mid, DeliveryStatus::Pending.rank()])
-        .ctx("marking a message pending")?;
+    tx.execute(
+        "UPDATE messages SET status = ?2, status_at = NULL WHERE platform_message_id = ?1",
+        params![mid, DeliveryStatus::Pending.rank()],
+    )
+    .ctx("marking a message pending")?;
     tx.execute(
         "INSERT INTO outbox (client_id, conversation_id, kind, body, payload, state, next_attempt_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?6)",
@@ -99,7 +117,12 @@ fn insert_local(tx: &Transaction<'_>, conversation_id: i64, key: ConversationKey
 }
 
 /// Queues a text reply. Checked before anything is written: the window, the length.
-pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, reply_to: Option<String>) -> Result<String> {
+pub async fn enqueue_text(
+    store: &Store,
+    conversation_id: i64,
+    text: String,
+    reply_to: Option<String>,
+) -> Result<String> {
     let text = text.trim().to_string();
     if text.is_empty() {
         return Err(OutboxError::Refused("the message is empty".into()));
@@ -118,7 +141,14 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
                 return Ok(Err(e));
             }
             let payload = json!({ "replyTo": reply_to, "messagingType": messaging_type, "tag": tag_name });
-            let copy = LocalCopy { kind: MessageKind::Text, text: Some(text), attachments: Vec::new(), reply_to, outbox_kind: "text", payload };
+            let copy = LocalCopy {
+                kind: MessageKind::Text,
+                text: Some(text),
+                attachments: Vec::new(),
+                reply_to,
+                outbox_kind: "text",
+                payload,
+            };
             insert_local(tx, conversation_id, target.key, &id, copy, now)?;
             Ok(Ok(()))
         })
@@ -129,11 +159,18 @@ pub async fn enqueue_text(store: &Store, conversation_id: i64, text: String, rep
 /// Queues a photo, video, voice note or file (already copied into the media directory),
 /// with an optional caption. WhatsApp carries the caption on images, videos and documents;
 /// Messenger and Instagram get it as a second message.
-pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile, caption: Option<String>, reply_to: Option<String>) -> Result<Vec<String>> {
+pub async fn enqueue_media(
+    store: &Store,
+    conversation_id: i64,
+    file: LocalFile,
+    caption: Option<String>,
+    reply_to: Option<String>,
+) -> Result<Vec<String>> {
     let caption = caption.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
     let client_id = hex_id();
     let id = client_id.clone();
-    let thumbnail = if file.kind == "image" { crate::services::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
+    let thumbnail =
+        if file.kind == "image" { crate::services::media::thumbnail_for(&file.path, &file.sha256).await } else { None };
     let now = store.now_ms();
     let caption_id = store
         .write(move |tx| {
@@ -209,7 +246,12 @@ pub async fn enqueue_media(store: &Store, conversation_id: i64, file: LocalFile,
 
 /// Queues an approved WhatsApp template, the only message allowed after the 24 h window.
 /// `rendered` is its text with the parameters filled in, for the thread.
-pub async fn enqueue_template(store: &Store, conversation_id: i64, template: &Template, parameters: Vec<String>) -> Result<String> {
+pub async fn enqueue_template(
+    store: &Store,
+    conversation_id: i64,
+    template: &Template,
+    parameters: Vec<String>,
+) -> Result<String> {
     if parameters.len() != template.parameters {
         return Err(OutboxError::Refused(format!(
             "The template \"{}\" needs {} value(s); {} were given.",
@@ -233,7 +275,14 @@ pub async fn enqueue_template(store: &Store, conversation_id: i64, template: &Te
                 return Ok(Err(OutboxError::Refused("Templates are a WhatsApp feature.".into())));
             }
             let payload = json!({ "template": { "name": name, "language": language, "parameters": parameters } });
-            let copy = LocalCopy { kind: MessageKind::Template, text: Some(rendered), attachments: Vec::new(), reply_to: None, outbox_kind: "template", payload };
+            let copy = LocalCopy {
+                kind: MessageKind::Template,
+                text: Some(rendered),
+                attachments: Vec::new(),
+                reply_to: None,
+                outbox_kind: "template",
+                payload,
+            };
             insert_local(tx, conversation_id, target.key, &id, copy, now)?;
             Ok(Ok(()))
         })
@@ -243,7 +292,12 @@ pub async fn enqueue_template(store: &Store, conversation_id: i64, template: &Te
 
 /// Reacts to a message with an emoji (`None` removes the business's reaction). Shown at
 /// once; undone if Meta refuses it.
-pub async fn enqueue_reaction(store: &Store, conversation_id: i64, message_id: String, emoji: Option<String>) -> Result<String> {
+pub async fn enqueue_reaction(
+    store: &Store,
+    conversation_id: i64,
+    message_id: String,
+    emoji: Option<String>,
+) -> Result<String> {
     let emoji = emoji.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     let client_id = hex_id();
     let id = client_id.clone();

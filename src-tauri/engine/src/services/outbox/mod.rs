@@ -21,18 +21,19 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::services::credentials::{AccountError, Credentials};
 use crate::domain::error::SqlContext as _;
 use crate::domain::events::{
-    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras, MessageKind, NewMessage, Platform, ReplyTo,
+    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras,
+    MessageKind, NewMessage, Platform, ReplyTo,
 };
-use crate::services::media::LocalFile;
-use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
-use crate::secrets::Secret;
 pub use crate::domain::reply_window::{ReplyWindow, reply_window};
 pub use crate::domain::template::Template;
-use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
+use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
+use crate::secrets::Secret;
+use crate::services::credentials::{AccountError, Credentials};
+use crate::services::media::LocalFile;
 pub use crate::store::outbox::reconcile;
+use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
 pub use crate::store::publications::{mark_published, pending_publications};
 use crate::store::sends::{self, PendingSend, ReactionUndo};
 use crate::store::{Store, apply};
@@ -88,7 +89,12 @@ pub async fn process_due(store: &Store, accounts: &Credentials, graph: &GraphCli
 }
 
 /// Claims and sends one queued row. `None` when another sender claimed it first.
-async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, client_id: &str) -> Result<Option<Outcome>> {
+async fn send_one(
+    store: &Store,
+    accounts: &Credentials,
+    graph: &GraphClient,
+    client_id: &str,
+) -> Result<Option<Outcome>> {
     let id = client_id.to_string();
     let now = store.now_ms();
     let claimed = store.write(move |tx| sends::claim(tx, &id, now)).await?;
@@ -96,16 +102,20 @@ async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, cl
     let account = accounts.get(pending.account_id).await?;
     let token = match accounts.token(&account).await {
         Ok(token) => token,
-        Err(e) => return Ok(Some(fail(store, &pending, None, &format!("{e}. Reconnect the account, then retry.")).await?)),
+        Err(e) => {
+            return Ok(Some(fail(store, &pending, None, &format!("{e}. Reconnect the account, then retry.")).await?));
+        }
     };
     if pending.kind == "seen" || pending.kind == "reaction" {
         return Ok(Some(send_action(store, accounts, graph, &pending, &token).await?));
     }
     let host = crate::domain::account::host_of(pending.login.as_deref());
     let result = match build_message(store, graph, host, &pending, &token).await {
-        Ok(body) => graph.post_json(host, &format!("{}/messages", pending.page), &token, &body).await.map(|a| match pending.platform {
-            Platform::Whatsapp => a.body.pointer("/messages/0/id").and_then(Value::as_str).map(String::from),
-            _ => a.body.get("message_id").and_then(Value::as_str).map(String::from),
+        Ok(body) => graph.post_json(host, &format!("{}/messages", pending.page), &token, &body).await.map(|a| {
+            match pending.platform {
+                Platform::Whatsapp => a.body.pointer("/messages/0/id").and_then(Value::as_str).map(String::from),
+                _ => a.body.get("message_id").and_then(Value::as_str).map(String::from),
+            }
         }),
         Err(e) => Err(e),
     };
@@ -114,21 +124,33 @@ async fn send_one(store: &Store, accounts: &Credentials, graph: &GraphClient, cl
             let (id, m) = (pending.client_id.clone(), mid.clone());
             store.write(move |tx| record_sent(tx, &id, &m)).await?;
             tracing::info!(client_id = %pending.client_id, "message sent");
-            Ok(Some(Outcome { client_id: pending.client_id, state: "sent".into(), platform_message_id: Some(mid), error: None }))
+            Ok(Some(Outcome {
+                client_id: pending.client_id,
+                state: "sent".into(),
+                platform_message_id: Some(mid),
+                error: None,
+            }))
         }
         Ok(None) => Ok(Some(unconfirmed(store, &pending, "Meta accepted the message without returning its id").await?)),
         Err(e) => Ok(Some(after_error(store, accounts, &pending, e).await?)),
     }
 }
 
-
 /// A read receipt or a reaction: never shown as a message, retried only when it certainly
 /// did not reach Meta. A refused reaction is taken back in the thread.
-async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient, pending: &PendingSend, token: &Secret<String>) -> Result<Outcome> {
+async fn send_action(
+    store: &Store,
+    accounts: &Credentials,
+    graph: &GraphClient,
+    pending: &PendingSend,
+    token: &Secret<String>,
+) -> Result<Outcome> {
     let message_id = pending.payload.get("messageId").and_then(Value::as_str).unwrap_or_default();
     let emoji = pending.payload.get("emoji").and_then(Value::as_str);
     let body = match (pending.kind.as_str(), pending.platform) {
-        ("seen", Platform::Whatsapp) => json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id }),
+        ("seen", Platform::Whatsapp) => {
+            json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id })
+        }
         ("seen", _) => json!({ "recipient": { "id": pending.recipient }, "sender_action": "mark_seen" }),
         // An empty emoji takes a WhatsApp reaction back (WARX).
         (_, Platform::Whatsapp) => json!({
@@ -136,8 +158,12 @@ async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient,
             "type": "reaction", "reaction": { "message_id": message_id, "emoji": emoji.unwrap_or("") },
         }),
         (_, _) => match emoji {
-            Some(e) => json!({ "recipient": { "id": pending.recipient }, "sender_action": "react", "payload": { "message_id": message_id, "reaction": reaction_name(e) } }),
-            None => json!({ "recipient": { "id": pending.recipient }, "sender_action": "unreact", "payload": { "message_id": message_id } }),
+            Some(e) => {
+                json!({ "recipient": { "id": pending.recipient }, "sender_action": "react", "payload": { "message_id": message_id, "reaction": reaction_name(e) } })
+            }
+            None => {
+                json!({ "recipient": { "id": pending.recipient }, "sender_action": "unreact", "payload": { "message_id": message_id } })
+            }
         },
     };
     let host = crate::domain::account::host_of(pending.login.as_deref());
@@ -146,7 +172,8 @@ async fn send_action(store: &Store, accounts: &Credentials, graph: &GraphClient,
         Ok(_) => ("sent", None),
         Err(e) => {
             accounts.record_error(pending.account_id, &e).await?;
-            let retry = matches!(e.kind, ErrorKind::Unreachable | ErrorKind::RateLimited { .. }) && pending.attempts < MAX_ATTEMPTS;
+            let retry = matches!(e.kind, ErrorKind::Unreachable | ErrorKind::RateLimited { .. })
+                && pending.attempts < MAX_ATTEMPTS;
             (if retry { "queued" } else { "failed" }, Some(e.to_string()))
         }
     };
@@ -176,7 +203,12 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &PendingSen
             let (id, at) = (pending.client_id.clone(), store.now_ms() + wait.as_millis() as i64);
             let now = store.now_ms();
             store.write(move |tx| sends::requeue(tx, &id, at, now)).await?;
-            Ok(Outcome { client_id: pending.client_id.clone(), state: "queued".into(), platform_message_id: None, error: Some(e.to_string()) })
+            Ok(Outcome {
+                client_id: pending.client_id.clone(),
+                state: "queued".into(),
+                platform_message_id: None,
+                error: Some(e.to_string()),
+            })
         }
         ErrorKind::Transient if pending.attempts < 2 => unconfirmed(store, pending, &e.message).await,
         ErrorKind::WindowClosed => {
@@ -186,8 +218,12 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &PendingSen
             };
             fail(store, pending, code, next).await
         }
-        ErrorKind::Undeliverable => fail(store, pending, code, "This person cannot receive messages from this account right now.").await,
-        ErrorKind::TokenInvalid { .. } => fail(store, pending, code, "Meta no longer accepts this account's access: reconnect it, then retry.").await,
+        ErrorKind::Undeliverable => {
+            fail(store, pending, code, "This person cannot receive messages from this account right now.").await
+        }
+        ErrorKind::TokenInvalid { .. } => {
+            fail(store, pending, code, "Meta no longer accepts this account's access: reconnect it, then retry.").await
+        }
         _ => fail(store, pending, code, &format!("Meta refused the message: {}", e.message)).await,
     }
 }
@@ -199,7 +235,12 @@ async fn unconfirmed(store: &Store, pending: &PendingSend, why: &str) -> Result<
     let now = store.now_ms();
     store.write(move |tx| sends::await_echo(tx, &id, at, now)).await?;
     tracing::warn!(client_id = %pending.client_id, %why, "send may have reached Meta; waiting for its echo before retrying");
-    Ok(Outcome { client_id: pending.client_id.clone(), state: "unconfirmed".into(), platform_message_id: None, error: Some(why.to_string()) })
+    Ok(Outcome {
+        client_id: pending.client_id.clone(),
+        state: "unconfirmed".into(),
+        platform_message_id: None,
+        error: Some(why.to_string()),
+    })
 }
 
 async fn fail(store: &Store, pending: &PendingSend, code: Option<i64>, reason: &str) -> Result<Outcome> {
@@ -207,7 +248,12 @@ async fn fail(store: &Store, pending: &PendingSend, code: Option<i64>, reason: &
     let now = store.now_ms();
     store.write(move |tx| sends::mark_failed(tx, &id, conversation_id, code, &reason_text, now)).await?;
     tracing::warn!(client_id = %pending.client_id, code = ?code, "send failed");
-    Ok(Outcome { client_id: pending.client_id.clone(), state: "failed".into(), platform_message_id: None, error: Some(reason.to_string()) })
+    Ok(Outcome {
+        client_id: pending.client_id.clone(),
+        state: "failed".into(),
+        platform_message_id: None,
+        error: Some(reason.to_string()),
+    })
 }
 
 /// Meta accepted `client_id` as `mid`: the local row takes the real id (or gives way to

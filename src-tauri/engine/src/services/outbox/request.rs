@@ -6,7 +6,13 @@ use crate::store::sends;
 
 /// The request body of a message send (META-API.md §3.3 Messenger/Instagram, §3.4
 /// WhatsApp), uploading its file first when it has one and was not uploaded yet.
-pub(super) async fn build_message(store: &Store, graph: &GraphClient, host: Host, pending: &PendingSend, token: &Secret<String>) -> std::result::Result<Value, GraphError> {
+pub(super) async fn build_message(
+    store: &Store,
+    graph: &GraphClient,
+    host: Host,
+    pending: &PendingSend,
+    token: &Secret<String>,
+) -> std::result::Result<Value, GraphError> {
     let reply_to = pending.payload.get("replyTo").and_then(Value::as_str);
     if pending.platform == Platform::Whatsapp {
         let mut body = json!({
@@ -40,7 +46,12 @@ pub(super) async fn build_message(store: &Store, graph: &GraphClient, host: Host
             }
             "template" => {
                 let t = &pending.payload["template"];
-                let parameters: Vec<Value> = t["parameters"].as_array().into_iter().flatten().map(|p| json!({ "type": "text", "text": p })).collect();
+                let parameters: Vec<Value> = t["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| json!({ "type": "text", "text": p }))
+                    .collect();
                 let mut template = json!({ "name": t["name"], "language": { "code": t["language"] } });
                 if !parameters.is_empty() {
                     template["components"] = json!([{ "type": "body", "parameters": parameters }]);
@@ -96,22 +107,35 @@ fn messenger_attachment_type(kind: &str) -> &'static str {
 /// and Instagram `POST /{page-id}/message_attachments` with `filedata`) and keeps the id,
 /// so a retry sends the same upload instead of uploading again. A failed upload certainly
 /// sent nothing: its errors count as "not sent".
-pub(super) async fn upload(store: &Store, graph: &GraphClient, host: Host, pending: &PendingSend, token: &Secret<String>) -> std::result::Result<String, GraphError> {
+pub(super) async fn upload(
+    store: &Store,
+    graph: &GraphClient,
+    host: Host,
+    pending: &PendingSend,
+    token: &Secret<String>,
+) -> std::result::Result<String, GraphError> {
     let file = &pending.payload["file"];
     let path = file["path"].as_str().unwrap_or_default().to_string();
     let mime = file["mime"].as_str().unwrap_or("application/octet-stream").to_string();
     let filename = file["filename"].as_str().unwrap_or("file").to_string();
     let read_path = path.clone();
-    let read = tokio::task::spawn_blocking(move || std::fs::read(read_path)).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    let read = tokio::task::spawn_blocking(move || std::fs::read(read_path))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
     let bytes = read.map_err(|e| GraphError {
         kind: ErrorKind::Invalid,
         http_status: 0,
         code: None,
         subcode: None,
-        message: format!("the file to send is no longer on this computer ({e}); discard this message and attach it again"),
+        message: format!(
+            "the file to send is no longer on this computer ({e}); discard this message and attach it again"
+        ),
         usage: Default::default(),
     })?;
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(filename).mime_str(&mime).map_err(|e| GraphError::network(e.to_string()))?;
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(filename)
+        .mime_str(&mime)
+        .map_err(|e| GraphError::network(e.to_string()))?;
     let not_sent = |mut e: GraphError| {
         if e.kind == ErrorKind::Transient {
             e.kind = ErrorKind::Unreachable;
@@ -119,18 +143,32 @@ pub(super) async fn upload(store: &Store, graph: &GraphClient, host: Host, pendi
         e
     };
     let id = if pending.platform == Platform::Whatsapp {
-        let form = reqwest::multipart::Form::new().text("messaging_product", "whatsapp").text("type", mime.clone()).part("file", part);
-        let answer = graph.post_multipart(host, &format!("{}/media", pending.page), token, form).await.map_err(not_sent)?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime.clone())
+            .part("file", part);
+        let answer =
+            graph.post_multipart(host, &format!("{}/media", pending.page), token, form).await.map_err(not_sent)?;
         answer.body.get("id").and_then(Value::as_str).map(String::from)
     } else {
         let kind = messenger_attachment_type(file["kind"].as_str().unwrap_or("file"));
         let message = json!({ "attachment": { "type": kind, "payload": { "is_reusable": true } } });
         let form = reqwest::multipart::Form::new().text("message", message.to_string()).part("filedata", part);
-        let answer = graph.post_multipart(host, &format!("{}/message_attachments", pending.page), token, form).await.map_err(not_sent)?;
+        let answer = graph
+            .post_multipart(host, &format!("{}/message_attachments", pending.page), token, form)
+            .await
+            .map_err(not_sent)?;
         answer.body.get("attachment_id").and_then(Value::as_str).map(String::from)
     };
     let Some(id) = id else {
-        return Err(GraphError { kind: ErrorKind::Unreachable, http_status: 200, code: None, subcode: None, message: "Meta accepted the upload without an id".into(), usage: Default::default() });
+        return Err(GraphError {
+            kind: ErrorKind::Unreachable,
+            http_status: 200,
+            code: None,
+            subcode: None,
+            message: "Meta accepted the upload without an id".into(),
+            usage: Default::default(),
+        });
     };
     let (client_id, uploaded) = (pending.client_id.clone(), id.clone());
     let now = store.now_ms();

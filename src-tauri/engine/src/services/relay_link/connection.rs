@@ -51,7 +51,15 @@ pub(super) async fn connect_once(
     };
     report.connections += 1;
     let (tx, mut rx) = socket.split();
-    let mut session = Session { link, report, tx, applied_seq: 0, logins: HashMap::new(), publishing: HashSet::new(), caught_up: None };
+    let mut session = Session {
+        link,
+        report,
+        tx,
+        applied_seq: 0,
+        logins: HashMap::new(),
+        publishing: HashSet::new(),
+        caught_up: None,
+    };
     match session.run(&mut rx, commands).await {
         Ok(()) => {
             close_gracefully(&mut session.tx, &mut rx).await;
@@ -65,7 +73,8 @@ pub(super) async fn connect_once(
 /// longer knows this device: pairing again is the only way on.
 async fn open_socket(pairing: &Pairing, token: &Secret<String>) -> Step<Socket> {
     let relay = &pairing.relay_url;
-    let mut request = ws_url(relay).into_client_request().map_err(|e| Ended::Stop(LinkError::BadUrl(format!("{relay}: {e}"))))?;
+    let mut request =
+        ws_url(relay).into_client_request().map_err(|e| Ended::Stop(LinkError::BadUrl(format!("{relay}: {e}"))))?;
     let bearer = format!("Bearer {}", token.expose())
         .parse()
         .map_err(|_| Ended::Stop(LinkError::Protocol("the stored device token is damaged; pair again".into())))?;
@@ -135,7 +144,8 @@ impl Session<'_, '_> {
 
     /// Tells the relay which sequence number this store applied last.
     async fn hello(&mut self) -> Step {
-        let applied = self.link.store.read(|c| state_get(c, "relay.applied_seq")).await.map_err(|e| Ended::Stop(e.into()))?;
+        let applied =
+            self.link.store.read(|c| state_get(c, "relay.applied_seq")).await.map_err(|e| Ended::Stop(e.into()))?;
         self.applied_seq = applied.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         self.send(&ClientMessage::Hello { version: PROTOCOL_VERSION, resume_after: self.applied_seq }).await
     }
@@ -209,7 +219,9 @@ impl Session<'_, '_> {
 
     /// With `until_idle`: the backlog is applied and every publication confirmed.
     fn idle(&self) -> bool {
-        self.link.options.until_idle && self.publishing.is_empty() && self.caught_up.is_some_and(|seq| self.applied_seq >= seq)
+        self.link.options.until_idle
+            && self.publishing.is_empty()
+            && self.caught_up.is_some_and(|seq| self.applied_seq >= seq)
     }
 
     /// Opens a frame and applies it in one transaction with its sequence number; OAuth
@@ -228,7 +240,9 @@ impl Session<'_, '_> {
             .collect();
         if !tokens.is_empty() {
             let secrets = self.link.secrets.clone();
-            blocking(move || tokens.iter().try_for_each(|(name, token)| secrets.set(name, token))).await.map_err(Ended::Stop)?;
+            blocking(move || tokens.iter().try_for_each(|(name, token)| secrets.set(name, token)))
+                .await
+                .map_err(Ended::Stop)?;
         }
         let applied = self
             .link

@@ -14,15 +14,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cahts_protocol::wire::{
-    ClientMessage, ErrorCode, OAuthOutcome, OAuthProvider, OAuthResult, PairRequest, PairResponse, PayloadKind, SealedPayload, ServerMessage,
+    ClientMessage, ErrorCode, OAuthOutcome, OAuthProvider, OAuthResult, PairRequest, PairResponse, PayloadKind,
+    SealedPayload, ServerMessage,
 };
-use cahts_protocol::{b64, seal, DeviceSecret, PROTOCOL_VERSION};
+use cahts_protocol::{DeviceSecret, PROTOCOL_VERSION, b64, seal};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng as _;
 use serde::Serialize;
 use tokio::sync::watch;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use ts_rs::TS;
 
 use crate::platform::webhook::parse_webhook;
@@ -36,7 +37,9 @@ use connection::{LinkContext, connect_once};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("this computer is not paired with a relay; pair it first ('Pair with your relay' in the window, or `cahts-cli pair`)")]
+    #[error(
+        "this computer is not paired with a relay; pair it first ('Pair with your relay' in the window, or `cahts-cli pair`)"
+    )]
     NotPaired,
     #[error("relay address '{0}' is not an http:// or https:// URL")]
     BadUrl(String),
@@ -71,15 +74,29 @@ type Result<T, E = LinkError> = std::result::Result<T, E>;
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum LinkStatus {
     NotPaired,
-    Connecting { relay: String },
+    Connecting {
+        relay: String,
+    },
     /// Connected; `pending` events were waiting when the connection opened.
-    Syncing { relay: String, pending: u64 },
-    Live { relay: String },
+    Syncing {
+        relay: String,
+        pending: u64,
+    },
+    Live {
+        relay: String,
+    },
     /// Disconnected; the next attempt is in `retryInMs`.
     #[serde(rename_all = "camelCase")]
-    Offline { relay: String, error: String, retry_in_ms: u64 },
+    Offline {
+        relay: String,
+        error: String,
+        retry_in_ms: u64,
+    },
     /// Stopped until the user acts (revoked, or another copy syncing).
-    NeedsAttention { relay: String, error: String },
+    NeedsAttention {
+        relay: String,
+        error: String,
+    },
 }
 
 impl LinkStatus {
@@ -152,10 +169,20 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, SecretError> 
 }
 
 /// Pairs this store with a relay using a code from `cahts-relay pair`.
-pub async fn pair(store: &Store, secrets: Arc<SecretStore>, relay_url: &str, code: &str, device_name: &str) -> Result<Pairing> {
+pub async fn pair(
+    store: &Store,
+    secrets: Arc<SecretStore>,
+    relay_url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<Pairing> {
     let relay_url = normalize_url(relay_url)?;
     let device = DeviceSecret::generate(&mut rand_core::OsRng);
-    let request = PairRequest { code: code.trim().to_string(), public_key: device.public_key().to_base64(), name: device_name.to_string() };
+    let request = PairRequest {
+        code: code.trim().to_string(),
+        public_key: device.public_key().to_base64(),
+        name: device_name.to_string(),
+    };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -185,7 +212,8 @@ pub async fn pair(store: &Store, secrets: Arc<SecretStore>, relay_url: &str, cod
         secrets.set(&names.1, &token)
     })
     .await?;
-    let pairing = Pairing { relay_url: relay_url.clone(), device_id: paired.device_id.clone(), tenant: paired.tenant.clone() };
+    let pairing =
+        Pairing { relay_url: relay_url.clone(), device_id: paired.device_id.clone(), tenant: paired.tenant.clone() };
     let saved = pairing.clone();
     store
         .write(move |tx| {
@@ -214,7 +242,12 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { until_idle: false, min_backoff: Duration::from_millis(500), max_backoff: Duration::from_secs(60), max_attempts: None }
+        Self {
+            until_idle: false,
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_attempts: None,
+        }
     }
 }
 
@@ -316,14 +349,25 @@ pub async fn run_with_commands(
             Ended::Retry(error) => {
                 failures = failures.saturating_add(1);
                 if options.max_attempts.is_some_and(|max| failures >= max) {
-                    status.send_replace(LinkStatus::Offline { relay: relay.clone(), error: error.clone(), retry_in_ms: 0 });
+                    status.send_replace(LinkStatus::Offline {
+                        relay: relay.clone(),
+                        error: error.clone(),
+                        retry_in_ms: 0,
+                    });
                     return Err(LinkError::Network(error));
                 }
                 // Full jitter: many desktops reconnecting after a relay restart spread out.
                 let ceiling = options.min_backoff.saturating_mul(1 << failures.min(16)).min(options.max_backoff);
-                let delay = Duration::from_millis(rand::rng().random_range(options.min_backoff.as_millis() as u64..=ceiling.as_millis().max(1) as u64));
+                let delay = Duration::from_millis(
+                    rand::rng()
+                        .random_range(options.min_backoff.as_millis() as u64..=ceiling.as_millis().max(1) as u64),
+                );
                 tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "relay link down");
-                status.send_replace(LinkStatus::Offline { relay: relay.clone(), error, retry_in_ms: delay.as_millis() as u64 });
+                status.send_replace(LinkStatus::Offline {
+                    relay: relay.clone(),
+                    error,
+                    retry_in_ms: delay.as_millis() as u64,
+                });
                 tokio::select! {
                     _ = &mut shutdown => return Ok(report),
                     _ = tokio::time::sleep(delay) => {}
@@ -402,7 +446,9 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
         let opened = b64::decode(&event.sealed)
             .map_err(|e| format!("not base64: {e}"))
             .and_then(|bytes| seal::open(device, &bytes).map_err(|e| e.to_string()))
-            .and_then(|plain| serde_json::from_slice::<SealedPayload>(&plain).map_err(|e| format!("not a payload: {e}")));
+            .and_then(|plain| {
+                serde_json::from_slice::<SealedPayload>(&plain).map_err(|e| format!("not a payload: {e}"))
+            });
         let payload = match opened {
             Ok(payload) => payload,
             Err(error) => {
@@ -424,13 +470,15 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
                     content.unreadable += 1;
                 }
             },
-            PayloadKind::DeviceEvents => match serde_json::from_str::<Vec<crate::domain::DomainEvent>>(payload.body.get()) {
-                Ok(events) => content.events.extend(events),
-                Err(error) => {
-                    tracing::error!(seq = event.seq, %error, "events from another device could not be read; skipping them");
-                    content.unreadable += 1;
+            PayloadKind::DeviceEvents => {
+                match serde_json::from_str::<Vec<crate::domain::DomainEvent>>(payload.body.get()) {
+                    Ok(events) => content.events.extend(events),
+                    Err(error) => {
+                        tracing::error!(seq = event.seq, %error, "events from another device could not be read; skipping them");
+                        content.unreadable += 1;
+                    }
                 }
-            },
+            }
             PayloadKind::OAuthResult => match serde_json::from_str::<OAuthResult>(payload.body.get()) {
                 Ok(result) => {
                     let provider = format!("{:?}", result.provider).to_lowercase();
@@ -442,7 +490,11 @@ fn open_frame(device: &DeviceSecret, events: Vec<cahts_protocol::wire::QueuedEve
                         }),
                         OAuthOutcome::Error { message } => {
                             tracing::warn!(state = %result.state, %message, "OAuth flow failed at Meta");
-                            content.oauth.push(OAuthReceived { state: result.state, outcome: format!("error: {message}"), token: None });
+                            content.oauth.push(OAuthReceived {
+                                state: result.state,
+                                outcome: format!("error: {message}"),
+                                token: None,
+                            });
                         }
                     }
                 }
@@ -472,7 +524,11 @@ struct Running {
 
 impl Default for RelayControl {
     fn default() -> Self {
-        Self { status: watch::channel(LinkStatus::NotPaired).0, running: Default::default(), secrets: Default::default() }
+        Self {
+            status: watch::channel(LinkStatus::NotPaired).0,
+            running: Default::default(),
+            secrets: Default::default(),
+        }
     }
 }
 

@@ -15,10 +15,7 @@ async fn usage_rises_per_call_and_throttles_at_one_hundred_percent() {
     let conv = world.add_conversation(&page.id, Platform::Messenger, "Zoë", 3);
     faults.set_call_budget(5);
     faults.set_regain_minutes(7);
-    let list = format!(
-        "{base}/{V}/{}/conversations?access_token={}",
-        page.id, page.access_token
-    );
+    let list = format!("{base}/{V}/{}/conversations?access_token={}", page.id, page.access_token);
     let mut counts = Vec::new();
     for _ in 0..5 {
         let a = get(&c, &list).await;
@@ -67,10 +64,7 @@ async fn a_transient_fault_then_success() {
     world.add_conversation(&page.id, Platform::Messenger, "Zoë", 3);
     faults.transient_errors("GET */conversations", 1);
     faults.fail_next("*/subscribed_apps", 1, Fault::service_unavailable());
-    let url = format!(
-        "{base}/{V}/{}/conversations?access_token={}",
-        page.id, page.access_token
-    );
+    let url = format!("{base}/{V}/{}/conversations?access_token={}", page.id, page.access_token);
     let a = get(&c, &url).await;
     assert_eq!((a.status, a.code()), (500, Some(2)));
     assert_eq!(a.body["error"]["is_transient"], true);
@@ -83,33 +77,13 @@ async fn a_transient_fault_then_success() {
         "{base}/{V}/{}/subscribed_apps?subscribed_fields=messages,message_echoes&access_token={}",
         page.id, page.access_token
     );
-    assert_eq!(
-        c.post(&subscribe).send().await.unwrap().status().as_u16(),
-        503
-    );
+    assert_eq!(c.post(&subscribe).send().await.unwrap().status().as_u16(), 503);
     let a = answer(c.post(&subscribe).send().await.unwrap()).await;
     assert_eq!(a.body, json!({ "success": true }));
-    let a = get(
-        &c,
-        &format!(
-            "{base}/{V}/{}/subscribed_apps?access_token={}",
-            page.id, page.access_token
-        ),
-    )
-    .await;
-    assert_eq!(
-        a.body["data"][0]["subscribed_fields"],
-        json!(["messages", "message_echoes"])
-    );
+    let a = get(&c, &format!("{base}/{V}/{}/subscribed_apps?access_token={}", page.id, page.access_token)).await;
+    assert_eq!(a.body["data"][0]["subscribed_fields"], json!(["messages", "message_echoes"]));
     world.unsubscribe_app(&page.id);
-    let a = get(
-        &c,
-        &format!(
-            "{base}/{V}/{}/subscribed_apps?access_token={}",
-            page.id, page.access_token
-        ),
-    )
-    .await;
+    let a = get(&c, &format!("{base}/{V}/{}/subscribed_apps?access_token={}", page.id, page.access_token)).await;
     assert_eq!(a.body, json!({ "data": [] }));
 }
 
@@ -123,16 +97,8 @@ async fn dropping_the_connection_after_the_send_still_records_the_message() {
     faults.latency("POST */messages", Duration::from_millis(20));
     let body = json!({ "recipient": { "id": conv.participant_id }, "messaging_type": "RESPONSE", "message": { "text": "did it go?" } });
     let url = format!("{base}/{V}/{}/messages", page.id);
-    let err = c
-        .post(&url)
-        .bearer_auth(&page.access_token)
-        .json(&body)
-        .send()
-        .await;
-    assert!(
-        err.is_err(),
-        "the connection closes without an answer: {err:?}"
-    );
+    let err = c.post(&url).bearer_auth(&page.access_token).json(&body).send().await;
+    assert!(err.is_err(), "the connection closes without an answer: {err:?}");
     let sent = world.sent();
     assert_eq!(sent.len(), 1);
     assert!(!sent[0].answered);

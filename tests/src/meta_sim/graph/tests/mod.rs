@@ -17,10 +17,7 @@ use super::{World, lock};
 const V: &str = "v24.0";
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
+    reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
 }
 
 struct Answer {
@@ -34,15 +31,10 @@ impl Answer {
         self.body.pointer("/error/code").and_then(Value::as_i64)
     }
     fn subcode(&self) -> Option<i64> {
-        self.body
-            .pointer("/error/error_subcode")
-            .and_then(Value::as_i64)
+        self.body.pointer("/error/error_subcode").and_then(Value::as_i64)
     }
     fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 }
 
@@ -51,11 +43,7 @@ async fn answer(response: reqwest::Response) -> Answer {
     let headers = response.headers().clone();
     let bytes = response.bytes().await.expect("body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer { status, headers, body }
 }
 
 async fn get(c: &reqwest::Client, url: &str) -> Answer {
@@ -63,37 +51,20 @@ async fn get(c: &reqwest::Client, url: &str) -> Answer {
 }
 
 async fn post(c: &reqwest::Client, url: &str, token: &str, body: &Value) -> Answer {
-    answer(
-        c.post(url)
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await
+    answer(c.post(url).bearer_auth(token).json(body).send().await.expect("request")).await
 }
 
 fn query_of(location: &str) -> HashMap<String, String> {
     let without_fragment = location.split('#').next().unwrap_or_default();
-    let query = without_fragment
-        .split_once('?')
-        .map(|(_, q)| q)
-        .unwrap_or_default();
+    let query = without_fragment.split_once('?').map(|(_, q)| q).unwrap_or_default();
     parse_urlencoded(query).into_iter().collect()
 }
 
 fn usage(a: &Answer, id: &str) -> (i64, i64) {
     let header: Value =
-        serde_json::from_str(&a.header("x-business-use-case-usage").expect("BUC header"))
-            .expect("json");
+        serde_json::from_str(&a.header("x-business-use-case-usage").expect("BUC header")).expect("json");
     let entry = &header[id][0];
-    (
-        entry["call_count"].as_i64().expect("call_count"),
-        entry["estimated_time_to_regain_access"]
-            .as_i64()
-            .expect("eta"),
-    )
+    (entry["call_count"].as_i64().expect("call_count"), entry["estimated_time_to_regain_access"].as_i64().expect("eta"))
 }
 
 /// The first user (owner of Pages added with `add_page`).

@@ -31,10 +31,7 @@ async fn oauth_code_then_short_then_long_lived_token() {
     let code = q["code"].clone();
 
     // Unregistered redirect URIs are refused by the dialog.
-    let bad = dialog.replace(
-        &percent_encode(redirect),
-        &percent_encode("https://evil.example/"),
-    );
+    let bad = dialog.replace(&percent_encode(redirect), &percent_encode("https://evil.example/"));
     assert_eq!(c.get(&bad).send().await.unwrap().status().as_u16(), 400);
 
     let exchange = |code: &str, redirect: &str| {
@@ -47,10 +44,7 @@ async fn oauth_code_then_short_then_long_lived_token() {
     };
     // A different redirect_uri than the dialog's: 100/36008; the code stays usable.
     let a = get(&c, &exchange(&code, "https://relay.example/other")).await;
-    assert_eq!(
-        (a.status, a.code(), a.subcode()),
-        (400, Some(100), Some(36008))
-    );
+    assert_eq!((a.status, a.code(), a.subcode()), (400, Some(100), Some(36008)));
     let a = get(&c, &exchange(&code, redirect)).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["token_type"], "bearer");
@@ -60,11 +54,7 @@ async fn oauth_code_then_short_then_long_lived_token() {
     let a = get(&c, &exchange(&code, redirect)).await;
     assert_eq!((a.code(), a.subcode()), (Some(100), Some(36009)));
     // Wrong secret.
-    let a = get(
-        &c,
-        &exchange(&code, redirect).replace(&app.app_secret, "nope"),
-    )
-    .await;
+    let a = get(&c, &exchange(&code, redirect).replace(&app.app_secret, "nope")).await;
     assert_eq!(a.code(), Some(1));
 
     let long_url = format!(
@@ -79,10 +69,7 @@ async fn oauth_code_then_short_then_long_lived_token() {
 
     let debug = get(
         &c,
-        &format!(
-            "{base}/{V}/debug_token?input_token={long}&access_token={}",
-            percent_encode(&app.app_token())
-        ),
+        &format!("{base}/{V}/debug_token?input_token={long}&access_token={}", percent_encode(&app.app_token())),
     )
     .await;
     let d = &debug.body["data"];
@@ -103,7 +90,12 @@ async fn oauth_code_then_short_then_long_lived_token() {
     sim.faults().deny_login(true);
     let r = c.get(&dialog).send().await.unwrap();
     let location = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.contains("error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied"), "{location}");
+    assert!(
+        location.contains(
+            "error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied"
+        ),
+        "{location}"
+    );
     assert_eq!(query_of(&location)["state"], "xyz 123");
 }
 
@@ -134,12 +126,7 @@ async fn instagram_login_code_exchange_and_refresh_after_a_day() {
         ("redirect_uri", redirect),
         ("code", code.as_str()),
     ];
-    let body = encode_query(
-        &form
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect::<Vec<_>>(),
-    );
+    let body = encode_query(&form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>());
     let send = || {
         c.post(format!("{base}/oauth/access_token"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -150,26 +137,25 @@ async fn instagram_login_code_exchange_and_refresh_after_a_day() {
     assert_eq!(a.status, 200, "{}", a.body);
     let d = &a.body["data"][0];
     assert_eq!(d["user_id"], ig.id.as_str());
-    assert_eq!(
-        d["permissions"],
-        "instagram_business_basic,instagram_business_manage_messages"
-    );
+    assert_eq!(d["permissions"], "instagram_business_basic,instagram_business_manage_messages");
     let short = d["access_token"].as_str().unwrap().to_owned();
     let again = answer(send().await.unwrap()).await;
     assert_eq!(again.status, 400);
     assert_eq!(again.body["error_type"], "OAuthException");
 
-    let a = get(&c, &format!("{base}/access_token?grant_type=ig_exchange_token&client_secret={}&access_token={short}", app.instagram_app_secret)).await;
+    let a = get(
+        &c,
+        &format!(
+            "{base}/access_token?grant_type=ig_exchange_token&client_secret={}&access_token={short}",
+            app.instagram_app_secret
+        ),
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.body);
     let long = a.body["access_token"].as_str().unwrap().to_owned();
-    let refresh =
-        format!("{base}/refresh_access_token?grant_type=ig_refresh_token&access_token={long}");
+    let refresh = format!("{base}/refresh_access_token?grant_type=ig_refresh_token&access_token={long}");
     let a = get(&c, &refresh).await;
-    assert_eq!(
-        a.status, 400,
-        "a fresh token cannot be refreshed: {}",
-        a.body
-    );
+    assert_eq!(a.status, 400, "a fresh token cannot be refreshed: {}", a.body);
     world.advance(Duration::from_secs(25 * 3600));
     let a = get(&c, &refresh).await;
     assert_eq!(a.status, 200, "{}", a.body);
@@ -178,11 +164,7 @@ async fn instagram_login_code_exchange_and_refresh_after_a_day() {
 
     // The long-lived IG token reads the account's conversations on graph.instagram.com.
     world.add_conversation(&ig.id, Platform::Instagram, "lina.k", 3);
-    let a = get(
-        &c,
-        &format!("{base}/{V}/me/conversations?platform=instagram&access_token={long}"),
-    )
-    .await;
+    let a = get(&c, &format!("{base}/{V}/me/conversations?platform=instagram&access_token={long}")).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["data"].as_array().unwrap().len(), 1);
 }
@@ -205,39 +187,20 @@ async fn dead_tokens_answer_190_with_their_subcode() {
     assert_eq!(get(&c, &url(&page.access_token)).await.status, 200);
     assert_eq!(get(&c, &url(&page.access_token)).await.status, 200);
     let a = get(&c, &url(&page.access_token)).await;
-    assert_eq!(
-        (a.code(), a.subcode()),
-        (Some(190), Some(463)),
-        "{}",
-        a.body
-    );
+    assert_eq!((a.code(), a.subcode()), (Some(190), Some(463)), "{}", a.body);
     assert_eq!(a.body["error"]["type"], "OAuthException");
     assert!(a.body["error"]["fbtrace_id"].is_string());
     assert!(a.header("www-authenticate").is_some());
 
     let other = world.add_page("Other");
     world.expire_token(&other.access_token);
-    let a = get(
-        &c,
-        &format!(
-            "{base}/{V}/{}?access_token={}",
-            other.id, other.access_token
-        ),
-    )
-    .await;
+    let a = get(&c, &format!("{base}/{V}/{}?access_token={}", other.id, other.access_token)).await;
     assert_eq!((a.code(), a.subcode()), (Some(190), Some(463)));
 
     let user = sim_user(&world);
     let third = world.add_page("Third");
     world.change_password(&user);
-    let a = get(
-        &c,
-        &format!(
-            "{base}/{V}/{}?access_token={}",
-            third.id, third.access_token
-        ),
-    )
-    .await;
+    let a = get(&c, &format!("{base}/{V}/{}?access_token={}", third.id, third.access_token)).await;
     assert_eq!((a.code(), a.subcode()), (Some(190), Some(460)));
     let debug = get(
         &c,
