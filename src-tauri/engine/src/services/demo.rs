@@ -2119,30 +2119,38 @@ pub fn demo_events(now: i64) -> Vec<DomainEvent> {
     events
 }
 
-/// Like a real inbox: most conversations read, a few with one or two unread messages,
-/// some older ones marked done.
+/// Like a real inbox: what the business has answered has been read, and so has most of
+/// the rest; in most conversations where a customer wrote in the last day and waits for
+/// an answer, those messages are unread. Some older, settled ones are marked done.
 pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::domain::Result<()> {
     use crate::domain::error::SqlContext;
-    let ids: Vec<i64> = tx
-        .prepare("SELECT id FROM conversations ORDER BY id")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .ctx("listing demo conversations")?;
-    for id in ids {
-        // Every fifth conversation has its last two inbound messages unread, every
-        // seventh its last one; the rest are read.
-        let unread = if id % 5 == 0 { 2 } else if id % 7 == 0 { 1 } else { 0 };
-        tx.execute(
-            "UPDATE conversations SET read_up_to = COALESCE((
-                 SELECT sent_at FROM messages WHERE conversation_id = ?1 AND direction = 'inbound' AND stub = 0
-                 ORDER BY sent_at DESC LIMIT 1 OFFSET ?2), 0)
-             WHERE id = ?1",
-            rusqlite::params![id, unread],
+    let newest: i64 = tx
+        .query_row("SELECT COALESCE(MAX(sent_at), 0) FROM messages WHERE stub = 0", [], |r| r.get(0))
+        .ctx("reading the demo's newest message")?;
+    let rows: Vec<(i64, Option<i64>, Option<i64>)> = tx
+        .prepare(
+            "SELECT c.id,
+                    (SELECT MAX(sent_at) FROM messages m WHERE m.conversation_id = c.id AND m.stub = 0 AND m.direction = 'inbound'),
+                    (SELECT MAX(sent_at) FROM messages m WHERE m.conversation_id = c.id AND m.stub = 0 AND m.direction = 'outbound')
+             FROM conversations c ORDER BY c.id",
         )
-        .ctx("arranging the demo inbox")?;
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+        .ctx("listing demo conversations")?;
+    for (id, last_in, last_out) in rows {
+        let last_in = last_in.unwrap_or(0);
+        let last_out = last_out.unwrap_or(0);
+        let waiting = last_in > last_out && last_in > newest - DAY;
+        // One in three waiting conversations the owner has opened but not answered yet.
+        let read_up_to = if waiting && id % 3 != 0 { last_out } else { last_in };
+        tx.execute("UPDATE conversations SET read_up_to = ?2 WHERE id = ?1", rusqlite::params![id, read_up_to])
+            .ctx("arranging the demo inbox")?;
         crate::store::apply::refresh_summary(tx, id)?;
     }
-    tx.execute("UPDATE conversations SET state = 'done' WHERE unread_count = 0 AND id % 4 = 3", [])
-        .ctx("arranging the demo inbox")?;
+    tx.execute(
+        "UPDATE conversations SET state = 'done' WHERE unread_count = 0 AND last_message_at < ?1 AND id % 2 = 1",
+        [newest - 2 * DAY],
+    )
+    .ctx("arranging the demo inbox")?;
     Ok(())
 }
 
