@@ -63,9 +63,9 @@ const QUERIES: &[&str] = &[
     "pâtiss",
     "jalap",
     "order tomorrow",
-    "size M",
-    "bank transfer",
-    "café au lait",
+    "table for",
+    "gift voucher",
+    "pains au chocolat",
     "parcel tracking",
     "voucher pdf",
     "nothingmatchesthis",
@@ -73,10 +73,10 @@ const QUERIES: &[&str] = &[
     "予約",
     "مرحبا",
     "#4821",
-    "Lyon",
+    "Clifton",
     "open sunday",
-    "birthday gift",
-    "linen dress",
+    "birthday cake",
+    "sourdough workshop",
 ];
 
 /// [`run`] on a new store at `path`.

@@ -182,7 +182,8 @@ fn applying_the_same_batch_twice_changes_nothing() {
         let before = engine.export_json().await.unwrap();
         let counts_before = engine.get_counts().await.unwrap();
         let second = engine.apply(events.clone()).await.unwrap();
-        assert!(first.messages_added > 700, "the first pass stores the messages");
+        let messages = events.iter().filter(|e| matches!(e, DomainEvent::Message(_))).count();
+        assert_eq!(first.messages_added, messages, "the first pass stores the messages");
         assert_eq!(second.messages_added, 0, "a replayed batch adds no message");
         assert_eq!(second.conversations_touched, Vec::<i64>::new(), "a replayed batch touches nothing");
         assert_eq!(engine.export_json().await.unwrap(), before, "the store is unchanged by a replay");
@@ -588,6 +589,44 @@ fn demo_mode_uses_a_separate_store() {
         let back = engine.exit_demo().await.unwrap();
         assert!(back.empty && back.mode == StoreMode::Real, "the real store never received demo data");
         assert!(dir.path().join("demo.sqlite").exists());
+    });
+}
+
+/// The demo inbox reads like a real one: a conversation is unread only where the customer
+/// wrote after the business's last answer, and a done one has nothing unread.
+#[test]
+fn the_demo_inbox_is_unread_where_a_customer_waits() {
+    let rt = runtime();
+    let (_dir, engine) = engine();
+    rt.block_on(async {
+        engine.enter_demo().await.unwrap();
+        let all = engine
+            .list_conversations(ListConversationsRequest { limit: Some(200), ..Default::default() })
+            .await
+            .unwrap()
+            .items;
+        let unread: Vec<_> = all.iter().filter(|c| c.unread_count > 0).collect();
+        assert!(!unread.is_empty(), "some conversations are unread");
+        for c in &unread {
+            let preview = c.preview.as_ref().unwrap();
+            assert_eq!(
+                preview.direction,
+                Direction::Inbound,
+                "{} is unread after the business answered",
+                c.contact.name.as_deref().unwrap_or("?")
+            );
+        }
+        let awaiting =
+            all.iter().filter(|c| c.preview.as_ref().is_some_and(|p| p.direction == Direction::Inbound)).count();
+        assert!(awaiting > unread.len(), "some waiting conversations have been read, not answered yet");
+        for c in all.iter().filter(|c| c.state == ConversationState::Done) {
+            assert_eq!(c.unread_count, 0, "a done conversation has nothing unread");
+        }
+        let names: std::collections::BTreeSet<_> = all.iter().map(|c| c.account.name.clone()).collect();
+        assert!(
+            names.contains(&Some("Little Crumb Bakehouse".to_owned())),
+            "the demo is one business's inbox: {names:?}"
+        );
     });
 }
 
