@@ -273,6 +273,9 @@ impl From<crate::services::relay_link::LinkError> for UiError {
             other => other,
         };
         let (code, action) = match &e {
+            L::OtherRelay { .. } => {
+                (ErrorCode::Validation, Some("Use the relay this computer is paired with, or pair it again."))
+            }
             L::BadUrl(_) => {
                 (ErrorCode::Validation, Some("Use the address your relay's operator gave you, starting with https://."))
             }

@@ -63,7 +63,7 @@ impl Engine {
         let pairing = relay_link::pairing(&store).await?.ok_or(LinkError::NotPaired)?;
         if let Some(relay) = expected_relay {
             if relay.trim().trim_end_matches('/') != pairing.relay_url {
-                return Err(LinkError::BadUrl(format!("{relay} (this store is paired with {})", pairing.relay_url)));
+                return Err(LinkError::OtherRelay { paired: pairing.relay_url, given: relay.to_string() });
             }
         }
         let options = SyncOptions { until_idle, max_attempts: until_idle.then_some(5), ..Default::default() };

@@ -3,6 +3,7 @@
 
 mod bindings;
 mod cli;
+mod facade;
 mod layers;
 mod migrations;
 mod secrets;

@@ -94,7 +94,11 @@ pub(super) fn render(template: &str, ctx: &Ctx, book: &Phrasebook, persona: Pers
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let close = open + rest[open..].find('}').expect("a placeholder is closed");
+        // An unclosed brace is text, not a placeholder (the phrase tests keep there being none).
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
         let value = match &rest[open + 1..close] {
             "name" | "first" => persona.first.to_owned(),
             "last" => persona.last.to_owned(),

@@ -43,6 +43,8 @@ pub enum LinkError {
     NotPaired,
     #[error("relay address '{0}' is not an http:// or https:// URL")]
     BadUrl(String),
+    #[error("this store is paired with {paired}, not {given}")]
+    OtherRelay { paired: String, given: String },
     #[error("the relay refused the pairing code: {0}")]
     PairingRefused(String),
     #[error("the relay refused this device: {0}. Pair it again with a new code")]
