@@ -11,6 +11,8 @@ import type {
   ConversationFilter,
   ConversationSummary,
   MessagePreview,
+  Platform,
+  ReplyWindow,
   SnippetPart,
   StoreMode,
   ThreadMessage,
@@ -21,6 +23,17 @@ import { NO_EXTRAS, demoConversations, type FakeConversation } from "./fixtures"
 type Handlers = { [K in keyof Commands]: (request: Commands[K]["request"]) => Commands[K]["response"] };
 
 export type Call = { cmd: string; request: unknown };
+
+const DAY = 24 * 3600 * 1000;
+
+/** What the engine answers for the reply window (its rule, restated for this stand-in). */
+function replyWindowAt(platform: Platform, lastInboundAt: number | null, now: number): ReplyWindow {
+  if (lastInboundAt === null) return platform === "whatsapp" ? { state: "templateOnly" } : { state: "waiting" };
+  if (now < lastInboundAt + DAY) return { state: "open", until: lastInboundAt + DAY };
+  if (platform === "whatsapp") return { state: "templateOnly" };
+  if (now < lastInboundAt + 7 * DAY) return { state: "humanAgent", until: lastInboundAt + 7 * DAY };
+  return { state: "closed" };
+}
 
 function summary(c: FakeConversation): ConversationSummary {
   const last = c.messages[c.messages.length - 1];
@@ -45,6 +58,7 @@ function summary(c: FakeConversation): ConversationSummary {
     unreadCount: c.unreadCount,
     markedUnread: c.markedUnread,
     lastInboundAt: lastInbound?.sentAt ?? null,
+    replyWindow: replyWindowAt(c.platform, lastInbound?.sentAt ?? null, Date.now()),
     state: c.state,
   };
 }

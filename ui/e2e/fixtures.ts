@@ -23,9 +23,9 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 export const ACCOUNTS: Record<Platform, AccountRef> = {
-  messenger: { id: "acc-fb", platform: "messenger", assetId: "104857362", name: "Bloom & Co Flowers", status: "connected" },
-  instagram: { id: "acc-ig", platform: "instagram", assetId: "178414093", name: "@bloomandco.london", status: "connected" },
-  whatsapp: { id: "acc-wa", platform: "whatsapp", assetId: "209374651", name: "Bloom & Co · +44 20 7946 0958", status: "connected" },
+  messenger: { id: 1, platform: "messenger", assetId: "104857362", name: "Bloom & Co Flowers", status: "connected" },
+  instagram: { id: 2, platform: "instagram", assetId: "178414093", name: "@bloomandco.london", status: "connected" },
+  whatsapp: { id: 3, platform: "whatsapp", assetId: "209374651", name: "Bloom & Co · +44 20 7946 0958", status: "connected" },
 };
 
 export const NO_EXTRAS: MessageExtras = {

@@ -100,7 +100,7 @@ export type ConversationFilter = { platform: Platform | null,
 /**
  * An account id from [`AccountRef::id`].
  */
-accountId: string | null, unreadOnly: boolean, state: ConversationState | null, };
+accountId: number | null, unreadOnly: boolean, state: ConversationState | null, };
 
 export type ListConversationsRequest = { filter: ConversationFilter, 
 /**
@@ -112,15 +112,17 @@ cursor: string | null,
  */
 limit: number | null, };
 
-export type AccountRef = { id: string, platform: Platform, 
+export type AccountStatus = "unverified" | "connected" | "needs_reconnect" | "rate_limited" | "unsubscribed" | "disconnected";
+
+export type Login = "facebook" | "instagram" | "whatsapp";
+
+export type ReplyWindow = { "state": "open", until: number, } | { "state": "humanAgent", until: number, } | { "state": "templateOnly" } | { "state": "waiting" } | { "state": "closed" };
+
+export type AccountRef = { id: number, platform: Platform, 
 /**
  * Page id, Instagram account id or WhatsApp phone-number id.
  */
-assetId: string, name: string | null, 
-/**
- * `unverified`, `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`.
- */
-status: string, };
+assetId: string, name: string | null, status: AccountStatus, };
 
 export type ContactRef = { id: string, 
 /**
@@ -134,7 +136,12 @@ export type ConversationSummary = { id: string, platform: Platform, account: Acc
 /**
  * Newest inbound message: the start of the platform's reply window.
  */
-lastInboundAt: number | null, state: ConversationState, };
+lastInboundAt: number | null, 
+/**
+ * Whether and how the business may answer, as of when this was read; the window asks
+ * again at [`ReplyWindow::changes_at`].
+ */
+replyWindow: ReplyWindow, state: ConversationState, };
 
 export type ConversationPage = { items: Array<ConversationSummary>, nextCursor: string | null, };
 
@@ -266,15 +273,7 @@ export type AccountView = { id: number, platform: Platform,
 /**
  * Page id, Instagram account id or WhatsApp phone-number id.
  */
-assetId: string, displayName: string | null, 
-/**
- * `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`, `unverified`.
- */
-status: string, statusDetail: string | null, rateLimitedUntil: number | null, 
-/**
- * `facebook` (Page token), `instagram` (Instagram Login), `whatsapp` (system-user token).
- */
-login: string | null, 
+assetId: string, displayName: string | null, status: AccountStatus, statusDetail: string | null, rateLimitedUntil: number | null, login: Login | null, 
 /**
  * The WhatsApp Business Account of a number (its templates live there).
  */

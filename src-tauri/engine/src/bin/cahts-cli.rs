@@ -320,31 +320,10 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
             )
         }
         Command::Accounts => print(out, &engine.list_accounts().await?),
-        Command::ConnectWhatsapp { phone_number_id, business_account_id } => {
-            let token = read_secret_stdin()?;
-            let request =
-                ConnectWhatsappRequest { phone_number_id, token: token.expose().clone(), business_account_id };
-            print(out, &engine.connect_whatsapp(request).await?)
-        }
-        Command::ConnectInstagram { token_stdin: true, .. } => {
-            print(out, &engine.connect_instagram_with_token(read_secret_stdin()?).await?)
-        }
-        Command::ConnectInstagram { token_stdin: false, timeout } => {
-            let state = login_in_terminal(engine, OAuthProvider::Instagram, timeout, out).await?;
-            print(out, &engine.connect_instagram_from_login(&state).await?)
-        }
-        Command::ConnectPages { pages, no_instagram } => {
-            let token = read_secret_stdin()?;
-            if pages.is_empty() {
-                print(out, &engine.page_choices_with_token(&token).await?)
-            } else {
-                print(out, &engine.connect_pages_with_token(&token, &pages, !no_instagram).await?)
-            }
-        }
-        Command::ConnectFacebook { pages, no_instagram, timeout } => {
-            let state = login_in_terminal(engine, OAuthProvider::Facebook, timeout, out).await?;
-            print(out, &engine.connect_pages_from_login(&state, &pages, !no_instagram).await?)
-        }
+        command @ (Command::ConnectWhatsapp { .. }
+        | Command::ConnectInstagram { .. }
+        | Command::ConnectPages { .. }
+        | Command::ConnectFacebook { .. }) => connect(engine, command, out).await,
         Command::Disconnect { account_id, delete_data } => {
             let result = engine.disconnect_account(DisconnectRequest { account_id, delete_data }).await?;
             print(
@@ -364,36 +343,10 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         Command::Templates { conversation } => {
             print(out, &engine.list_templates(conversation_ref(conversation)).await?)
         }
-        Command::Send { conversation, text, reply_to } => {
-            let queued =
-                engine.send_text(SendTextRequest { conversation_id: conversation.to_string(), text, reply_to }).await?;
-            print(out, &sent_one(engine, queued.client_id).await?)
-        }
-        Command::SendTemplate { conversation, name, language, params } => {
-            let request =
-                SendTemplateRequest { conversation_id: conversation.to_string(), name, language, parameters: params };
-            let queued = engine.send_template(request).await?;
-            print(out, &sent_one(engine, queued.client_id).await?)
-        }
-        Command::React { conversation, message, emoji } => {
-            let queued = engine
-                .react(ReactRequest { conversation_id: conversation.to_string(), message_id: message, emoji })
-                .await?;
-            print(out, &sent_one(engine, queued.client_id).await?)
-        }
-        Command::SendMedia { conversation, file, caption, reply_to } => {
-            let request = SendMediaRequest {
-                conversation_id: conversation.to_string(),
-                path: file.to_string_lossy().into_owned(),
-                caption,
-                reply_to,
-            };
-            let queued = engine.send_media(request).await?;
-            let run = engine.process_outbox().await?;
-            let outcomes: Vec<_> =
-                run.outcomes.into_iter().filter(|o| queued.client_ids.contains(&o.client_id)).collect();
-            print(out, &serde_json::json!({ "clientIds": queued.client_ids, "outcomes": outcomes }))
-        }
+        command @ (Command::Send { .. }
+        | Command::SendTemplate { .. }
+        | Command::React { .. }
+        | Command::SendMedia { .. }) => send(engine, command, out).await,
         Command::Outbox { retry, discard } => {
             if let Some(client_id) = retry {
                 engine.retry_send(OutboxRef { client_id }).await?;
@@ -425,6 +378,75 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         Command::Bench { .. } | Command::IngestWebhook { .. } | Command::ImportJson { .. } => {
             unreachable!("run() handles the commands that open no store or check input first")
         }
+    }
+}
+
+/// The commands that connect an account: with a pasted token or a login in the browser.
+async fn connect(engine: &Arc<Engine>, command: Command, out: &mut impl Write) -> anyhow::Result<()> {
+    match command {
+        Command::ConnectWhatsapp { phone_number_id, business_account_id } => {
+            let token = read_secret_stdin()?;
+            let request =
+                ConnectWhatsappRequest { phone_number_id, token: token.expose().clone(), business_account_id };
+            print(out, &engine.connect_whatsapp(request).await?)
+        }
+        Command::ConnectInstagram { token_stdin: true, .. } => {
+            print(out, &engine.connect_instagram_with_token(read_secret_stdin()?).await?)
+        }
+        Command::ConnectInstagram { token_stdin: false, timeout } => {
+            let state = login_in_terminal(engine, OAuthProvider::Instagram, timeout, out).await?;
+            print(out, &engine.connect_instagram_from_login(&state).await?)
+        }
+        Command::ConnectPages { pages, no_instagram } => {
+            let token = read_secret_stdin()?;
+            if pages.is_empty() {
+                print(out, &engine.page_choices_with_token(&token).await?)
+            } else {
+                print(out, &engine.connect_pages_with_token(&token, &pages, !no_instagram).await?)
+            }
+        }
+        Command::ConnectFacebook { pages, no_instagram, timeout } => {
+            let state = login_in_terminal(engine, OAuthProvider::Facebook, timeout, out).await?;
+            print(out, &engine.connect_pages_from_login(&state, &pages, !no_instagram).await?)
+        }
+        _ => unreachable!("run_on passes only connect commands"),
+    }
+}
+
+/// The commands that send something, each reporting what happened to it.
+async fn send(engine: &Arc<Engine>, command: Command, out: &mut impl Write) -> anyhow::Result<()> {
+    match command {
+        Command::Send { conversation, text, reply_to } => {
+            let queued =
+                engine.send_text(SendTextRequest { conversation_id: conversation.to_string(), text, reply_to }).await?;
+            print(out, &sent_one(engine, queued.client_id).await?)
+        }
+        Command::SendTemplate { conversation, name, language, params } => {
+            let request =
+                SendTemplateRequest { conversation_id: conversation.to_string(), name, language, parameters: params };
+            let queued = engine.send_template(request).await?;
+            print(out, &sent_one(engine, queued.client_id).await?)
+        }
+        Command::React { conversation, message, emoji } => {
+            let queued = engine
+                .react(ReactRequest { conversation_id: conversation.to_string(), message_id: message, emoji })
+                .await?;
+            print(out, &sent_one(engine, queued.client_id).await?)
+        }
+        Command::SendMedia { conversation, file, caption, reply_to } => {
+            let request = SendMediaRequest {
+                conversation_id: conversation.to_string(),
+                path: file.to_string_lossy().into_owned(),
+                caption,
+                reply_to,
+            };
+            let queued = engine.send_media(request).await?;
+            let run = engine.process_outbox().await?;
+            let outcomes: Vec<_> =
+                run.outcomes.into_iter().filter(|o| queued.client_ids.contains(&o.client_id)).collect();
+            print(out, &serde_json::json!({ "clientIds": queued.client_ids, "outcomes": outcomes }))
+        }
+        _ => unreachable!("run_on passes only send commands"),
     }
 }
 

@@ -9,6 +9,32 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::events::Platform;
+use super::text_enum::text_enum;
+
+text_enum! {
+    /// What the owner must know about an account (the module comment says when each holds).
+    pub enum AccountStatus {
+        /// Saved while its first check runs; not shown.
+        Unverified = "unverified",
+        Connected = "connected",
+        NeedsReconnect = "needs_reconnect",
+        RateLimited = "rate_limited",
+        Unsubscribed = "unsubscribed",
+        Disconnected = "disconnected",
+    }
+}
+
+text_enum! {
+    /// How an account was connected, which decides its Graph host and subscription.
+    pub enum Login {
+        /// Facebook Login: a Page token (Messenger, and Instagram through the Page).
+        Facebook = "facebook",
+        /// Instagram Login: the account's own token on graph.instagram.com.
+        Instagram = "instagram",
+        /// A WhatsApp system-user token pasted by the owner.
+        Whatsapp = "whatsapp",
+    }
+}
 
 /// Which Graph host a call goes to: Instagram Login accounts live on graph.instagram.com.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +64,10 @@ pub struct AccountView {
     /// Page id, Instagram account id or WhatsApp phone-number id.
     pub asset_id: String,
     pub display_name: Option<String>,
-    /// `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`, `unverified`.
-    pub status: String,
+    pub status: AccountStatus,
     pub status_detail: Option<String>,
     pub rate_limited_until: Option<i64>,
-    /// `facebook` (Page token), `instagram` (Instagram Login), `whatsapp` (system-user token).
-    pub login: Option<String>,
+    pub login: Option<Login>,
     /// The WhatsApp Business Account of a number (its templates live there).
     pub business_id: Option<String>,
     /// When the token stops working (Instagram Login tokens last 60 days and are refreshed
@@ -68,7 +92,7 @@ pub struct HistoryProgress {
 impl AccountView {
     /// Where its Graph calls go: Instagram Login accounts live on graph.instagram.com.
     pub fn host(&self) -> Host {
-        host_of(self.login.as_deref())
+        host_of(self.login)
     }
 
     /// Whether this account has a webhook subscription of its own to check.
@@ -80,14 +104,14 @@ impl AccountView {
     /// for: the Page (Messenger), the WhatsApp Business Account, or the Instagram Login
     /// account itself. An Instagram account reached through its Page rides on the Page's.
     pub fn subscription(&self) -> Option<(Host, String, Option<&'static str>)> {
-        match (self.platform, self.login.as_deref()) {
+        match (self.platform, self.login) {
             (Platform::Messenger, _) => {
                 Some((Host::Facebook, format!("{}/subscribed_apps", self.asset_id), Some(PAGE_FIELDS)))
             }
             (Platform::Whatsapp, _) => {
                 self.business_id.as_ref().map(|waba| (Host::Facebook, format!("{waba}/subscribed_apps"), None))
             }
-            (Platform::Instagram, Some("instagram")) => {
+            (Platform::Instagram, Some(Login::Instagram)) => {
                 Some((Host::Instagram, "me/subscribed_apps".to_string(), Some(INSTAGRAM_FIELDS)))
             }
             (Platform::Instagram, _) => None,
@@ -96,8 +120,8 @@ impl AccountView {
 }
 
 /// Where an account's Graph calls go, from how it was connected.
-pub fn host_of(login: Option<&str>) -> Host {
-    if login == Some("instagram") { Host::Instagram } else { Host::Facebook }
+pub fn host_of(login: Option<Login>) -> Host {
+    if login == Some(Login::Instagram) { Host::Instagram } else { Host::Facebook }
 }
 
 /// A Page the owner may connect, from `/me/accounts`.

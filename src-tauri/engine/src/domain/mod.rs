@@ -6,8 +6,10 @@ pub mod account;
 pub mod clock;
 pub mod error;
 pub mod events;
+pub mod outbox;
 pub mod reply_window;
 pub mod template;
+mod text_enum;
 pub mod views;
 
 pub use error::{Error, Result};

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::account::AccountStatus;
 use super::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+use super::reply_window::ReplyWindow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -39,7 +41,8 @@ impl ConversationState {
 pub struct ConversationFilter {
     pub platform: Option<Platform>,
     /// An account id from [`AccountRef::id`].
-    pub account_id: Option<String>,
+    #[ts(type = "number | null")]
+    pub account_id: Option<i64>,
     pub unread_only: bool,
     pub state: Option<ConversationState>,
 }
@@ -57,13 +60,13 @@ pub struct ListConversationsRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountRef {
-    pub id: String,
+    #[ts(type = "number")]
+    pub id: i64,
     pub platform: Platform,
     /// Page id, Instagram account id or WhatsApp phone-number id.
     pub asset_id: String,
     pub name: Option<String>,
-    /// `unverified`, `connected`, `needs_reconnect`, `rate_limited`, `unsubscribed`, `disconnected`.
-    pub status: String,
+    pub status: AccountStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -102,6 +105,9 @@ pub struct ConversationSummary {
     pub marked_unread: bool,
     /// Newest inbound message: the start of the platform's reply window.
     pub last_inbound_at: Option<i64>,
+    /// Whether and how the business may answer, as of when this was read; the window asks
+    /// again at [`ReplyWindow::changes_at`].
+    pub reply_window: ReplyWindow,
     pub state: ConversationState,
 }
 

@@ -7,7 +7,7 @@ use cahts_protocol::wire::OAuthProvider;
 use serde::Serialize;
 
 use super::engine::Engine;
-use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
+use crate::domain::account::{AccountStatus, AccountView, HistoryProgress, PageChoice};
 use crate::domain::events::Platform;
 use crate::facade::ipc::*;
 use crate::secrets::Secret;
@@ -231,7 +231,7 @@ impl Engine {
         let accounts = self.accounts().await?;
         let mut report = Vec::new();
         for account in accounts.list().await? {
-            if account.status == "disconnected" || !account.has_subscription() {
+            if account.status == AccountStatus::Disconnected || !account.has_subscription() {
                 continue;
             }
             let outcome = match accounts.check_subscription(account.id).await {
@@ -253,7 +253,7 @@ impl Engine {
     ) -> Result<Vec<BackfillReport>> {
         let mut reports = Vec::new();
         for a in self.accounts().await?.list().await? {
-            let wanted = account.map_or(a.status == "connected", |id| id == a.id);
+            let wanted = account.map_or(a.status == AccountStatus::Connected, |id| id == a.id);
             if !wanted || a.platform == Platform::Whatsapp {
                 continue;
             }

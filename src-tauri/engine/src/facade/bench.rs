@@ -89,7 +89,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         .enable_all()
         .build()
         .map_err(|source| crate::domain::Error::Io { context: "starting the benchmark runtime".into(), source })?;
-    let now = crate::store::now_ms();
+    let now = store.now_ms();
     let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
 
     let profiles = generator.profiles();
@@ -114,13 +114,13 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
 
     let mut rng = SmallRng::seed_from_u64(config.seed ^ 0x5eed);
     // Warm the page cache as a running app would have it.
-    store.read_blocking(|c| read::list_conversations(c, &ListConversationsRequest::default()))?;
+    store.read_blocking(|c| read::list_conversations(c, &ListConversationsRequest::default(), now))?;
 
     let mut search = Vec::new();
     for i in 0..config.queries {
         let query = QUERIES[i % QUERIES.len()].to_owned();
         search.push(time(|| {
-            store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) })).map(|_| ())
+            store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) }, now)).map(|_| ())
         })?);
     }
     let mut list = Vec::new();
@@ -138,7 +138,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         let req = ListConversationsRequest { filter, cursor: None, limit: Some(50) };
         let mut page = None;
         list.push(time(|| {
-            page = Some(store.read_blocking(|c| read::list_conversations(c, &req))?);
+            page = Some(store.read_blocking(|c| read::list_conversations(c, &req, now))?);
             Ok(())
         })?);
         if let Some(page) = page {
@@ -146,10 +146,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         }
     }
     // Threads of random conversations, not only the busiest ones at the top.
-    let max_id: i64 = store.read_blocking(|c| {
-        c.query_row("SELECT MAX(id) FROM conversations", [], |r| r.get(0))
-            .map_err(|source| crate::domain::Error::Sql { context: "reading conversation ids", source })
-    })?;
+    let max_id = store.read_blocking(read::max_conversation_id)?;
     let mut thread = Vec::new();
     for i in 0..config.queries {
         let conversation_id = if i % 2 == 0 && !conversation_ids.is_empty() {
@@ -158,7 +155,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
             rng.random_range(1..=max_id.max(1)).to_string()
         };
         let req = ThreadRequest { conversation_id, cursor: None, limit: Some(60) };
-        thread.push(time(|| match store.read_blocking(|c| read::thread(c, &req)) {
+        thread.push(time(|| match store.read_blocking(|c| read::thread(c, &req, now)) {
             // A conversation id that only ever had stubs is not an error for timing.
             Ok(_) | Err(crate::domain::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),

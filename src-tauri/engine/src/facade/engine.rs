@@ -216,15 +216,21 @@ impl Engine {
     }
 
     pub async fn list_conversations(&self, req: ListConversationsRequest) -> Result<ConversationPage> {
-        self.store().read(move |c| read::list_conversations(c, &req)).await
+        let store = self.store();
+        let now = store.now_ms();
+        store.read(move |c| read::list_conversations(c, &req, now)).await
     }
 
     pub async fn get_thread(&self, req: ThreadRequest) -> Result<ThreadPage> {
-        self.store().read(move |c| read::thread(c, &req)).await
+        let store = self.store();
+        let now = store.now_ms();
+        store.read(move |c| read::thread(c, &req, now)).await
     }
 
     pub async fn search(&self, req: SearchRequest) -> Result<SearchResults> {
-        self.store().read(move |c| read::search(c, &req)).await
+        let store = self.store();
+        let now = store.now_ms();
+        store.read(move |c| read::search(c, &req, now)).await
     }
 
     pub async fn get_counts(&self) -> Result<Counts> {
@@ -266,7 +272,8 @@ impl Engine {
     /// Restores or merges an export, all or nothing.
     pub async fn import_json(&self, doc: ExportDocument) -> Result<ImportReport> {
         export::validate(&doc)?;
-        self.write(move |tx| export::import(tx, &doc)).await
+        let now = self.store().now_ms();
+        self.write(move |tx| export::import(tx, &doc, now)).await
     }
 
     /// The business's own store, whichever store the window shows.

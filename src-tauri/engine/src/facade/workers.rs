@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::{CHANGE_POLL, Engine};
+use crate::domain::outbox::OutboxState;
 use crate::facade::ipc::*;
 use crate::services::accounts::AccountError;
 use crate::services::jobs;
@@ -97,7 +98,7 @@ impl Engine {
         if !outcomes.is_empty() {
             self.wake_feed.notify_one();
         }
-        if outcomes.iter().any(|o| o.state == "sent") {
+        if outcomes.iter().any(|o| o.state == OutboxState::Sent) {
             self.relay.nudge_publish();
         }
         Ok(())

@@ -96,7 +96,7 @@ impl Accounts {
             asset_id: phone_number_id.to_string(),
             display_name: name,
             parent: None,
-            login: "whatsapp",
+            login: Login::Whatsapp,
             business_id,
             token_expires_at: None,
         };
@@ -108,14 +108,14 @@ impl Accounts {
             Ok(()) if saved.business_id.is_some() => {}
             Ok(()) => {
                 let detail = "CAHTS could not tell this number's WhatsApp Business Account, so it cannot check that its messages are sent to your relay. Connect it again with the business account id.";
-                self.credentials.set_status(saved.id, "connected", Some(detail.into()), None).await?;
+                self.credentials.set_status(saved.id, AccountStatus::Connected, Some(detail.into()), None).await?;
             }
             Err(e) => {
                 tracing::warn!(account_id = saved.id, error = %e, "could not subscribe the WhatsApp Business Account");
                 self.credentials
                     .set_status(
                         saved.id,
-                        "unsubscribed",
+                        AccountStatus::Unsubscribed,
                         Some(format!(
                             "Meta did not accept the webhook subscription of this number's business account: {e}"
                         )),
@@ -225,7 +225,7 @@ impl Accounts {
             asset_id: id,
             display_name: name,
             parent: None,
-            login: "instagram",
+            login: Login::Instagram,
             business_id: None,
             token_expires_at: Some(self.store.now_ms() + expires_in.unwrap_or(INSTAGRAM_TOKEN_LIFE_S) * 1000),
         };
@@ -237,7 +237,7 @@ impl Accounts {
     /// once the token is a day old). Returns whether it was refreshed.
     pub async fn refresh_instagram_token(&self, id: i64) -> Result<bool> {
         let account = self.get(id).await?;
-        if account.login.as_deref() != Some("instagram") || account.status == "disconnected" {
+        if account.login != Some(Login::Instagram) || account.status == AccountStatus::Disconnected {
             return Ok(false);
         }
         let due = account.token_expires_at.is_none_or(|at| at - self.store.now_ms() < INSTAGRAM_REFRESH_BEFORE_MS);
@@ -326,7 +326,7 @@ impl Accounts {
                 asset_id: choice.page_id.clone(),
                 display_name: Some(choice.name.clone()),
                 parent: None,
-                login: "facebook",
+                login: Login::Facebook,
                 business_id: None,
                 token_expires_at: None,
             };
@@ -339,7 +339,7 @@ impl Accounts {
                     asset_id: ig.clone(),
                     display_name: name,
                     parent: Some(choice.page_id.clone()),
-                    login: "facebook",
+                    login: Login::Facebook,
                     business_id: None,
                     token_expires_at: None,
                 };
@@ -382,7 +382,7 @@ impl Accounts {
                 self.credentials
                     .set_status(
                         id,
-                        "connected",
+                        AccountStatus::Connected,
                         Some("Webhooks were re-subscribed after Meta stopped them.".into()),
                         None,
                     )
@@ -393,7 +393,7 @@ impl Accounts {
                 self.credentials
                     .set_status(
                         id,
-                        "unsubscribed",
+                        AccountStatus::Unsubscribed,
                         Some(format!("Meta stopped sending this account's messages and re-subscribing failed: {e}")),
                         None,
                     )
@@ -452,7 +452,9 @@ impl Accounts {
             (Platform::Whatsapp, Some(waba)) => {
                 let others = self.list().await?;
                 others.iter().any(|a| {
-                    a.id != id && a.status != "disconnected" && a.business_id.as_deref() == Some(waba.as_str())
+                    a.id != id
+                        && a.status != AccountStatus::Disconnected
+                        && a.business_id.as_deref() == Some(waba.as_str())
                 })
             }
             _ => false,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::account::AccountView;
+use crate::domain::account::{AccountStatus, AccountView};
 use crate::domain::events::Platform;
 use crate::platform::graph::{ErrorKind, GraphError};
 use crate::secrets::{Secret, SecretError, SecretStore};
@@ -98,14 +98,20 @@ impl Credentials {
                     _ => "Meta no longer accepts this account's access.",
                 };
                 tracing::warn!(account_id = id, code = ?error.code, subcode = ?subcode, "account needs reconnecting");
-                self.set_status(id, "needs_reconnect", Some(format!("{why} Connect the account again.")), None).await
+                self.set_status(
+                    id,
+                    AccountStatus::NeedsReconnect,
+                    Some(format!("{why} Connect the account again.")),
+                    None,
+                )
+                .await
             }
             ErrorKind::RateLimited { retry_after } => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
                 let until = now_ms() + wait.as_millis() as i64;
                 self.set_status(
                     id,
-                    "rate_limited",
+                    AccountStatus::RateLimited,
                     Some("Meta asked CAHTS to slow down; it resumes on its own.".into()),
                     Some(until),
                 )
@@ -117,13 +123,13 @@ impl Credentials {
 
     /// Back to normal after a pause (the limit's time passed and a call succeeded).
     pub async fn mark_connected(&self, id: i64) -> Result<()> {
-        self.set_status(id, "connected", None, None).await
+        self.set_status(id, AccountStatus::Connected, None, None).await
     }
 
     pub async fn set_status(
         &self,
         id: i64,
-        status: &'static str,
+        status: AccountStatus,
         detail: Option<String>,
         until: Option<i64>,
     ) -> Result<()> {

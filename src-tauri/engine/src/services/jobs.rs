@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::domain::account::AccountStatus;
 use crate::domain::events::Platform;
 use crate::platform::graph::GraphClient;
 use crate::services::accounts::{AccountView, Accounts};
@@ -52,10 +53,10 @@ async fn record_run(store: &Store, job: Job, at: i64) -> crate::domain::Result<(
 }
 
 fn active(accounts: &[AccountView], now: i64) -> impl Iterator<Item = &AccountView> {
-    accounts.iter().filter(move |a| match a.status.as_str() {
-        "connected" | "unsubscribed" => true,
+    accounts.iter().filter(move |a| match a.status {
+        AccountStatus::Connected | AccountStatus::Unsubscribed => true,
         // A paused account is left alone until Meta's time has passed.
-        "rate_limited" => a.rate_limited_until.is_none_or(|until| until <= now),
+        AccountStatus::RateLimited => a.rate_limited_until.is_none_or(|until| until <= now),
         _ => false,
     })
 }
@@ -125,7 +126,7 @@ async fn check_token(accounts: &Accounts, graph: &GraphClient, account: &Account
             if answer.body.get("id").and_then(Value::as_str).is_none() {
                 return Err("Meta's answer had no id".into());
             }
-            if account.status == "rate_limited" {
+            if account.status == AccountStatus::RateLimited {
                 accounts.mark_connected(account.id).await.map_err(|e| e.to_string())?;
             }
             Ok(())

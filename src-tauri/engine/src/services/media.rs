@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::domain::account::AccountView;
+use crate::domain::account::{AccountStatus, AccountView};
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
 use crate::services::credentials::Credentials;
@@ -157,7 +157,10 @@ struct TokenCache(std::collections::HashMap<i64, Option<(AccountView, Secret<Str
 impl TokenCache {
     /// The account and its token, when it is connected enough to call Meta.
     async fn of(&mut self, accounts: &Credentials, item: &Due) -> Option<(AccountView, Secret<String>)> {
-        if !matches!(item.account_status.as_str(), "connected" | "rate_limited" | "unsubscribed") {
+        if !matches!(
+            item.account_status,
+            AccountStatus::Connected | AccountStatus::RateLimited | AccountStatus::Unsubscribed
+        ) {
             return None;
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(item.account_id) {

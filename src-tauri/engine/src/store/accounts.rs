@@ -2,9 +2,9 @@
 
 use rusqlite::{OptionalExtension as _, params};
 
-use super::{Store, apply, now_ms};
+use super::{Store, apply};
 use crate::domain::Result;
-use crate::domain::account::AccountView;
+use crate::domain::account::{AccountStatus, AccountView, Login};
 use crate::domain::error::SqlContext as _;
 use crate::domain::events::Platform;
 
@@ -37,10 +37,11 @@ pub async fn get(store: &Store, id: i64) -> Result<Option<AccountView>> {
 pub async fn set_status(
     store: &Store,
     id: i64,
-    status: &'static str,
+    status: AccountStatus,
     detail: Option<String>,
     until: Option<i64>,
 ) -> Result<()> {
+    let now = store.now_ms();
     store
         .write(move |tx| {
             tx.execute(
@@ -48,7 +49,7 @@ pub async fn set_status(
                 params![id, status, detail, until],
             )
             .ctx("updating an account's state")?;
-            apply::log_changes(tx, &[], "accounts", now_ms())
+            apply::log_changes(tx, &[], "accounts", now)
         })
         .await
 }
@@ -79,8 +80,7 @@ pub struct NewAccount {
     pub display_name: Option<String>,
     /// The Page an Instagram account is linked to.
     pub parent: Option<String>,
-    /// `facebook` or `instagram`: which login reaches it.
-    pub login: &'static str,
+    pub login: Login,
     /// The WhatsApp Business Account a number belongs to.
     pub business_id: Option<String>,
     pub token_expires_at: Option<i64>,

@@ -117,13 +117,25 @@ pub struct ExportReaction {
 /// snapshot even while the writer keeps going.
 pub fn export(conn: &Connection) -> Result<ExportDocument> {
     let tx = conn.unchecked_transaction().ctx("starting the export snapshot")?;
-    let accounts = collect(
-        &tx,
-        "SELECT platform, asset_id, display_name, status FROM accounts ORDER BY platform, asset_id",
-        |r| Ok(ExportAccount { platform: r.get(0)?, asset_id: r.get(1)?, display_name: r.get(2)?, status: r.get(3)? }),
-    )?;
-    let contacts = collect(
-        &tx,
+    Ok(ExportDocument {
+        format: FORMAT.into(),
+        version: VERSION,
+        accounts: exported_accounts(&tx)?,
+        contacts: exported_contacts(&tx)?,
+        conversations: exported_conversations(&tx)?,
+        reactions: exported_reactions(&tx)?,
+    })
+}
+
+fn exported_accounts(tx: &Connection) -> Result<Vec<ExportAccount>> {
+    collect(tx, "SELECT platform, asset_id, display_name, status FROM accounts ORDER BY platform, asset_id", |r| {
+        Ok(ExportAccount { platform: r.get(0)?, asset_id: r.get(1)?, display_name: r.get(2)?, status: r.get(3)? })
+    })
+}
+
+fn exported_contacts(tx: &Connection) -> Result<Vec<ExportContact>> {
+    collect(
+        tx,
         "SELECT platform, platform_user_id, name, handle, phone, avatar_url FROM contacts ORDER BY platform, platform_user_id",
         |r| {
             Ok(ExportContact {
@@ -135,9 +147,14 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
                 avatar_url: r.get(5)?,
             })
         },
-    )?;
+    )
+}
+
+/// Conversations in a stable order, each with its messages (oldest first) and their
+/// attachments.
+fn exported_conversations(tx: &Connection) -> Result<Vec<ExportConversation>> {
     let mut conversations: Vec<(i64, ExportConversation)> = collect(
-        &tx,
+        tx,
         "SELECT c.id, c.platform, a.asset_id, ct.platform_user_id, c.state, c.marked_unread, c.read_up_to,
                 c.delivered_watermark, c.read_watermark
          FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
@@ -159,37 +176,22 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
             ))
         },
     )?;
-    let mut attachments: HashMap<i64, Vec<Attachment>> = HashMap::new();
-    for (message_id, a) in collect(
-        &tx,
-        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path
-         FROM attachments ORDER BY message_id, position",
-        |r| {
-            let kind: Option<String> = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Attachment {
-                    kind: kind.as_deref().and_then(AttachmentKind::parse),
-                    mime_type: r.get(2)?,
-                    url: r.get(3)?,
-                    media_id: r.get(4)?,
-                    filename: r.get(5)?,
-                    size_bytes: r.get(6)?,
-                    sha256: r.get(7)?,
-                    title: r.get(8)?,
-                    voice: r.get(9)?,
-                    animated: r.get(10)?,
-                    local_path: r.get(11)?,
-                    ..Attachment::default()
-                },
-            ))
-        },
-    )? {
-        attachments.entry(message_id).or_default().push(a);
-    }
+    let mut attachments = exported_attachments(tx)?;
     let index: HashMap<i64, usize> = conversations.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
-    let messages = collect(
-        &tx,
+    let messages = exported_messages(tx)?;
+    for (id, conversation_id, mut message) in messages {
+        message.attachments = attachments.remove(&id).unwrap_or_default();
+        if let Some(i) = index.get(&conversation_id) {
+            conversations[*i].1.messages.push(message);
+        }
+    }
+    Ok(conversations.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Every message with its row id and its conversation's, in the export's order.
+fn exported_messages(tx: &Connection) -> Result<Vec<(i64, i64, ExportMessage)>> {
+    collect(
+        tx,
         "SELECT id, conversation_id, platform_message_id, direction, kind, original_text, body, edit_count, deleted_at,
                 sent_at, reply_to_mid, reply_to_story_url, reply_to_story_id, extras, status, status_at,
                 failure_code, failure_reason, stub
@@ -222,15 +224,45 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
                 },
             ))
         },
-    )?;
-    for (id, conversation_id, mut message) in messages {
-        message.attachments = attachments.remove(&id).unwrap_or_default();
-        if let Some(i) = index.get(&conversation_id) {
-            conversations[*i].1.messages.push(message);
-        }
+    )
+}
+
+/// Every attachment by its message's row id, in position order.
+fn exported_attachments(tx: &Connection) -> Result<HashMap<i64, Vec<Attachment>>> {
+    let mut attachments: HashMap<i64, Vec<Attachment>> = HashMap::new();
+    for (message_id, a) in collect(
+        tx,
+        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path
+         FROM attachments ORDER BY message_id, position",
+        |r| {
+            let kind: Option<String> = r.get(1)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                Attachment {
+                    kind: kind.as_deref().and_then(AttachmentKind::parse),
+                    mime_type: r.get(2)?,
+                    url: r.get(3)?,
+                    media_id: r.get(4)?,
+                    filename: r.get(5)?,
+                    size_bytes: r.get(6)?,
+                    sha256: r.get(7)?,
+                    title: r.get(8)?,
+                    voice: r.get(9)?,
+                    animated: r.get(10)?,
+                    local_path: r.get(11)?,
+                    ..Attachment::default()
+                },
+            ))
+        },
+    )? {
+        attachments.entry(message_id).or_default().push(a);
     }
-    let reactions = collect(
-        &tx,
+    Ok(attachments)
+}
+
+fn exported_reactions(tx: &Connection) -> Result<Vec<ExportReaction>> {
+    collect(
+        tx,
         "SELECT platform, platform_message_id, actor, emoji, reaction, reacted_at FROM reactions
          ORDER BY platform, platform_message_id, actor",
         |r| {
@@ -243,15 +275,7 @@ pub fn export(conn: &Connection) -> Result<ExportDocument> {
                 reacted_at: r.get(5)?,
             })
         },
-    )?;
-    Ok(ExportDocument {
-        format: FORMAT.into(),
-        version: VERSION,
-        accounts,
-        contacts,
-        conversations: conversations.into_iter().map(|(_, c)| c).collect(),
-        reactions,
-    })
+    )
 }
 
 fn collect<T>(
@@ -318,12 +342,34 @@ pub fn validate(doc: &ExportDocument) -> Result<()> {
 }
 
 /// Restores or merges `doc` into the store, in the caller's transaction.
-pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport> {
+pub fn import(tx: &Transaction<'_>, doc: &ExportDocument, now: i64) -> Result<ImportReport> {
     validate(doc)?;
-    let now = crate::store::now_ms();
+    let accounts = import_accounts(tx, &doc.accounts, now)?;
+    let contacts = import_contacts(tx, &doc.contacts, now)?;
     let mut report = ImportReport::default();
+    for c in &doc.conversations {
+        import_conversation(tx, c, &accounts, &contacts, now)?;
+        report.conversations += 1;
+        report.messages += c.messages.len();
+    }
+    for r in &doc.reactions {
+        import_reaction(tx, r)?;
+        report.reactions += 1;
+    }
+    // Imported rows may add or change text anywhere: rebuild the search index from the
+    // messages table (linear, and exact whatever was there before).
+    tx.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')", [])
+        .ctx("rebuilding the search index after import")?;
+    log_everything(tx, "import", now)?;
+    Ok(report)
+}
+
+/// Row ids by (platform, platform id), for the conversations that name them.
+type Ids = HashMap<(String, String), i64>;
+
+fn import_accounts(tx: &Transaction<'_>, accounts_in: &[ExportAccount], now: i64) -> Result<Ids> {
     let mut accounts: HashMap<(String, String), i64> = HashMap::new();
-    for a in &doc.accounts {
+    for a in accounts_in {
         let id: i64 = tx
             .prepare_cached(
                 "INSERT INTO accounts (platform, asset_id, display_name, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -336,8 +382,12 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport
             .ctx("importing an account")?;
         accounts.insert((a.platform.clone(), a.asset_id.clone()), id);
     }
+    Ok(accounts)
+}
+
+fn import_contacts(tx: &Transaction<'_>, contacts_in: &[ExportContact], now: i64) -> Result<Ids> {
     let mut contacts: HashMap<(String, String), i64> = HashMap::new();
-    for c in &doc.contacts {
+    for c in contacts_in {
         let id: i64 = tx
             .prepare_cached(
                 "INSERT INTO contacts (platform, platform_user_id, name, handle, phone, avatar_url, updated_at)
@@ -357,71 +407,72 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<ImportReport
             .ctx("importing a contact")?;
         contacts.insert((c.platform.clone(), c.platform_user_id.clone()), id);
     }
-    for c in &doc.conversations {
-        let account = *accounts.get(&(c.platform.clone(), c.account_asset_id.clone())).ok_or_else(|| {
-            Error::Invalid(format!("conversation refers to account {} missing from accounts[]", c.account_asset_id))
-        })?;
-        let contact = *contacts.get(&(c.platform.clone(), c.contact_platform_user_id.clone())).ok_or_else(|| {
-            Error::Invalid(format!(
-                "conversation refers to contact {} missing from contacts[]",
-                c.contact_platform_user_id
-            ))
-        })?;
-        let conversation_id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO conversations (account_id, contact_id, platform, state, marked_unread, read_up_to,
-                     delivered_watermark, read_watermark, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (account_id, contact_id) DO UPDATE SET
-                     marked_unread = MAX(conversations.marked_unread, excluded.marked_unread),
-                     read_up_to = MAX(conversations.read_up_to, excluded.read_up_to),
-                     delivered_watermark = MAX(conversations.delivered_watermark, excluded.delivered_watermark),
-                     read_watermark = MAX(conversations.read_watermark, excluded.read_watermark)
-                 RETURNING id",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![
-                        account,
-                        contact,
-                        c.platform,
-                        c.state,
-                        c.marked_unread,
-                        c.read_up_to,
-                        c.delivered_watermark,
-                        c.read_watermark,
-                        now
-                    ],
-                    |r| r.get(0),
-                )
-            })
-            .ctx("importing a conversation")?;
-        for m in &c.messages {
-            import_message(tx, conversation_id, &c.platform, m)?;
-            report.messages += 1;
-        }
-        refresh_summary(tx, conversation_id)?;
-        report.conversations += 1;
-    }
-    for r in &doc.reactions {
-        tx.prepare_cached(
-            "INSERT INTO reactions (platform, platform_message_id, actor, emoji, reaction, reacted_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (platform, platform_message_id, actor) DO UPDATE SET
-                 emoji = excluded.emoji, reaction = excluded.reaction, reacted_at = excluded.reacted_at
-             WHERE excluded.reacted_at > reactions.reacted_at
-                OR (excluded.reacted_at = reactions.reacted_at AND excluded.emoji IS NULL AND reactions.emoji IS NOT NULL)",
+    Ok(contacts)
+}
+
+/// One conversation and its messages; its summary is recomputed from what it now holds.
+fn import_conversation(
+    tx: &Transaction<'_>,
+    c: &ExportConversation,
+    accounts: &Ids,
+    contacts: &Ids,
+    now: i64,
+) -> Result<()> {
+    let account = *accounts.get(&(c.platform.clone(), c.account_asset_id.clone())).ok_or_else(|| {
+        Error::Invalid(format!("conversation refers to account {} missing from accounts[]", c.account_asset_id))
+    })?;
+    let contact = *contacts.get(&(c.platform.clone(), c.contact_platform_user_id.clone())).ok_or_else(|| {
+        Error::Invalid(format!("conversation refers to contact {} missing from contacts[]", c.contact_platform_user_id))
+    })?;
+    let conversation_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO conversations (account_id, contact_id, platform, state, marked_unread, read_up_to,
+                 delivered_watermark, read_watermark, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (account_id, contact_id) DO UPDATE SET
+                 marked_unread = MAX(conversations.marked_unread, excluded.marked_unread),
+                 read_up_to = MAX(conversations.read_up_to, excluded.read_up_to),
+                 delivered_watermark = MAX(conversations.delivered_watermark, excluded.delivered_watermark),
+                 read_watermark = MAX(conversations.read_watermark, excluded.read_watermark)
+             RETURNING id",
         )
-        .and_then(|mut s| s.execute(params![r.platform, r.mid, r.actor, r.emoji, r.reaction, r.reacted_at]))
-        .ctx("importing a reaction")?;
-        report.reactions += 1;
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    account,
+                    contact,
+                    c.platform,
+                    c.state,
+                    c.marked_unread,
+                    c.read_up_to,
+                    c.delivered_watermark,
+                    c.read_watermark,
+                    now
+                ],
+                |r| r.get(0),
+            )
+        })
+        .ctx("importing a conversation")?;
+    for m in &c.messages {
+        import_message(tx, conversation_id, &c.platform, m)?;
     }
-    // Imported rows may add or change text anywhere: rebuild the search index from the
-    // messages table (linear, and exact whatever was there before).
-    tx.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')", [])
-        .ctx("rebuilding the search index after import")?;
-    log_everything(tx, "import", now)?;
-    Ok(report)
+    refresh_summary(tx, conversation_id)?;
+    Ok(())
+}
+
+/// A reaction: the later one wins, and a removal wins a tie.
+fn import_reaction(tx: &Transaction<'_>, r: &ExportReaction) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO reactions (platform, platform_message_id, actor, emoji, reaction, reacted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (platform, platform_message_id, actor) DO UPDATE SET
+             emoji = excluded.emoji, reaction = excluded.reaction, reacted_at = excluded.reacted_at
+         WHERE excluded.reacted_at > reactions.reacted_at
+            OR (excluded.reacted_at = reactions.reacted_at AND excluded.emoji IS NULL AND reactions.emoji IS NOT NULL)",
+    )
+    .and_then(|mut s| s.execute(params![r.platform, r.mid, r.actor, r.emoji, r.reaction, r.reacted_at]))
+    .ctx("importing a reaction")?;
+    Ok(())
 }
 
 fn import_message(tx: &Transaction<'_>, conversation_id: i64, platform: &str, m: &ExportMessage) -> Result<()> {

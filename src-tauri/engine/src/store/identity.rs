@@ -22,6 +22,11 @@ pub fn state_set(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> crat
     Ok(())
 }
 
+pub fn state_delete(tx: &rusqlite::Transaction<'_>, key: &str) -> crate::domain::Result<()> {
+    tx.execute("DELETE FROM relay_state WHERE key = ?1", [key]).ctx("forgetting relay state")?;
+    Ok(())
+}
+
 /// This store's id: names its secrets, so stores in different data directories never
 /// share a device identity.
 pub async fn store_id(store: &Store) -> Result<String> {

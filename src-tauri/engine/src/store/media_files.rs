@@ -5,6 +5,7 @@ use rusqlite::OptionalExtension as _;
 
 use super::Store;
 use crate::domain::Result;
+use crate::domain::account::AccountStatus;
 use crate::domain::error::SqlContext as _;
 
 /// Media files no attachment refers to any more (after history was deleted), removed.
@@ -52,7 +53,7 @@ pub struct DueMedia {
     pub conversation_id: i64,
     pub platform: String,
     pub account_id: i64,
-    pub account_status: String,
+    pub account_status: AccountStatus,
     /// WhatsApp phone-number id (media lookups name it).
     pub asset_id: String,
     pub position: i64,

@@ -10,8 +10,10 @@
 
 pub mod accounts;
 pub mod apply;
+pub mod enqueue;
 pub mod export;
 pub mod identity;
+pub mod inbox_state;
 pub mod media_files;
 pub mod migrate;
 pub mod outbox;
@@ -21,6 +23,8 @@ pub mod search;
 pub mod sends;
 pub mod settings;
 pub mod sync_cursors;
+mod text_columns;
+mod thread_page;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,16 +1,17 @@
-//! Reads: the inbox list, threads, search and counts. All lists are keyset-paginated
-//! (the cursor is the last row's sort key), so page N costs the same as page 1.
-
-use std::collections::HashMap;
+//! Reads: the inbox list, search and counts; a thread's pages are in [`super::thread_page`].
+//! All lists are keyset-paginated (the cursor is the last row's sort key), so page N
+//! costs the same as page 1.
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 
+pub use super::thread_page::thread;
 use crate::domain::error::{Error, Result, SqlContext};
 use crate::domain::events::*;
+use crate::domain::reply_window::reply_window;
 use crate::domain::views::*;
 use crate::store::search::{HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_snippet};
 
-/// Columns of a conversation summary; used with [`summary_from_row`].
+/// Columns of a conversation summary; used with [`summary_at`].
 const SUMMARY_COLUMNS: &str = "c.id, c.platform, a.id, a.asset_id, a.display_name, a.status,
     ct.id, ct.platform_user_id, ct.name, ct.handle, ct.phone, ct.avatar_url,
     m.direction, m.kind, m.body, m.deleted_at, m.status,
@@ -22,7 +23,12 @@ const SUMMARY_FROM: &str = "conversations c
     JOIN contacts ct ON ct.id = c.contact_id
     LEFT JOIN messages m ON m.id = c.last_message_id";
 
-fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
+/// Reads a conversation summary row as of `now`, which decides its reply window.
+fn summary_at(now: i64) -> impl Fn(&Row<'_>) -> rusqlite::Result<ConversationSummary> {
+    move |r| summary_from_row(r, now)
+}
+
+fn summary_from_row(r: &Row<'_>, now: i64) -> rusqlite::Result<ConversationSummary> {
     let platform: String = r.get(1)?;
     let platform = Platform::parse(&platform).unwrap_or(Platform::Messenger);
     let direction: Option<String> = r.get(12)?;
@@ -43,16 +49,11 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         None => None,
     };
     let state: String = r.get(22)?;
+    let last_inbound_at = r.get(21)?;
     Ok(ConversationSummary {
         id: r.get::<_, i64>(0)?.to_string(),
         platform,
-        account: AccountRef {
-            id: r.get::<_, i64>(2)?.to_string(),
-            platform,
-            asset_id: r.get(3)?,
-            name: r.get(4)?,
-            status: r.get(5)?,
-        },
+        account: AccountRef { id: r.get(2)?, platform, asset_id: r.get(3)?, name: r.get(4)?, status: r.get(5)? },
         contact: ContactRef {
             id: r.get::<_, i64>(6)?.to_string(),
             platform_user_id: r.get(7)?,
@@ -65,12 +66,13 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         last_message_at: r.get(18)?,
         unread_count: r.get(19)?,
         marked_unread: r.get(20)?,
-        last_inbound_at: r.get(21)?,
+        last_inbound_at,
+        reply_window: reply_window(platform, last_inbound_at, now),
         state: ConversationState::parse(&state).unwrap_or(ConversationState::Open),
     })
 }
 
-fn parse_direction(s: &str) -> Direction {
+pub(super) fn parse_direction(s: &str) -> Direction {
     if s == "outbound" { Direction::Outbound } else { Direction::Inbound }
 }
 
@@ -80,17 +82,17 @@ pub fn parse_id(what: &str, id: &str) -> Result<i64> {
 }
 
 /// Cursors are "<sort time>:<row id>" of the last row of the previous page.
-fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
+pub(super) fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
     let invalid = || Error::Invalid(format!("page cursor {cursor:?} is not valid"));
     let (at, id) = cursor.split_once(':').ok_or_else(invalid)?;
     Ok((at.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))
 }
 
-fn clamp_limit(limit: Option<u32>, default: u32, max: u32) -> i64 {
+pub(super) fn clamp_limit(limit: Option<u32>, default: u32, max: u32) -> i64 {
     limit.unwrap_or(default).clamp(1, max) as i64
 }
 
-pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest) -> Result<ConversationPage> {
+pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest, now: i64) -> Result<ConversationPage> {
     let limit = clamp_limit(req.limit, 50, 200);
     let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.last_message_id IS NOT NULL");
     let mut args: Vec<Value> = Vec::new();
@@ -99,9 +101,9 @@ pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest) -> 
         sql.push_str(" AND c.platform = ?");
         args.push(Value::Text(p.as_str().into()));
     }
-    if let Some(account) = &f.account_id {
+    if let Some(account) = f.account_id {
         sql.push_str(" AND c.account_id = ?");
-        args.push(Value::Integer(parse_id("account", account)?));
+        args.push(Value::Integer(account));
     }
     match f.state {
         // Spelled like the partial index's condition so the planner can use it.
@@ -122,7 +124,7 @@ pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest) -> 
     args.push(Value::Integer(limit + 1));
     let mut stmt = conn.prepare_cached(&sql).ctx("preparing the conversation list")?;
     let mut items: Vec<ConversationSummary> = stmt
-        .query_map(params_from_iter(args), summary_from_row)
+        .query_map(params_from_iter(args), summary_at(now))
         .and_then(|rows| rows.collect())
         .ctx("listing conversations")?;
     let next_cursor = if items.len() as i64 > limit {
@@ -134,181 +136,14 @@ pub fn list_conversations(conn: &Connection, req: &ListConversationsRequest) -> 
     Ok(ConversationPage { items, next_cursor })
 }
 
-pub fn conversation(conn: &Connection, id: i64) -> Result<ConversationSummary> {
+pub fn conversation(conn: &Connection, id: i64, now: i64) -> Result<ConversationSummary> {
     conn.prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.id = ?1"))
-        .and_then(|mut s| s.query_row([id], summary_from_row).optional())
+        .and_then(|mut s| s.query_row([id], summary_at(now)).optional())
         .ctx("reading a conversation")?
         .ok_or_else(|| Error::NotFound { what: format!("conversation {id}") })
 }
 
-pub fn thread(conn: &Connection, req: &ThreadRequest) -> Result<ThreadPage> {
-    let conversation_id = parse_id("conversation", &req.conversation_id)?;
-    let conversation = conversation(conn, conversation_id)?;
-    let limit = clamp_limit(req.limit, 60, 500);
-    let (before_at, before_id) = match &req.cursor {
-        Some(c) => parse_cursor(c)?,
-        None => (i64::MAX, i64::MAX),
-    };
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, platform_message_id, direction, kind, body, edit_count, deleted_at, sent_at, status,
-                    failure_code, failure_reason, reply_to_mid, reply_to_story_url, extras, platform
-             FROM messages
-             WHERE conversation_id = ?1 AND stub = 0 AND (sent_at < ?2 OR (sent_at = ?2 AND id < ?3))
-             ORDER BY sent_at DESC, id DESC LIMIT ?4",
-        )
-        .ctx("preparing a thread page")?;
-    struct Raw {
-        msg: ThreadMessage,
-        reply_mid: Option<String>,
-        story_url: Option<String>,
-        platform: String,
-    }
-    let mut rows: Vec<Raw> = stmt
-        .query_map(params![conversation_id, before_at, before_id, limit + 1], |r| {
-            let direction = parse_direction(&r.get::<_, String>(2)?);
-            let kind: String = r.get(3)?;
-            let status: i64 = r.get(8)?;
-            let failure_code: Option<i64> = r.get(9)?;
-            let failure_reason: Option<String> = r.get(10)?;
-            let extras: Option<String> = r.get(13)?;
-            Ok(Raw {
-                msg: ThreadMessage {
-                    id: r.get::<_, i64>(0)?.to_string(),
-                    mid: r.get(1)?,
-                    direction,
-                    kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Unsupported),
-                    text: r.get(4)?,
-                    edited: r.get::<_, i64>(5)? > 0,
-                    deleted: r.get::<_, Option<i64>>(6)?.is_some(),
-                    sent_at: r.get(7)?,
-                    status: (direction == Direction::Outbound).then(|| DeliveryStatus::from_rank(status)).flatten(),
-                    failure: (failure_code.is_some() || failure_reason.is_some())
-                        .then_some(Failure { code: failure_code, reason: failure_reason }),
-                    attachments: Vec::new(),
-                    reactions: Vec::new(),
-                    quoted: None,
-                    // Unreadable extras (a newer build's fields) degrade to none rather than
-                    // hiding the message.
-                    extras: extras.and_then(|e| serde_json::from_str(&e).ok()).unwrap_or_default(),
-                },
-                reply_mid: r.get(11)?,
-                story_url: r.get(12)?,
-                platform: r.get(14)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .ctx("reading a thread page")?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| format!("{}:{}", r.msg.sent_at, r.msg.id))
-    } else {
-        None
-    };
-
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.msg.id.parse().ok()).collect();
-    let mut attachments = attachments_for(conn, &ids)?;
-    let mut reactions_stmt = conn
-        .prepare_cached(
-            "SELECT actor, emoji FROM reactions WHERE platform = ?1 AND platform_message_id = ?2
-             AND emoji IS NOT NULL ORDER BY reacted_at",
-        )
-        .ctx("preparing reactions")?;
-    let mut quoted_stmt = conn
-        .prepare_cached(
-            "SELECT direction, kind, body, deleted_at FROM messages WHERE platform = ?1
-             AND platform_message_id = ?2 AND stub = 0",
-        )
-        .ctx("preparing quoted messages")?;
-    let mut messages = Vec::with_capacity(rows.len());
-    for mut raw in rows {
-        let id: i64 = raw.msg.id.parse().unwrap_or_default();
-        raw.msg.attachments = attachments.remove(&id).unwrap_or_default();
-        raw.msg.reactions = reactions_stmt
-            .query_map(params![raw.platform, raw.msg.mid], |r| {
-                let actor: String = r.get(0)?;
-                Ok(Reaction {
-                    actor: if actor == "business" { Actor::Business } else { Actor::Contact },
-                    emoji: r.get(1)?,
-                })
-            })
-            .and_then(|rows| rows.collect())
-            .ctx("reading reactions")?;
-        raw.msg.quoted = match (raw.reply_mid, raw.story_url) {
-            (Some(mid), _) => {
-                let found = quoted_stmt
-                    .query_row(params![raw.platform, mid], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, Option<i64>>(3)?,
-                        ))
-                    })
-                    .optional()
-                    .ctx("reading a quoted message")?;
-                Some(match found {
-                    Some((direction, kind, text, deleted)) => Quoted::Message {
-                        mid,
-                        direction: Some(parse_direction(&direction)),
-                        kind: MessageKind::parse(&kind),
-                        text,
-                        deleted: deleted.is_some(),
-                    },
-                    None => Quoted::Message { mid, direction: None, kind: None, text: None, deleted: false },
-                })
-            }
-            (None, Some(url)) => Some(Quoted::Story { url: Some(url) }),
-            (None, None) => None,
-        };
-        messages.push(raw.msg);
-    }
-    Ok(ThreadPage { conversation, messages, next_cursor })
-}
-
-fn attachments_for(conn: &Connection, message_ids: &[i64]) -> Result<HashMap<i64, Vec<Attachment>>> {
-    let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
-    if message_ids.is_empty() {
-        return Ok(out);
-    }
-    let placeholders = vec!["?"; message_ids.len()].join(",");
-    let sql = format!(
-        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path,
-                thumbnail_path, CASE WHEN download_state IS NOT NULL THEN download_error END
-         FROM attachments WHERE message_id IN ({placeholders}) ORDER BY message_id, position"
-    );
-    let mut stmt = conn.prepare(&sql).ctx("preparing attachments")?;
-    let rows = stmt
-        .query_map(params_from_iter(message_ids), |r| {
-            let kind: Option<String> = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Attachment {
-                    kind: kind.as_deref().and_then(AttachmentKind::parse),
-                    mime_type: r.get(2)?,
-                    url: r.get(3)?,
-                    media_id: r.get(4)?,
-                    filename: r.get(5)?,
-                    size_bytes: r.get(6)?,
-                    sha256: r.get(7)?,
-                    title: r.get(8)?,
-                    voice: r.get(9)?,
-                    animated: r.get(10)?,
-                    local_path: r.get(11)?,
-                    thumbnail_path: r.get(12)?,
-                    download_error: r.get(13)?,
-                },
-            ))
-        })
-        .ctx("reading attachments")?;
-    for row in rows {
-        let (id, attachment) = row.ctx("reading an attachment")?;
-        out.entry(id).or_default().push(attachment);
-    }
-    Ok(out)
-}
-
-pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchResults> {
+pub fn search(conn: &Connection, req: &SearchRequest, now: i64) -> Result<SearchResults> {
     let Some(query) = fts_query(&req.query) else {
         return Ok(SearchResults { conversations: Vec::new(), messages: Vec::new() });
     };
@@ -351,7 +186,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchResults> {
         ))
         .ctx("preparing contact search")?;
     let conversations =
-        stmt.query_map([&query], summary_from_row).and_then(|rows| rows.collect()).ctx("searching contacts")?;
+        stmt.query_map([&query], summary_at(now)).and_then(|rows| rows.collect()).ctx("searching contacts")?;
     Ok(SearchResults { conversations, messages })
 }
 
@@ -390,6 +225,13 @@ pub fn is_empty(conn: &Connection) -> Result<bool> {
         r.get(0)
     })
     .ctx("checking whether the store is empty")
+}
+
+/// The highest conversation id (0 in an empty store): the bench picks random threads below it.
+pub fn max_conversation_id(conn: &Connection) -> Result<i64> {
+    conn.query_row("SELECT MAX(id) FROM conversations", [], |r| r.get::<_, Option<i64>>(0))
+        .ctx("reading conversation ids")
+        .map(|id| id.unwrap_or(0))
 }
 
 /// Change-log entries after `seq`: (newest seq, touched conversation ids, everything?).

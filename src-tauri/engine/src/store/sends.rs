@@ -8,8 +8,10 @@ use serde_json::Value;
 
 use super::apply;
 use super::outbox::{local_mid, platform_of, reconcile};
+use crate::domain::account::Login;
 use crate::domain::error::{Result, SqlContext as _};
 use crate::domain::events::{DeliveryStatus, Platform};
+use crate::domain::outbox::OutboxState;
 
 /// A claimed send with what its API call needs.
 #[derive(Debug, Clone)]
@@ -18,7 +20,7 @@ pub struct PendingSend {
     /// `text`, `media`, `template`, `reaction`, `seen`.
     pub kind: String,
     /// `instagram` for an Instagram Login account (graph.instagram.com), else `None`.
-    pub login: Option<String>,
+    pub login: Option<Login>,
     pub conversation_id: i64,
     pub platform: Platform,
     pub account_id: i64,
@@ -120,7 +122,7 @@ pub struct ReactionUndo {
 pub fn record_action(
     tx: &Transaction<'_>,
     client_id: &str,
-    state: &str,
+    state: OutboxState,
     error: Option<&str>,
     next: i64,
     undo: Option<ReactionUndo>,

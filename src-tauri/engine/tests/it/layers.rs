@@ -254,3 +254,27 @@ fn the_path_reader_sees_groups_and_skips_other_crates() {
     let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
     assert_eq!(joined, ["store::apply", "store::read::x", "store::read::y", "domain::Error"]);
 }
+
+/// SQL lives in the store: above it, code calls store functions. Test modules may look
+/// into a store directly to check what was written.
+#[test]
+fn sql_stays_in_the_store() {
+    const SQL_CALLS: &[&str] =
+        &[".execute(", ".execute_batch(", ".query_row(", ".prepare(", ".prepare_cached(", ".query_map("];
+    let mut files = Vec::new();
+    for layer in ["platform", "services", "facade"] {
+        rust_files(&src().join(layer), &mut files);
+    }
+    assert!(files.len() > 20, "found only {} files above the store", files.len());
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| f.file_name().is_some_and(|n| n != "tests.rs")) {
+        let source = strip_comments(&std::fs::read_to_string(file).expect("read source"));
+        let shipped = source.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in shipped.lines().enumerate() {
+            if SQL_CALLS.iter().any(|call| line.contains(call)) {
+                found.push(format!("{}:{}: {}", file.strip_prefix(src()).unwrap().display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "SQL outside the store (move it into a store function):\n{}", found.join("\n"));
+}

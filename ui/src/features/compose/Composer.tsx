@@ -9,7 +9,7 @@ import type { ConversationSummary, ThreadMessage } from "../../ipc/bindings";
 import { pickFile } from "../../ipc/transport";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
-import { replyWindow } from "../thread/replyWindow";
+import { allowsFreeForm, describeReplyWindow } from "../thread/replyWindow";
 import { lengthLeft, renderTemplate, useSendMedia, useSendTemplate, useSendText, useTemplates } from "./api";
 
 /** WhatsApp after 24 hours: pick an approved template, fill its values, see what goes. */
@@ -109,8 +109,8 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
   const send = useSendText();
   const sendMedia = useSendMedia();
   const box = useRef<HTMLTextAreaElement>(null);
-  const window = replyWindow(conversation.platform, conversation.lastInboundAt, now);
-  const closed = window.status === "closed" || window.status === "waiting";
+  const window = describeReplyWindow(conversation.replyWindow, now);
+  const closed = !allowsFreeForm(conversation.replyWindow);
   const left = lengthLeft(conversation.platform, text);
 
   const submit = () => {
@@ -163,7 +163,7 @@ export function Composer({ conversation, now, demo, replyTo = null, replyToName 
       </footer>
     );
   }
-  if (closed && conversation.platform === "whatsapp") {
+  if (conversation.replyWindow.state === "templateOnly") {
     return <TemplateComposer conversation={conversation} />;
   }
   if (closed) {

@@ -44,13 +44,14 @@ function summary(id: string, unreadCount: number): ConversationSummary {
   return {
     id,
     platform: "messenger",
-    account: { id: "acc", platform: "messenger", assetId: "1", name: "Shop", status: "connected" },
+    account: { id: 1, platform: "messenger", assetId: "1", name: "Shop", status: "connected" },
     contact: { id: `p-${id}`, platformUserId: "123", name: id, handle: null, phone: null, avatarUrl: null },
     preview: null,
     lastMessageAt: 1,
     unreadCount,
     markedUnread: false,
     lastInboundAt: 1,
+    replyWindow: { state: "closed" },
     state: "open",
   };
 }

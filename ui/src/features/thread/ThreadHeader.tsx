@@ -8,7 +8,7 @@ import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { Kbd } from "../../ui/states";
 import { Tooltip } from "../../ui/Tooltip";
 import { isUnread } from "../conversations/ConversationRow";
-import { replyWindow } from "./replyWindow";
+import { describeReplyWindow } from "./replyWindow";
 
 type Props = {
   conversation: ConversationSummary;
@@ -20,7 +20,7 @@ type Props = {
 
 export function ThreadHeader({ conversation: c, now, onToggleUnread, onToggleDone, busy }: Props) {
   const second = secondaryId(c.contact);
-  const rw = replyWindow(c.platform, c.lastInboundAt, now);
+  const rw = describeReplyWindow(c.replyWindow, now);
   const unread = isUnread(c);
   const done = c.state === "done";
   return (

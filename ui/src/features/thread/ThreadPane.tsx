@@ -12,7 +12,7 @@ import { useAppStatus } from "../status/api";
 import { useThread } from "./api";
 import { chronological } from "./layout";
 import { MessageList } from "./MessageList";
-import { replyWindow } from "./replyWindow";
+import { allowsFreeForm, useReplyWindowRefresh } from "./replyWindow";
 import { ThreadHeader } from "./ThreadHeader";
 
 type Props = {
@@ -56,6 +56,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
   const messages = useMemo(() => chronological(thread.data), [thread.data]);
   // Freshest first: the list row (optimistic changes), the thread page, what was clicked.
   const header = listRow ?? conversation ?? initial;
+  useReplyWindowRefresh(conversationId, header?.replyWindow);
   const demo = useAppStatus().data?.mode === "demo";
   // The message the next reply answers. The inbox keys this pane by conversation, so a
   // different conversation starts without one, and with an empty composer and no old error.
@@ -83,9 +84,7 @@ export function ThreadPane({ conversationId, listRow, initial, focusMessageId, n
           loadOlder={() => void thread.fetchNextPage()}
           focusMessageId={focusMessageId}
           now={now}
-          canReact={
-            !demo && header !== undefined && header !== null && ["open", "human_agent"].includes(replyWindow(header.platform, header.lastInboundAt, now).status)
-          }
+          canReact={!demo && header !== undefined && header !== null && allowsFreeForm(header.replyWindow)}
           onReply={onReply}
         />
       )}

@@ -1,57 +1,47 @@
 import { describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../../lib/time";
-import { replyWindow } from "./replyWindow";
+import { allowsFreeForm, describeReplyWindow } from "./replyWindow";
 
 const NOW = new Date(2025, 5, 11, 15, 30).getTime(); // Wednesday 11 June 2025, 15:30
 const L = "en-GB";
 
-describe("reply window", () => {
-  it("inside 24 h: the standard window, on every platform", () => {
-    for (const p of ["messenger", "instagram", "whatsapp"] as const) {
-      const w = replyWindow(p, NOW - 11 * HOUR, NOW, L);
-      expect(w.status).toBe("open");
-      expect(w.label).toBe("Reply window: 13 h left");
-      expect(w.endsAt).toBe(NOW + 13 * HOUR);
-    }
+describe("reply window words", () => {
+  it("inside 24 h: the time left in the standard window", () => {
+    const w = describeReplyWindow({ state: "open", until: NOW + 13 * HOUR }, NOW, L);
+    expect(w.status).toBe("open");
+    expect(w.label).toBe("Reply window: 13 h left");
+    expect(w.endsAt).toBe(NOW + 13 * HOUR);
   });
 
   it("counts minutes in the last hour, never 0", () => {
-    expect(replyWindow("whatsapp", NOW - 23 * HOUR - 18 * MINUTE, NOW, L).label).toBe("Reply window: 42 min left");
-    expect(replyWindow("whatsapp", NOW - DAY + 10_000, NOW, L).label).toBe("Reply window: 1 min left");
+    expect(describeReplyWindow({ state: "open", until: NOW + 42 * MINUTE }, NOW, L).label).toBe("Reply window: 42 min left");
+    expect(describeReplyWindow({ state: "open", until: NOW + 10_000 }, NOW, L).label).toBe("Reply window: 1 min left");
+    // Read just before it ended and shown just after: still never "0 min".
+    expect(describeReplyWindow({ state: "open", until: NOW - 1_000 }, NOW, L).label).toBe("Reply window: 1 min left");
   });
 
-  it("Messenger and Instagram between 24 h and 7 days: human agent reply until the 7th day", () => {
+  it("between 24 h and 7 days: a human agent reply until a weekday", () => {
     // Last message Sunday 8 June 10:00 → human agent window ends Sunday 15 June 10:00.
-    const last = new Date(2025, 5, 8, 10, 0).getTime();
-    for (const p of ["messenger", "instagram"] as const) {
-      const w = replyWindow(p, last, NOW, L);
-      expect(w.status).toBe("human_agent");
-      expect(w.label).toBe("Outside 24 h — human agent reply until Sun");
-      expect(w.endsAt).toBe(last + 7 * DAY);
-    }
+    const end = new Date(2025, 5, 15, 10, 0).getTime();
+    const w = describeReplyWindow({ state: "humanAgent", until: end }, NOW, L);
+    expect(w.status).toBe("human_agent");
+    expect(w.label).toBe("Outside 24 h — human agent reply until Sun");
+    expect(w.endsAt).toBe(end);
   });
 
   it("names the time instead of the weekday when the human agent window ends today", () => {
-    const last = NOW - 7 * DAY + 2 * HOUR; // ends today at 17:30
-    expect(replyWindow("messenger", last, NOW, L).label).toBe("Outside 24 h — human agent reply until 17:30");
+    expect(describeReplyWindow({ state: "humanAgent", until: NOW + 2 * HOUR }, NOW, L).label).toBe("Outside 24 h — human agent reply until 17:30");
   });
 
-  it("Messenger and Instagram after 7 days: closed until the customer writes", () => {
-    const w = replyWindow("instagram", NOW - 8 * DAY, NOW, L);
-    expect(w.status).toBe("closed");
-    expect(w.label).toBe("Closed — the customer has to write first");
-  });
-
-  it("WhatsApp after 24 h: templates only", () => {
-    for (const age of [DAY, DAY + MINUTE, 3 * DAY, 30 * DAY]) {
-      const w = replyWindow("whatsapp", NOW - age, NOW, L);
-      expect(w.status).toBe("closed");
-      expect(w.label).toBe("Closed — WhatsApp template only");
+  it("closed, template only and waiting read differently and allow no free-form reply", () => {
+    expect(describeReplyWindow({ state: "closed" }, NOW, L).label).toBe("Closed — the customer has to write first");
+    expect(describeReplyWindow({ state: "templateOnly" }, NOW, L).label).toBe("Closed — WhatsApp template only");
+    expect(describeReplyWindow({ state: "templateOnly" }, NOW, L).status).toBe("closed");
+    expect(describeReplyWindow({ state: "waiting" }, NOW, L).status).toBe("waiting");
+    for (const w of [{ state: "closed" }, { state: "templateOnly" }, { state: "waiting" }] as const) {
+      expect(allowsFreeForm(w)).toBe(false);
     }
-  });
-
-  it("no inbound message yet: WhatsApp needs a template, Meta's inboxes wait", () => {
-    expect(replyWindow("whatsapp", null, NOW, L).label).toBe("Closed — WhatsApp template only");
-    expect(replyWindow("messenger", null, NOW, L).status).toBe("waiting");
+    expect(allowsFreeForm({ state: "open", until: NOW + DAY })).toBe(true);
+    expect(allowsFreeForm({ state: "humanAgent", until: NOW + DAY })).toBe(true);
   });
 });

@@ -195,87 +195,14 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         .resolve(opt_id(m, "from_user_id", "message")?, opt_id(m, "from", "message")?)
         .ok_or_else(|| "message has neither `from_user_id` nor `from`".to_owned())?;
     let key = key(phone_number_id, contact_id);
+    if kind_name == "reaction" {
+        return reaction(key, m, at).map(|e| vec![e]);
+    }
     let error = first_error(m);
-
-    let mut text = None;
-    let mut attachments = Vec::new();
-    let mut extras = MessageExtras::default();
-    let kind = match kind_name {
-        "reaction" => return reaction(key, m, at).map(|e| vec![e]),
-        "text" => {
-            let body = field(m, "text").unwrap_or(&Value::Null);
-            text = Some(opt_string(body, "body", "text")?.ok_or_else(|| "missing `text.body`".to_owned())?);
-            MessageKind::Text
-        }
-        "image" | "video" | "audio" | "document" | "sticker" => {
-            let (kind, message_kind) = match kind_name {
-                "image" => (AttachmentKind::Image, MessageKind::Image),
-                "video" => (AttachmentKind::Video, MessageKind::Video),
-                "audio" => (AttachmentKind::Audio, MessageKind::Audio),
-                "sticker" => (AttachmentKind::Sticker, MessageKind::Sticker),
-                _ => (AttachmentKind::File, MessageKind::File),
-            };
-            let Some(media) = field(m, kind_name).filter(|v| v.is_object()) else {
-                return Err(format!("missing `{kind_name}` object"));
-            };
-            text = opt_string(media, "caption", kind_name)?;
-            attachments.push(Attachment {
-                kind: Some(kind),
-                mime_type: loose_string(media, "mime_type"),
-                // `url` is a lookaside URL that needs the Bearer token (WAR-image).
-                url: loose_string(media, "url"),
-                media_id: opt_id(media, "id", kind_name)?,
-                filename: loose_string(media, "filename"),
-                sha256: loose_string(media, "sha256"),
-                voice: flag(media, "voice"),
-                animated: flag(media, "animated"),
-                ..Attachment::default()
-            });
-            message_kind
-        }
-        "location" => {
-            extras.location = Some(location(m)?);
-            MessageKind::Location
-        }
-        "contacts" => {
-            extras.contacts = opt_array(m, "contacts", "message")?.iter().map(contact_card).collect();
-            MessageKind::Contacts
-        }
-        "interactive" => {
-            let reply = interactive(m)?;
-            text = Some(reply.text);
-            extras.payload = reply.payload;
-            extras.button_title = reply.button_title;
-            MessageKind::Interactive
-        }
-        "button" => {
-            // Quick-reply button of a template (WAR-button).
-            let button = field(m, "button").unwrap_or(&Value::Null);
-            text = loose_string(button, "text");
-            extras.payload = loose_string(button, "payload");
-            MessageKind::Button
-        }
-        "system" => {
-            // user_changed_number carries the new number in `system.wa_id` (WAR-system).
-            let system = field(m, "system").unwrap_or(&Value::Null);
-            text = loose_string(system, "body");
-            extras.new_wa_id = opt_id(system, "wa_id", "system").ok().flatten();
-            MessageKind::System
-        }
-        // `unsupported` today, `unknown` in older versions; both explain themselves in
-        // `errors[]` (131051) (WAR-unsupported).
-        "unsupported" | "unknown" => MessageKind::Unsupported,
-        // A type we do not know but Meta flagged with an error is still a message the
-        // customer sent; show it as unsupported rather than drop it.
-        _ if error.is_some() => MessageKind::Unsupported,
-        other => {
-            return Err(format!("unhandled WhatsApp message type `{}`", short(other)));
-        }
-    };
+    let Content { kind, text, attachments, mut extras } = content(kind_name, m, error.is_some())?;
     // Any message with `errors[]` could not be fully delivered to us (WAR-unsupported).
     let kind = if error.is_some() { MessageKind::Unsupported } else { kind };
     extras.error = error;
-
     let mut reply_to = None;
     if let Some(context) = field(m, "context") {
         // `context.id` is the quoted message, or the one whose button was tapped
@@ -284,7 +211,6 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         extras.forwarded = flag(context, "forwarded") || flag(context, "frequently_forwarded");
     }
     extras.referral = field(m, "referral").and_then(ctwa_referral);
-
     Ok(vec![DomainEvent::Message(NewMessage {
         key,
         mid,
@@ -296,6 +222,99 @@ fn message(phone_number_id: &str, ids: &Identities, m: &Value) -> Result<Vec<Dom
         extras,
         sent_at: at,
     })])
+}
+
+/// What a message of one type says.
+struct Content {
+    kind: MessageKind,
+    text: Option<String>,
+    attachments: Vec<Attachment>,
+    extras: MessageExtras,
+}
+
+impl Content {
+    fn of(kind: MessageKind) -> Content {
+        Content { kind, text: None, attachments: Vec::new(), extras: MessageExtras::default() }
+    }
+}
+
+/// The content of a message of type `kind_name`. `flagged`: Meta attached `errors[]`.
+fn content(kind_name: &str, m: &Value, flagged: bool) -> Result<Content, String> {
+    let mut c = Content::of(MessageKind::Text);
+    match kind_name {
+        "text" => {
+            let body = field(m, "text").unwrap_or(&Value::Null);
+            c.text = Some(opt_string(body, "body", "text")?.ok_or_else(|| "missing `text.body`".to_owned())?);
+        }
+        "image" | "video" | "audio" | "document" | "sticker" => return media(kind_name, m),
+        "location" => {
+            c.kind = MessageKind::Location;
+            c.extras.location = Some(location(m)?);
+        }
+        "contacts" => {
+            c.kind = MessageKind::Contacts;
+            c.extras.contacts = opt_array(m, "contacts", "message")?.iter().map(contact_card).collect();
+        }
+        "interactive" => {
+            let reply = interactive(m)?;
+            c.kind = MessageKind::Interactive;
+            c.text = Some(reply.text);
+            c.extras.payload = reply.payload;
+            c.extras.button_title = reply.button_title;
+        }
+        "button" => {
+            // Quick-reply button of a template (WAR-button).
+            let button = field(m, "button").unwrap_or(&Value::Null);
+            c.kind = MessageKind::Button;
+            c.text = loose_string(button, "text");
+            c.extras.payload = loose_string(button, "payload");
+        }
+        "system" => {
+            // user_changed_number carries the new number in `system.wa_id` (WAR-system).
+            let system = field(m, "system").unwrap_or(&Value::Null);
+            c.kind = MessageKind::System;
+            c.text = loose_string(system, "body");
+            c.extras.new_wa_id = opt_id(system, "wa_id", "system").ok().flatten();
+        }
+        // `unsupported` today, `unknown` in older versions; both explain themselves in
+        // `errors[]` (131051) (WAR-unsupported).
+        "unsupported" | "unknown" => c.kind = MessageKind::Unsupported,
+        // A type we do not know but Meta flagged with an error is still a message the
+        // customer sent; show it as unsupported rather than drop it.
+        _ if flagged => c.kind = MessageKind::Unsupported,
+        other => {
+            return Err(format!("unhandled WhatsApp message type `{}`", short(other)));
+        }
+    }
+    Ok(c)
+}
+
+/// An image, video, audio, document or sticker: one attachment, maybe a caption.
+fn media(kind_name: &str, m: &Value) -> Result<Content, String> {
+    let (kind, message_kind) = match kind_name {
+        "image" => (AttachmentKind::Image, MessageKind::Image),
+        "video" => (AttachmentKind::Video, MessageKind::Video),
+        "audio" => (AttachmentKind::Audio, MessageKind::Audio),
+        "sticker" => (AttachmentKind::Sticker, MessageKind::Sticker),
+        _ => (AttachmentKind::File, MessageKind::File),
+    };
+    let Some(media) = field(m, kind_name).filter(|v| v.is_object()) else {
+        return Err(format!("missing `{kind_name}` object"));
+    };
+    let caption = opt_string(media, "caption", kind_name)?;
+    let attachment = Attachment {
+        kind: Some(kind),
+        mime_type: loose_string(media, "mime_type"),
+        // `url` is a lookaside URL that needs the Bearer token (WAR-image).
+        url: loose_string(media, "url"),
+        media_id: opt_id(media, "id", kind_name)?,
+        filename: loose_string(media, "filename"),
+        sha256: loose_string(media, "sha256"),
+        voice: flag(media, "voice"),
+        animated: flag(media, "animated"),
+        ..Attachment::default()
+    };
+    Ok(Content { kind: message_kind, text: caption, attachments: vec![attachment], extras: MessageExtras::default() })
 }
 
 /// `reaction{message_id, emoji}`; removing a reaction sends no emoji (WAPAY, R3), which

@@ -380,35 +380,15 @@ pub fn demo_events(now: i64) -> Vec<DomainEvent> {
 /// the rest; in most conversations where a customer wrote in the last day and waits for
 /// an answer, those messages are unread. Some older, settled ones are marked done.
 pub fn finish_demo_store(tx: &rusqlite::Transaction<'_>) -> crate::domain::Result<()> {
-    use crate::domain::error::SqlContext;
-    let newest: i64 = tx
-        .query_row("SELECT COALESCE(MAX(sent_at), 0) FROM messages WHERE stub = 0", [], |r| r.get(0))
-        .ctx("reading the demo's newest message")?;
-    let rows: Vec<(i64, Option<i64>, Option<i64>)> = tx
-        .prepare(
-            "SELECT c.id,
-                    (SELECT MAX(sent_at) FROM messages m WHERE m.conversation_id = c.id AND m.stub = 0 AND m.direction = 'inbound'),
-                    (SELECT MAX(sent_at) FROM messages m WHERE m.conversation_id = c.id AND m.stub = 0 AND m.direction = 'outbound')
-             FROM conversations c ORDER BY c.id",
-        )
-        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
-        .ctx("listing demo conversations")?;
-    for (id, last_in, last_out) in rows {
-        let last_in = last_in.unwrap_or(0);
-        let last_out = last_out.unwrap_or(0);
-        let waiting = last_in > last_out && last_in > newest - DAY;
+    use crate::store::inbox_state;
+    let newest = inbox_state::newest_message_at(tx)?;
+    for a in inbox_state::activity(tx)? {
+        let waiting = a.last_inbound_at > a.last_outbound_at && a.last_inbound_at > newest - DAY;
         // One in three waiting conversations the owner has opened but not answered yet.
-        let read_up_to = if waiting && id % 3 != 0 { last_out } else { last_in };
-        tx.execute("UPDATE conversations SET read_up_to = ?2 WHERE id = ?1", rusqlite::params![id, read_up_to])
-            .ctx("arranging the demo inbox")?;
-        crate::store::apply::refresh_summary(tx, id)?;
+        let read_up_to = if waiting && a.conversation_id % 3 != 0 { a.last_outbound_at } else { a.last_inbound_at };
+        inbox_state::set_read_up_to(tx, a.conversation_id, read_up_to)?;
     }
-    tx.execute(
-        "UPDATE conversations SET state = 'done' WHERE unread_count = 0 AND last_message_at < ?1 AND id % 2 = 1",
-        [newest - 2 * DAY],
-    )
-    .ctx("arranging the demo inbox")?;
-    Ok(())
+    inbox_state::mark_quiet_done(tx, newest - 2 * DAY, |id| id % 2 == 1)
 }
 
 #[cfg(test)]

@@ -17,26 +17,24 @@
 use std::time::Duration;
 
 use rand::Rng as _;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::domain::error::SqlContext as _;
-use crate::domain::events::{
-    Actor, Attachment, AttachmentKind, ConversationKey, DeliveryStatus, Direction, DomainEvent, MessageExtras,
-    MessageKind, NewMessage, Platform, ReplyTo,
-};
+use crate::domain::account::Login;
+use crate::domain::events::{Attachment, AttachmentKind, MessageKind, Platform};
+use crate::domain::outbox::OutboxState;
 pub use crate::domain::reply_window::{ReplyWindow, reply_window};
 pub use crate::domain::template::Template;
 use crate::platform::graph::{ErrorKind, GraphClient, GraphError, Host};
 use crate::secrets::Secret;
 use crate::services::credentials::{AccountError, Credentials};
 use crate::services::media::LocalFile;
+use crate::store::Store;
 pub use crate::store::outbox::reconcile;
-use crate::store::outbox::{local_mid, platform_of, record_sent, tag};
+use crate::store::outbox::{record_sent, tag};
 pub use crate::store::publications::{mark_published, pending_publications};
 use crate::store::sends::{self, PendingSend, ReactionUndo};
-use crate::store::{Store, apply};
 
 mod enqueue;
 mod request;
@@ -68,8 +66,8 @@ type Result<T, E = OutboxError> = std::result::Result<T, E>;
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub client_id: String,
-    /// `sent`, `queued` (will retry), `unconfirmed` (waiting for an echo), `failed`.
-    pub state: String,
+    /// `sent`, `queued` (will retry), `unconfirmed` (waiting for an echo) or `failed`.
+    pub state: OutboxState,
     pub platform_message_id: Option<String>,
     pub error: Option<String>,
 }
@@ -109,7 +107,7 @@ async fn send_one(
     if pending.kind == "seen" || pending.kind == "reaction" {
         return Ok(Some(send_action(store, accounts, graph, &pending, &token).await?));
     }
-    let host = crate::domain::account::host_of(pending.login.as_deref());
+    let host = crate::domain::account::host_of(pending.login);
     let result = match build_message(store, graph, host, &pending, &token).await {
         Ok(body) => graph.post_json(host, &format!("{}/messages", pending.page), &token, &body).await.map(|a| {
             match pending.platform {
@@ -126,7 +124,7 @@ async fn send_one(
             tracing::info!(client_id = %pending.client_id, "message sent");
             Ok(Some(Outcome {
                 client_id: pending.client_id,
-                state: "sent".into(),
+                state: OutboxState::Sent,
                 platform_message_id: Some(mid),
                 error: None,
             }))
@@ -166,20 +164,20 @@ async fn send_action(
             }
         },
     };
-    let host = crate::domain::account::host_of(pending.login.as_deref());
+    let host = crate::domain::account::host_of(pending.login);
     let result = graph.post_json(host, &format!("{}/messages", pending.page), token, &body).await;
     let (state, error) = match result {
-        Ok(_) => ("sent", None),
+        Ok(_) => (OutboxState::Sent, None),
         Err(e) => {
             accounts.record_error(pending.account_id, &e).await?;
             let retry = matches!(e.kind, ErrorKind::Unreachable | ErrorKind::RateLimited { .. })
                 && pending.attempts < MAX_ATTEMPTS;
-            (if retry { "queued" } else { "failed" }, Some(e.to_string()))
+            (if retry { OutboxState::Queued } else { OutboxState::Failed }, Some(e.to_string()))
         }
     };
     let (id, next) = (pending.client_id.clone(), store.now_ms() + 5_000 * pending.attempts.max(1));
     let (state_db, error_db) = (state, error.clone());
-    let undo = (pending.kind == "reaction" && state == "failed").then(|| ReactionUndo {
+    let undo = (pending.kind == "reaction" && state == OutboxState::Failed).then(|| ReactionUndo {
         conversation_id: pending.conversation_id,
         message_id: message_id.to_string(),
         sent: emoji.map(String::from),
@@ -187,7 +185,7 @@ async fn send_action(
     });
     let now = store.now_ms();
     store.write(move |tx| sends::record_action(tx, &id, state_db, error_db.as_deref(), next, undo, now)).await?;
-    Ok(Outcome { client_id: pending.client_id.clone(), state: state.into(), platform_message_id: None, error })
+    Ok(Outcome { client_id: pending.client_id.clone(), state, platform_message_id: None, error })
 }
 
 async fn after_error(store: &Store, accounts: &Credentials, pending: &PendingSend, e: GraphError) -> Result<Outcome> {
@@ -205,7 +203,7 @@ async fn after_error(store: &Store, accounts: &Credentials, pending: &PendingSen
             store.write(move |tx| sends::requeue(tx, &id, at, now)).await?;
             Ok(Outcome {
                 client_id: pending.client_id.clone(),
-                state: "queued".into(),
+                state: OutboxState::Queued,
                 platform_message_id: None,
                 error: Some(e.to_string()),
             })
@@ -237,7 +235,7 @@ async fn unconfirmed(store: &Store, pending: &PendingSend, why: &str) -> Result<
     tracing::warn!(client_id = %pending.client_id, %why, "send may have reached Meta; waiting for its echo before retrying");
     Ok(Outcome {
         client_id: pending.client_id.clone(),
-        state: "unconfirmed".into(),
+        state: OutboxState::Unconfirmed,
         platform_message_id: None,
         error: Some(why.to_string()),
     })
@@ -250,7 +248,7 @@ async fn fail(store: &Store, pending: &PendingSend, code: Option<i64>, reason: &
     tracing::warn!(client_id = %pending.client_id, code = ?code, "send failed");
     Ok(Outcome {
         client_id: pending.client_id.clone(),
-        state: "failed".into(),
+        state: OutboxState::Failed,
         platform_message_id: None,
         error: Some(reason.to_string()),
     })

@@ -410,13 +410,7 @@ pub async fn forget_oauth(store: &Store, secrets: Arc<SecretStore>, state: &str)
     let name = oauth_token_name(&store_id(store).await?, state);
     blocking(move || secrets.delete(&name)).await?;
     let key = format!("oauth.{state}");
-    store
-        .write(move |tx| {
-            use crate::domain::error::SqlContext as _;
-            tx.execute("DELETE FROM relay_state WHERE key = ?1", [&key]).ctx("forgetting an OAuth flow")?;
-            Ok(())
-        })
-        .await?;
+    store.write(move |tx| crate::store::identity::state_delete(tx, &key)).await?;
     Ok(())
 }
 
