@@ -57,6 +57,21 @@ async fn wait_for_async(what: &str, limit: Duration, mut check: impl FnMut() -> 
     Ok(())
 }
 
+/// Everything `stream` writes, gathered by a thread as it arrives.
+fn collect_lines(stream: impl std::io::Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    log
+}
+
 fn queued(relay: &Relay) -> anyhow::Result<Vec<i64>> {
     let list = relay.admin_ok(&["devices", "list"])?;
     Ok(list.lines().skip(1).filter_map(|l| l.split_whitespace().last()?.parse().ok()).collect())
@@ -682,6 +697,7 @@ async fn sigterm_stops_the_relay_cleanly_and_desktops_reconnect_after_a_restart(
     let desktop = Desktop::new(dir.path(), "desk");
     desktop.pair(&relay, "default")?;
     let mut sync = desktop.spawn_sync()?;
+    let sync_log = collect_lines(sync.stderr.take().expect("piped stderr"));
     let mut rng = SmallRng::seed_from_u64(6);
     let first = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_600_000), "104628375019264", 5, 2);
     assert_eq!(sender(&relay).deliver(&first.body).await?.status, 200);
@@ -690,8 +706,10 @@ async fn sigterm_stops_the_relay_cleanly_and_desktops_reconnect_after_a_restart(
     let (status, _) = relay.terminate()?;
     assert!(status.success(), "relay exit status after SIGTERM: {status}");
     assert!(relay.log().contains("relay stopped"));
-    // The desktop keeps retrying; a restarted relay (same address) is found again.
-    std::thread::sleep(Duration::from_millis(700));
+    // The desktop notices, keeps retrying, and finds a restarted relay (same address).
+    wait_for("the desktop to notice the relay is gone", Duration::from_secs(20), || {
+        Ok(sync_log.lock().unwrap().contains("relay link down"))
+    })?;
     relay.restart()?;
     let second = messenger_batch_with(&mut rng, &single_message_mix(1_767_261_700_000), "104628375019264", 5, 2);
     assert_eq!(sender(&relay).deliver(&second.body).await?.status, 200);

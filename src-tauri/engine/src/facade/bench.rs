@@ -93,7 +93,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
 
     let profiles = generator.profiles();
-    runtime.block_on(store.write(move |tx| apply::apply_events(tx, &profiles)))?;
+    runtime.block_on(store.write(move |tx| apply::apply_events(tx, &profiles, now)))?;
 
     let mut ingest = Duration::ZERO;
     let mut events_applied = 0;
@@ -103,7 +103,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         let (events, _) = generator.batch(n);
         events_applied += events.len();
         let started = Instant::now();
-        runtime.block_on(store.write(move |tx| apply::apply_events(tx, &events)))?;
+        runtime.block_on(store.write(move |tx| apply::apply_events(tx, &events, now)))?;
         ingest += started.elapsed();
         done += n;
         progress(done);

@@ -163,10 +163,11 @@ impl Engine {
     }
 
     pub async fn apply(&self, events: Vec<DomainEvent>) -> Result<ApplyReport> {
+        let now = self.store().now_ms();
         self.write(move |tx| {
-            let report = apply::apply_events(tx, &events)?;
+            let report = apply::apply_events(tx, &events, now)?;
             // Echoes of messages this computer sent settle their outbox rows.
-            outbox::reconcile(tx)?;
+            outbox::reconcile(tx, now)?;
             Ok(report)
         })
         .await
@@ -245,7 +246,7 @@ impl Engine {
         let queued = self
             .write(move |tx| {
                 let queued = real && outbox::enqueue_seen(tx, id, now)?;
-                apply::mark_read(tx, id)?;
+                apply::mark_read(tx, id, now)?;
                 Ok(queued)
             })
             .await?;
@@ -257,12 +258,14 @@ impl Engine {
 
     pub async fn mark_unread(&self, req: ConversationRef) -> Result<()> {
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        self.write(move |tx| apply::mark_unread(tx, id)).await
+        let now = self.store().now_ms();
+        self.write(move |tx| apply::mark_unread(tx, id, now)).await
     }
 
     pub async fn set_conversation_state(&self, req: SetStateRequest) -> Result<()> {
         let id = read::parse_id("conversation", &req.conversation_id)?;
-        self.write(move |tx| apply::set_state(tx, id, req.state)).await
+        let now = self.store().now_ms();
+        self.write(move |tx| apply::set_state(tx, id, req.state, now)).await
     }
 
     pub async fn export_json(&self) -> Result<ExportDocument> {
@@ -290,10 +293,11 @@ impl Engine {
                 .await
                 .map_err(|_| Error::StoreClosed)??;
             if store.read(read::is_empty).await? {
-                let events = demo::demo_events(store.now_ms());
+                let now = store.now_ms();
+                let events = demo::demo_events(now);
                 store
                     .write(move |tx| {
-                        apply::apply_events(tx, &events)?;
+                        apply::apply_events(tx, &events, now)?;
                         demo::finish_demo_store(tx)
                     })
                     .await?;

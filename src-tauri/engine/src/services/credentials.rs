@@ -10,7 +10,7 @@ use crate::domain::account::{AccountStatus, AccountView};
 use crate::domain::events::Platform;
 use crate::platform::graph::{ErrorKind, GraphError};
 use crate::secrets::{Secret, SecretError, SecretStore};
-use crate::store::{self, Store, now_ms};
+use crate::store::{self, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -108,7 +108,7 @@ impl Credentials {
             }
             ErrorKind::RateLimited { retry_after } => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                let until = now_ms() + wait.as_millis() as i64;
+                let until = self.store.now_ms() + wait.as_millis() as i64;
                 self.set_status(
                     id,
                     AccountStatus::RateLimited,

@@ -276,7 +276,7 @@ pub async fn backfill(
         let now = store.now_ms();
         let applied = store
             .write(move |tx| {
-                let applied = crate::store::apply::apply_events(tx, &events)?;
+                let applied = crate::store::apply::apply_events(tx, &events, now)?;
                 sync_cursors::save_position(tx, account_id, key, &position, now)?;
                 Ok(applied)
             })

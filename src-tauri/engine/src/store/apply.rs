@@ -28,7 +28,6 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::domain::error::{Result, SqlContext};
 use crate::domain::events::*;
-use crate::store::now_ms;
 
 /// What a batch did, for logs, the CLI and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -58,8 +57,8 @@ struct SummaryDelta {
     newest_inbound: Option<i64>,
 }
 
-/// Applies `events` inside `tx`. The caller commits.
-pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent]) -> Result<ApplyReport> {
+/// Applies `events` inside `tx`; `now` stamps what is created and logged. The caller commits.
+pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent], now: i64) -> Result<ApplyReport> {
     let hot = HotStatements::prepare(tx)?;
     let mut applier = Applier {
         tx,
@@ -71,7 +70,7 @@ pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent]) -> Result<Appl
         touched: HashSet::new(),
         unindexed: HashSet::new(),
         report: ApplyReport::default(),
-        now: now_ms(),
+        now,
     };
     for event in events {
         applier.apply(event)?;
@@ -708,7 +707,7 @@ pub(crate) fn actor_str(a: Actor) -> &'static str {
 }
 
 /// The business has read the conversation: everything inbound so far stops counting.
-pub fn mark_read(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
+pub fn mark_read(tx: &Transaction<'_>, conversation_id: i64, now: i64) -> Result<()> {
     let n = tx
         .prepare_cached(
             "UPDATE conversations SET read_up_to = MAX(read_up_to, COALESCE(last_inbound_at, 0)),
@@ -717,30 +716,31 @@ pub fn mark_read(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
         .and_then(|mut s| s.execute([conversation_id]))
         .ctx("marking a conversation read")?;
     found(n, conversation_id)?;
-    log_changes(tx, &[conversation_id], "read", now_ms())
+    log_changes(tx, &[conversation_id], "read", now)
 }
 
 /// "Mark as unread": a flag the owner sets to come back later; reading clears it.
-pub fn mark_unread(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
+pub fn mark_unread(tx: &Transaction<'_>, conversation_id: i64, now: i64) -> Result<()> {
     let n = tx
         .prepare_cached("UPDATE conversations SET marked_unread = 1 WHERE id = ?1")
         .and_then(|mut s| s.execute([conversation_id]))
         .ctx("marking a conversation unread")?;
     found(n, conversation_id)?;
-    log_changes(tx, &[conversation_id], "read", now_ms())
+    log_changes(tx, &[conversation_id], "read", now)
 }
 
 pub fn set_state(
     tx: &Transaction<'_>,
     conversation_id: i64,
     state: crate::domain::views::ConversationState,
+    now: i64,
 ) -> Result<()> {
     let n = tx
         .prepare_cached("UPDATE conversations SET state = ?2 WHERE id = ?1")
         .and_then(|mut s| s.execute(params![conversation_id, state.as_str()]))
         .ctx("changing a conversation's state")?;
     found(n, conversation_id)?;
-    log_changes(tx, &[conversation_id], "state", now_ms())
+    log_changes(tx, &[conversation_id], "state", now)
 }
 
 fn found(rows: usize, conversation_id: i64) -> Result<()> {

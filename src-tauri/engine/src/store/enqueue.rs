@@ -83,6 +83,7 @@ pub fn insert_local(
             extras: MessageExtras { send_metadata: Some(tag(client_id)), ..MessageExtras::default() },
             sent_at: now,
         })],
+        now,
     )?;
     // Shown as pending until Meta accepts it (apply marks outbound history as sent).
     tx.execute(
@@ -146,6 +147,7 @@ pub fn queue_reaction(
             reaction: reaction_name,
             at: now,
         }],
+        now,
     )?;
     let payload = serde_json::json!({ "messageId": message_id, "emoji": emoji, "previous": previous });
     insert_action(tx, client_id, conversation_id, "reaction", &payload, now).ctx("queueing a reaction")?;

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::{apply, now_ms};
+use super::apply;
 use crate::domain::error::SqlContext as _;
 use crate::domain::events::{DeliveryStatus, Platform};
 
@@ -23,7 +23,7 @@ pub fn platform_of(text: &str) -> Platform {
 
 /// A sent message takes Meta's id (merging with its echo or status placeholder if one
 /// arrived first) and its outbox row becomes `sent`.
-pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::domain::Result<()> {
+pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str, now: i64) -> crate::domain::Result<()> {
     let local = local_mid(client_id);
     let conversation_id: Option<i64> = tx
         .query_row("SELECT conversation_id FROM messages WHERE platform_message_id = ?1", [&local], |r| r.get(0))
@@ -52,7 +52,7 @@ pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::d
                 "UPDATE messages SET platform_message_id = ?2, status = max(?3, ?4), status_at = coalesce(?5, ?6),
                         failure_code = ?7, failure_reason = ?8
                  WHERE platform_message_id = ?1",
-                params![local, mid, DeliveryStatus::Sent.rank(), status, status_at, now_ms(), code, reason],
+                params![local, mid, DeliveryStatus::Sent.rank(), status, status_at, now, code, reason],
             )
             .ctx("giving a message its id")?;
         } else if existing.is_some() {
@@ -62,16 +62,16 @@ pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::d
                 "UPDATE messages SET platform_message_id = ?2, status = max(status, ?3), status_at = coalesce(status_at, ?4),
                         failure_code = NULL, failure_reason = NULL
                  WHERE platform_message_id = ?1",
-                params![local, mid, DeliveryStatus::Sent.rank(), now_ms()],
+                params![local, mid, DeliveryStatus::Sent.rank(), now],
             )
             .ctx("giving a message its id")?;
         }
         apply::refresh_summary(tx, conversation_id)?;
-        apply::log_changes(tx, &[conversation_id], "outbox", now_ms())?;
+        apply::log_changes(tx, &[conversation_id], "outbox", now)?;
     }
     tx.execute(
         "UPDATE outbox SET state = 'sent', platform_message_id = ?2, error_code = NULL, error_message = NULL, updated_at = ?3 WHERE client_id = ?1",
-        params![client_id, mid, now_ms()],
+        params![client_id, mid, now],
     )
     .ctx("recording a sent message")?;
     Ok(())
@@ -79,7 +79,7 @@ pub fn record_sent(tx: &Transaction<'_>, client_id: &str, mid: &str) -> crate::d
 
 /// Settles outbox rows whose echo is in the store (matched by the client id sent as
 /// metadata). Run after applying webhook events, in the same transaction.
-pub fn reconcile(tx: &Transaction<'_>) -> crate::domain::Result<usize> {
+pub fn reconcile(tx: &Transaction<'_>, now: i64) -> crate::domain::Result<usize> {
     let waiting: bool = tx
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sending', 'unconfirmed', 'retry_after_grace', 'failed', 'queued'))")
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
@@ -101,7 +101,7 @@ pub fn reconcile(tx: &Transaction<'_>) -> crate::domain::Result<usize> {
         rows.collect::<rusqlite::Result<_>>().ctx("matching echoes")?
     };
     for (client_id, mid) in &matches {
-        record_sent(tx, client_id, mid)?;
+        record_sent(tx, client_id, mid, now)?;
     }
     Ok(matches.len())
 }

@@ -191,7 +191,7 @@ pub fn mark_failed(
 /// echo already settled are settled; the rest become `unconfirmed`, never re-sent without
 /// the owner. Returns how many.
 pub fn settle_interrupted(tx: &Transaction<'_>, now: i64) -> Result<usize> {
-    reconcile(tx)?;
+    reconcile(tx, now)?;
     let stuck: Vec<(String, i64)> = {
         let mut stmt = tx
             .prepare("SELECT client_id, conversation_id FROM outbox WHERE state = 'sending'")

@@ -4,6 +4,7 @@
 mod bindings;
 mod cli;
 mod facade;
+mod jobs;
 mod layers;
 mod migrations;
 mod secrets;

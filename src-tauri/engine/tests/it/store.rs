@@ -523,7 +523,7 @@ fn a_failed_write_leaves_no_partial_batch() {
         let events = demo_events(NOW);
         let result = store
             .write(move |tx| {
-                cahts_engine::store::apply::apply_events(tx, &events)?;
+                cahts_engine::store::apply::apply_events(tx, &events, NOW)?;
                 Err::<(), _>(cahts_engine::Error::Invalid("stop half-way".into()))
             })
             .await;

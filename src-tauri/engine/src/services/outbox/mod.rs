@@ -120,7 +120,8 @@ async fn send_one(
     match result {
         Ok(Some(mid)) => {
             let (id, m) = (pending.client_id.clone(), mid.clone());
-            store.write(move |tx| record_sent(tx, &id, &m)).await?;
+            let now = store.now_ms();
+            store.write(move |tx| record_sent(tx, &id, &m, now)).await?;
             tracing::info!(client_id = %pending.client_id, "message sent");
             Ok(Some(Outcome {
                 client_id: pending.client_id,

@@ -244,13 +244,14 @@ impl Session<'_, '_> {
                 .await
                 .map_err(Ended::Stop)?;
         }
+        let now = self.link.store.now_ms();
         let applied = self
             .link
             .store
             .write(move |tx| {
-                let report = crate::store::apply::apply_events(tx, &domain_events)?;
+                let report = crate::store::apply::apply_events(tx, &domain_events, now)?;
                 // Echoes of messages this computer sent settle their outbox rows.
-                crate::store::outbox::reconcile(tx)?;
+                crate::store::outbox::reconcile(tx, now)?;
                 for received in &oauth {
                     state_set(tx, &format!("oauth.{}", received.state), &received.outcome)?;
                 }
