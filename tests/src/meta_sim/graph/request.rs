@@ -235,54 +235,42 @@ pub(super) struct Part {
     pub(super) data: Vec<u8>,
 }
 
-/// The parts of a `multipart/form-data` body (RFC 7578), or `None` when it is not one: the
-/// boundary comes from the Content-Type (parsed by `mime`), the part headers are parsed by
-/// `httparse`, and of those only Content-Disposition's `name` and `filename` and the
-/// Content-Type are kept, which is all the upload endpoints read.
+/// The parts of a `multipart/form-data` body (RFC 7578), or `None` when it is not one.
+/// Parsed by `multer` (the parser behind axum's multipart extractor). The whole body is
+/// already in memory, so every step is ready at once and the parse runs to its end on the
+/// first poll; were it ever to wait, the body is treated as malformed rather than blocking
+/// the world's lock.
 pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
-    let mime: mime::Mime = content_type.parse().ok()?;
-    let delimiter = format!("--{}", mime.get_param(mime::BOUNDARY)?.as_str()).into_bytes();
-    let next_delimiter = [b"\r\n".as_slice(), &delimiter].concat();
-    let find = |needle: &[u8], from: usize| memchr::memmem::find(body.get(from..)?, needle).map(|i| from + i);
-    let mut parts = Vec::new();
-    let mut pos = find(&delimiter, 0)? + delimiter.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Some(parts);
+    use futures_util::FutureExt as _;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let chunk: Vec<u8> = body.to_vec();
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let parse = async move {
+        let mut parts = Vec::new();
+        while let Some(field) = multipart.next_field().await.ok()? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(|m| m.to_string());
+            let data = field.bytes().await.ok()?.to_vec();
+            parts.push(Part { name, filename, content_type, data });
         }
-        pos += 2; // CRLF after the delimiter
-        let mut headers = [httparse::EMPTY_HEADER; 16];
-        let httparse::Status::Complete((head_len, headers)) =
-            httparse::parse_headers(body.get(pos..)?, &mut headers).ok()?
-        else {
-            return None;
-        };
-        let data_start = pos + head_len;
-        let data_end = find(&next_delimiter, data_start)?;
-        let mut part =
-            Part { name: String::new(), filename: None, content_type: None, data: body[data_start..data_end].to_vec() };
-        for header in headers.iter() {
-            let value = String::from_utf8_lossy(header.value);
-            if header.name.eq_ignore_ascii_case("content-disposition") {
-                for attr in value.split(';').map(str::trim) {
-                    if let Some(v) = attr.strip_prefix("name=") {
-                        part.name = v.trim_matches('"').to_owned();
-                    } else if let Some(v) = attr.strip_prefix("filename=") {
-                        part.filename = Some(v.trim_matches('"').to_owned());
-                    }
-                }
-            } else if header.name.eq_ignore_ascii_case("content-type") {
-                part.content_type = Some(value.trim().to_owned());
-            }
-        }
-        parts.push(part);
-        pos = data_end + next_delimiter.len();
-    }
+        Some(parts)
+    };
+    parse.now_or_never().flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_that_is_not_multipart_is_refused() {
+        assert!(parse_multipart("multipart/form-data", b"--XyZ\r\n").is_none(), "no boundary");
+        assert!(parse_multipart("multipart/form-data; boundary=XyZ", b"no delimiter at all").is_none());
+        let unterminated = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nnever closed";
+        assert!(parse_multipart("multipart/form-data; boundary=XyZ", unterminated).is_none());
+    }
 
     #[test]
     fn multipart_bodies_split_into_parts() {
