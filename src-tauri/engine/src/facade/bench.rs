@@ -90,11 +90,48 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         .build()
         .map_err(|source| crate::domain::Error::Io { context: "starting the benchmark runtime".into(), source })?;
     let now = store.now_ms();
-    let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
+    let (ingest, events_applied) = ingest(&runtime, store, config, now, progress)?;
+    // Fold the WAL into the main file so the size figure is the real footprint.
+    runtime.block_on(store.checkpoint())?;
+    let store_bytes = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
 
+    let mut rng = SmallRng::seed_from_u64(config.seed ^ 0x5eed);
+    // Warm the page cache as a running app would have it.
+    store.read_blocking(|c| read::list_conversations(c, &ListConversationsRequest::default(), now))?;
+    let mut search = time_search(store, config.queries, now)?;
+    let (mut list, conversation_ids) = time_lists(store, config.queries, now, &mut rng)?;
+    let mut thread = time_threads(store, config.queries, now, &conversation_ids, &mut rng)?;
+
+    Ok(BenchReport {
+        messages: config.messages,
+        conversations: config.conversations,
+        events_applied,
+        ingest_messages_per_s: config.messages as f64 / ingest.as_secs_f64().max(1e-9),
+        ingest_seconds: ingest.as_secs_f64(),
+        search_p50_ms: percentile(&mut search, 50.0),
+        search_p95_ms: percentile(&mut search, 95.0),
+        search_queries: search.len(),
+        list_first_page_p50_ms: percentile(&mut list, 50.0),
+        list_first_page_p95_ms: percentile(&mut list, 95.0),
+        thread_first_page_p50_ms: percentile(&mut thread, 50.0),
+        thread_first_page_p95_ms: percentile(&mut thread, 95.0),
+        store_bytes,
+        bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
+    })
+}
+
+/// Applies the generated history in batches through the real apply path; returns the time
+/// spent applying (generation excluded) and the events applied.
+fn ingest(
+    runtime: &tokio::runtime::Runtime,
+    store: &Store,
+    config: &BenchConfig,
+    now: i64,
+    progress: impl Fn(usize),
+) -> Result<(Duration, usize)> {
+    let mut generator = Generator::new(config.seed, config.conversations, config.messages, now - 365 * 86_400_000, now);
     let profiles = generator.profiles();
     runtime.block_on(store.write(move |tx| apply::apply_events(tx, &profiles, now)))?;
-
     let mut ingest = Duration::ZERO;
     let mut events_applied = 0;
     let mut done = 0;
@@ -108,24 +145,25 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         done += n;
         progress(done);
     }
-    // Fold the WAL into the main file so the size figure is the real footprint.
-    runtime.block_on(store.checkpoint())?;
-    let store_bytes = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
+    Ok((ingest, events_applied))
+}
 
-    let mut rng = SmallRng::seed_from_u64(config.seed ^ 0x5eed);
-    // Warm the page cache as a running app would have it.
-    store.read_blocking(|c| read::list_conversations(c, &ListConversationsRequest::default(), now))?;
+fn time_search(store: &Store, queries: usize, now: i64) -> Result<Vec<f64>> {
+    (0..queries)
+        .map(|i| {
+            let query = QUERIES[i % QUERIES.len()].to_owned();
+            time(|| {
+                store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) }, now)).map(|_| ())
+            })
+        })
+        .collect()
+}
 
-    let mut search = Vec::new();
-    for i in 0..config.queries {
-        let query = QUERIES[i % QUERIES.len()].to_owned();
-        search.push(time(|| {
-            store.read_blocking(|c| read::search(c, &SearchRequest { query, limit: Some(50) }, now)).map(|_| ())
-        })?);
-    }
+/// First pages of the inbox under each filter; also returns the conversations they showed.
+fn time_lists(store: &Store, queries: usize, now: i64, rng: &mut SmallRng) -> Result<(Vec<f64>, Vec<String>)> {
     let mut list = Vec::new();
     let mut conversation_ids = Vec::new();
-    for i in 0..config.queries {
+    for i in 0..queries {
         // The inbox as opened most often, then each filter; "done" matches nothing in a
         // generated store, the worst case for a filter (it walks the whole index).
         let filter = match i % 6 {
@@ -145,12 +183,16 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
             conversation_ids.extend(page.items.into_iter().map(|c| c.id));
         }
     }
-    // Threads of random conversations, not only the busiest ones at the top.
+    Ok((list, conversation_ids))
+}
+
+/// Threads of random conversations, not only the busiest ones at the top.
+fn time_threads(store: &Store, queries: usize, now: i64, listed: &[String], rng: &mut SmallRng) -> Result<Vec<f64>> {
     let max_id = store.read_blocking(read::max_conversation_id)?;
     let mut thread = Vec::new();
-    for i in 0..config.queries {
-        let conversation_id = if i % 2 == 0 && !conversation_ids.is_empty() {
-            conversation_ids[rng.random_range(0..conversation_ids.len())].clone()
+    for i in 0..queries {
+        let conversation_id = if i % 2 == 0 && !listed.is_empty() {
+            listed[rng.random_range(0..listed.len())].clone()
         } else {
             rng.random_range(1..=max_id.max(1)).to_string()
         };
@@ -161,23 +203,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
             Err(e) => Err(e),
         })?);
     }
-
-    Ok(BenchReport {
-        messages: config.messages,
-        conversations: config.conversations,
-        events_applied,
-        ingest_messages_per_s: config.messages as f64 / ingest.as_secs_f64().max(1e-9),
-        ingest_seconds: ingest.as_secs_f64(),
-        search_p50_ms: percentile(&mut search, 50.0),
-        search_p95_ms: percentile(&mut search, 95.0),
-        search_queries: search.len(),
-        list_first_page_p50_ms: percentile(&mut list, 50.0),
-        list_first_page_p95_ms: percentile(&mut list, 95.0),
-        thread_first_page_p50_ms: percentile(&mut thread, 50.0),
-        thread_first_page_p95_ms: percentile(&mut thread, 95.0),
-        store_bytes,
-        bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
-    })
+    Ok(thread)
 }
 
 fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {

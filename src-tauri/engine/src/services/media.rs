@@ -336,36 +336,11 @@ async fn download(
     if let Some(refusal) = type_mismatch(kind, served.as_deref(), mime.as_deref()) {
         return Download::Done(Fetched::GiveUp("refused", refusal));
     }
-    if let Err(e) = std::fs::create_dir_all(&config.dir) {
-        return Download::Done(Fetched::Retry(format!("cannot create {}: {e}", config.dir.display())));
-    }
-    let mut file = match tempfile::NamedTempFile::new_in(&config.dir) {
-        Ok(f) => f,
-        Err(e) => return Download::Done(Fetched::Retry(format!("cannot write to {}: {e}", config.dir.display()))),
+    let streamed = match stream_to_temp(&mut response, config).await {
+        Ok(streamed) => streamed,
+        Err(failed) => return Download::Done(failed),
     };
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
-    let mut head: Vec<u8> = Vec::with_capacity(64);
-    loop {
-        let chunk = match response.chunk().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(e) => return Download::Done(Fetched::Retry(format!("the download broke off: {}", e.without_url()))),
-        };
-        size += chunk.len() as u64;
-        if size > config.max_bytes {
-            return Download::Done(too_big(size, config.max_bytes));
-        }
-        if head.len() < 64 {
-            head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
-        }
-        hasher.update(&chunk);
-        // Written on the async thread: chunks are small and local disk writes are short.
-        if let Err(e) = file.write_all(&chunk) {
-            return Download::Done(Fetched::Retry(format!("cannot write the file: {e}")));
-        }
-    }
-    let digest = hasher.finalize();
+    let Streamed { file, size, digest, head } = streamed;
     let hex_digest = hex::encode(digest);
     if let Some(expected) = expected_sha256.as_deref()
         && !sha_matches(expected, &digest)
@@ -377,19 +352,62 @@ async fn download(
     if matches!(kind, "image" | "sticker") && image::guess_format(&head).is_err() {
         return Download::Done(Fetched::GiveUp("refused", "The file said it was a picture but is not one.".into()));
     }
-    let ext = extension(mime.as_deref(), kind);
-    let dir = config.dir.join(&hex_digest[..2]);
-    let path = dir.join(format!("{hex_digest}.{ext}"));
-    let kept = std::fs::create_dir_all(&dir).map_err(|e| e.to_string()).and_then(|_| {
-        file.as_file().sync_all().map_err(|e| e.to_string())?;
-        file.persist(&path).map(|_| ()).map_err(|e| e.error.to_string())
-    });
-    if let Err(e) = kept {
-        return Download::Done(Fetched::Retry(format!("cannot keep the file: {e}")));
-    }
+    let path = match keep(file, &config.dir, &hex_digest, extension(mime.as_deref(), kind)) {
+        Ok(path) => path,
+        Err(e) => return Download::Done(Fetched::Retry(format!("cannot keep the file: {e}"))),
+    };
     let thumbnail =
         if matches!(kind, "image" | "sticker") { make_thumbnail(&config.dir, &path, &hex_digest).await } else { None };
     Download::Done(Fetched::Done { path, thumbnail, mime, size, sha256: hex_digest })
+}
+
+/// A download written to a temporary file in the media directory, not yet kept.
+struct Streamed {
+    file: tempfile::NamedTempFile,
+    size: u64,
+    digest: sha2::digest::Output<Sha256>,
+    /// The first bytes, to tell what the file really is.
+    head: Vec<u8>,
+}
+
+/// Streams the body to a temporary file, hashing as it goes and stopping at the size cap.
+async fn stream_to_temp(response: &mut reqwest::Response, config: &MediaConfig) -> Result<Streamed, Fetched> {
+    if let Err(e) = std::fs::create_dir_all(&config.dir) {
+        return Err(Fetched::Retry(format!("cannot create {}: {e}", config.dir.display())));
+    }
+    let mut file = tempfile::NamedTempFile::new_in(&config.dir)
+        .map_err(|e| Fetched::Retry(format!("cannot write to {}: {e}", config.dir.display())))?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head: Vec<u8> = Vec::with_capacity(64);
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => return Err(Fetched::Retry(format!("the download broke off: {}", e.without_url()))),
+        };
+        size += chunk.len() as u64;
+        if size > config.max_bytes {
+            return Err(too_big(size, config.max_bytes));
+        }
+        if head.len() < 64 {
+            head.extend_from_slice(&chunk[..chunk.len().min(64 - head.len())]);
+        }
+        hasher.update(&chunk);
+        // Written on the async thread: chunks are small and local disk writes are short.
+        file.write_all(&chunk).map_err(|e| Fetched::Retry(format!("cannot write the file: {e}")))?;
+    }
+    Ok(Streamed { file, size, digest: hasher.finalize(), head })
+}
+
+/// Keeps a finished download under its checksum (`ab/abcdef….ext`), flushed to disk first.
+fn keep(file: tempfile::NamedTempFile, media_dir: &Path, hex_digest: &str, ext: &str) -> Result<PathBuf, String> {
+    let dir = media_dir.join(&hex_digest[..2]);
+    let path = dir.join(format!("{hex_digest}.{ext}"));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    file.as_file().sync_all().map_err(|e| e.to_string())?;
+    file.persist(&path).map_err(|e| e.error.to_string())?;
+    Ok(path)
 }
 
 /// `None` when what the server sent can be what the message said it carries. An HTML page

@@ -116,6 +116,15 @@ pub fn is_reactable(tx: &Transaction<'_>, conversation_id: i64, message_id: &str
     Ok(found.is_some())
 }
 
+/// The business's reaction to one message: `emoji` `None` takes it back; `name` is the
+/// platform's word for it where it has one (Messenger's `love`).
+#[derive(Debug, Clone)]
+pub struct BusinessReaction {
+    pub message_id: String,
+    pub emoji: Option<String>,
+    pub name: Option<String>,
+}
+
 /// Shows the business's reaction at once and queues it; the payload keeps the reaction it
 /// replaces, so a refusal can put it back.
 pub fn queue_reaction(
@@ -123,11 +132,10 @@ pub fn queue_reaction(
     conversation_id: i64,
     key: ConversationKey,
     client_id: &str,
-    message_id: &str,
-    emoji: Option<&str>,
-    reaction_name: Option<String>,
+    reaction: BusinessReaction,
     now: i64,
 ) -> Result<()> {
+    let BusinessReaction { message_id, emoji, name } = reaction;
     let previous: Option<String> = tx
         .query_row(
             "SELECT emoji FROM reactions WHERE platform = ?1 AND platform_message_id = ?2 AND actor = 'business'",
@@ -141,10 +149,10 @@ pub fn queue_reaction(
         tx,
         &[DomainEvent::Reaction {
             key,
-            mid: message_id.to_string(),
+            mid: message_id.clone(),
             actor: Actor::Business,
-            emoji: emoji.map(String::from),
-            reaction: reaction_name,
+            emoji: emoji.clone(),
+            reaction: name,
             at: now,
         }],
         now,

@@ -253,25 +253,7 @@ impl Generator {
         };
         match step.what {
             What::Text => {
-                let hellos: &[&str] = match (first_of_side, step.who) {
-                    (true, Who::Customer) => book.customer_hello,
-                    (true, Who::Business) => book.business_hello,
-                    (false, _) => &[""],
-                };
-                let tails = if step.who == Who::Customer { CUSTOMER_TAILS } else { BUSINESS_TAILS };
-                let (mut text, original) = self.say(step, &episode.ctx, persona, hellos, tails);
-                if self.rich_text {
-                    // Mixed lengths: most messages short, some long.
-                    let extra = match self.rng.random_range(0..10) {
-                        0..=5 => 0,
-                        6..=8 => self.rng.random_range(2..8),
-                        _ => self.rng.random_range(15..40),
-                    };
-                    for _ in 0..extra {
-                        text.push(' ');
-                        text.push_str(self.pick(VOCABULARY));
-                    }
-                }
+                let (text, original) = self.text(step, episode, persona, first_of_side);
                 Content { original, ..content(MessageKind::Text, Some(text), Vec::new()) }
             }
             What::Photo => {
@@ -305,29 +287,10 @@ impl Generator {
                 };
                 content(MessageKind::File, None, vec![file])
             }
-            What::ShopPin | What::CustomerPin => {
-                let location = if step.what == What::ShopPin {
-                    Location {
-                        latitude: SHOP_LATITUDE,
-                        longitude: SHOP_LONGITUDE,
-                        name: Some(BUSINESS_NAME.into()),
-                        address: Some(SHOP_ADDRESS.into()),
-                        url: None,
-                    }
-                } else {
-                    Location {
-                        latitude: 51.4545 + self.rng.random_range(-0.03..0.03),
-                        longitude: -2.5879 + self.rng.random_range(-0.04..0.04),
-                        name: None,
-                        address: None,
-                        url: None,
-                    }
-                };
-                Content {
-                    extras: MessageExtras { location: Some(location), ..MessageExtras::default() },
-                    ..content(MessageKind::Location, None, Vec::new())
-                }
-            }
+            What::ShopPin | What::CustomerPin => Content {
+                extras: MessageExtras { location: Some(self.pin(step.what)), ..MessageExtras::default() },
+                ..content(MessageKind::Location, None, Vec::new())
+            },
             What::Story => {
                 let story = Attachment {
                     kind: Some(AttachmentKind::Story),
@@ -335,6 +298,59 @@ impl Generator {
                     ..Attachment::default()
                 };
                 content(MessageKind::StoryMention, None, vec![story])
+            }
+        }
+    }
+
+    /// A text message: a greeting when it is the side's first, the step's phrase, and in
+    /// rich-text stores words added to mix lengths.
+    fn text(
+        &mut self,
+        step: &Step,
+        episode: &Episode,
+        persona: Persona,
+        first_of_side: bool,
+    ) -> (String, Option<String>) {
+        let book = book(persona.language);
+        let hellos: &[&str] = match (first_of_side, step.who) {
+            (true, Who::Customer) => book.customer_hello,
+            (true, Who::Business) => book.business_hello,
+            (false, _) => &[""],
+        };
+        let tails = if step.who == Who::Customer { CUSTOMER_TAILS } else { BUSINESS_TAILS };
+        let (mut text, original) = self.say(step, &episode.ctx, persona, hellos, tails);
+        if self.rich_text {
+            // Mixed lengths: most messages short, some long.
+            let extra = match self.rng.random_range(0..10) {
+                0..=5 => 0,
+                6..=8 => self.rng.random_range(2..8),
+                _ => self.rng.random_range(15..40),
+            };
+            for _ in 0..extra {
+                text.push(' ');
+                text.push_str(self.pick(VOCABULARY));
+            }
+        }
+        (text, original)
+    }
+
+    /// The shop's own pin, or one a customer drops near it.
+    fn pin(&mut self, what: What) -> Location {
+        if what == What::ShopPin {
+            Location {
+                latitude: SHOP_LATITUDE,
+                longitude: SHOP_LONGITUDE,
+                name: Some(BUSINESS_NAME.into()),
+                address: Some(SHOP_ADDRESS.into()),
+                url: None,
+            }
+        } else {
+            Location {
+                latitude: 51.4545 + self.rng.random_range(-0.03..0.03),
+                longitude: -2.5879 + self.rng.random_range(-0.04..0.04),
+                name: None,
+                address: None,
+                url: None,
             }
         }
     }

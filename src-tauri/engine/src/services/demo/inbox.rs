@@ -1,6 +1,8 @@
 //! The demo inbox: which contact gets which episodes, when the business answers, and
 //! what is left unread or marked done.
 
+use std::ops::ControlFlow;
+
 use super::*;
 
 /// When the business answers messages: 7:30 to 18:30 (the shop's clock, UTC), every day.
@@ -144,6 +146,17 @@ impl Generator {
                 at: edit_at,
             });
         }
+        self.delivery_after(thread, who, &mid, at, failed);
+        if react {
+            self.reaction_to(thread, who, &mid, at, sure);
+        }
+        thread.last = Some((mid.clone(), who));
+        mid
+    }
+
+    /// What follows a message: the customer reads what the business sent before they
+    /// answer; a business message is delivered, or fails when `failed`.
+    fn delivery_after(&mut self, thread: &mut DemoThread, who: Who, mid: &str, at: i64, failed: bool) {
         match who {
             Who::Customer => {
                 thread.last_inbound = Some(at);
@@ -158,7 +171,7 @@ impl Generator {
                 if at <= thread.cap {
                     thread.push(DomainEvent::Status {
                         key: thread.key.clone(),
-                        mid: mid.clone(),
+                        mid: mid.to_string(),
                         status: DeliveryStatus::Failed,
                         at,
                         error: Some(window_closed()),
@@ -168,38 +181,38 @@ impl Generator {
             }
             Who::Business => {
                 let delivered = at + self.rng.random_range(SECOND..20 * SECOND);
-                thread.status(&mid, DeliveryStatus::Delivered, delivered);
+                thread.status(mid, DeliveryStatus::Delivered, delivered);
                 if delivered <= thread.cap {
-                    thread.unread_out.push((mid.clone(), delivered));
+                    thread.unread_out.push((mid.to_string(), delivered));
                 }
             }
         }
-        if react {
-            let reaction = match who {
-                Who::Customer if sure || self.rng.random_bool(0.6) => {
-                    let at = self.business_time_after(at, MINUTE..45 * MINUTE);
-                    Some((Actor::Business, self.pick(&["❤️", "👍", "🙏"]), at))
-                }
-                Who::Business if sure || self.rng.random_bool(0.75) => Some((
-                    Actor::Contact,
-                    self.pick(&["😍", "❤️", "😮", "👍"]),
-                    at + self.rng.random_range(30 * SECOND..20 * MINUTE),
-                )),
-                _ => None,
-            };
-            if let Some((actor, emoji, at)) = reaction.filter(|r| r.2 <= thread.cap) {
-                thread.push(DomainEvent::Reaction {
-                    key: thread.key.clone(),
-                    mid: mid.clone(),
-                    actor,
-                    emoji: Some(emoji.into()),
-                    reaction: None,
-                    at,
-                });
+    }
+
+    /// Now and then the other side reacts to a message (always when `sure`).
+    fn reaction_to(&mut self, thread: &mut DemoThread, who: Who, mid: &str, at: i64, sure: bool) {
+        let reaction = match who {
+            Who::Customer if sure || self.rng.random_bool(0.6) => {
+                let at = self.business_time_after(at, MINUTE..45 * MINUTE);
+                Some((Actor::Business, self.pick(&["❤️", "👍", "🙏"]), at))
             }
+            Who::Business if sure || self.rng.random_bool(0.75) => Some((
+                Actor::Contact,
+                self.pick(&["😍", "❤️", "😮", "👍"]),
+                at + self.rng.random_range(30 * SECOND..20 * MINUTE),
+            )),
+            _ => None,
+        };
+        if let Some((actor, emoji, at)) = reaction.filter(|r| r.2 <= thread.cap) {
+            thread.push(DomainEvent::Reaction {
+                key: thread.key.clone(),
+                mid: mid.to_string(),
+                actor,
+                emoji: Some(emoji.into()),
+                reaction: None,
+                at,
+            });
         }
-        thread.last = Some((mid.clone(), who));
-        mid
     }
 
     /// One episode of the thread from `start`, nothing after `limit`. A live episode stops
@@ -255,50 +268,13 @@ impl Generator {
                     How { react: step.react, sure: episode.showcase, ..How::default() },
                 );
             } else {
-                // Outside WhatsApp's 24-hour window the message fails; a template opens
-                // the conversation again, the customer answers, and the business sends
-                // the message once more.
-                self.demo_message(thread, Who::Business, content.clone(), t, How { failed: true, ..How::default() });
-                let book = book(persona.language);
-                let template = self.pick(book.templates);
-                let template = Content {
-                    kind: MessageKind::Template,
-                    text: Some(render(template, &episode.ctx, book, persona, false)),
-                    original: None,
-                    attachments: Vec::new(),
-                    extras: MessageExtras::default(),
-                };
-                let sent = t + self.rng.random_range(MINUTE..4 * MINUTE);
-                if sent > limit {
-                    break;
+                match self.resend_after_template(thread, &episode, persona, content, step, (t, limit)) {
+                    ControlFlow::Continue(at) => t = at,
+                    ControlFlow::Break(at) => {
+                        t = at;
+                        break;
+                    }
                 }
-                self.demo_message(thread, Who::Business, template, sent, How::default());
-                let answered = self.customer_time_after(sent, 5 * MINUTE..90 * MINUTE);
-                if answered > limit {
-                    t = sent;
-                    break;
-                }
-                let (text, _) = self.say(&c(book.template_replies), &episode.ctx, persona, &[""], &[""]);
-                let reply = Content {
-                    kind: MessageKind::Text,
-                    text: Some(text),
-                    original: None,
-                    attachments: Vec::new(),
-                    extras: MessageExtras::default(),
-                };
-                self.demo_message(thread, Who::Customer, reply, answered, How::default());
-                t = self.business_time_after(answered, 2 * MINUTE..15 * MINUTE);
-                if t > limit {
-                    t = answered;
-                    break;
-                }
-                self.demo_message(
-                    thread,
-                    Who::Business,
-                    content,
-                    t,
-                    How { react: step.react, sure: episode.showcase, ..How::default() },
-                );
             }
             previous = Some(step.who);
             if cut == Some(i) {
@@ -306,6 +282,60 @@ impl Generator {
             }
         }
         t.min(limit)
+    }
+
+    /// Outside WhatsApp's 24-hour window a business message fails; a template opens the
+    /// conversation again, the customer answers, and the business sends it once more.
+    /// Starts at `t`; breaks with the last time used when `limit` comes first.
+    fn resend_after_template(
+        &mut self,
+        thread: &mut DemoThread,
+        episode: &Episode,
+        persona: Persona,
+        content: Content,
+        step: Step,
+        (t, limit): (i64, i64),
+    ) -> ControlFlow<i64, i64> {
+        self.demo_message(thread, Who::Business, content.clone(), t, How { failed: true, ..How::default() });
+        let book = book(persona.language);
+        let template = self.pick(book.templates);
+        let template = Content {
+            kind: MessageKind::Template,
+            text: Some(render(template, &episode.ctx, book, persona, false)),
+            original: None,
+            attachments: Vec::new(),
+            extras: MessageExtras::default(),
+        };
+        let sent = t + self.rng.random_range(MINUTE..4 * MINUTE);
+        if sent > limit {
+            return ControlFlow::Break(t);
+        }
+        self.demo_message(thread, Who::Business, template, sent, How::default());
+        let answered = self.customer_time_after(sent, 5 * MINUTE..90 * MINUTE);
+        if answered > limit {
+            return ControlFlow::Break(sent);
+        }
+        let (text, _) = self.say(&c(book.template_replies), &episode.ctx, persona, &[""], &[""]);
+        let reply = Content {
+            kind: MessageKind::Text,
+            text: Some(text),
+            original: None,
+            attachments: Vec::new(),
+            extras: MessageExtras::default(),
+        };
+        self.demo_message(thread, Who::Customer, reply, answered, How::default());
+        let t = self.business_time_after(answered, 2 * MINUTE..15 * MINUTE);
+        if t > limit {
+            return ControlFlow::Break(answered);
+        }
+        self.demo_message(
+            thread,
+            Who::Business,
+            content,
+            t,
+            How { react: step.react, sure: episode.showcase, ..How::default() },
+        );
+        ControlFlow::Continue(t)
     }
 
     /// The demo conversation in `slot`: one to four episodes over the last two weeks; a

@@ -2,7 +2,7 @@
 //! message) and written as a local copy plus its outbox row in one transaction.
 
 use super::*;
-use crate::store::enqueue::{self, LocalCopy, SendTarget, send_target};
+use crate::store::enqueue::{self, BusinessReaction, LocalCopy, SendTarget, send_target};
 
 /// `messaging_type` and tag for a free-form message, or why none can be sent now.
 fn free_form(target: &SendTarget, now: i64) -> std::result::Result<(&'static str, Option<&'static str>), OutboxError> {
@@ -247,7 +247,8 @@ pub async fn enqueue_reaction(
                 return Ok(Err(OutboxError::Refused("Only a message that reached Meta can get a reaction.".into())));
             }
             let name = emoji.as_deref().map(reaction_name);
-            enqueue::queue_reaction(tx, conversation_id, target.key, &id, &message_id, emoji.as_deref(), name, now)?;
+            let reaction = BusinessReaction { message_id, emoji, name };
+            enqueue::queue_reaction(tx, conversation_id, target.key, &id, reaction, now)?;
             Ok(Ok(()))
         })
         .await??;
