@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use cahts_protocol::PROTOCOL_VERSION;
-use cahts_protocol::wire::{ClientMessage, ErrorCode, QueuedEvent, ServerMessage};
+use cahts_protocol::wire::{ClientMessage, ErrorCode, OAuthProvider, QueuedEvent, ServerMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -176,6 +176,7 @@ where
     let _unused = tx.close().await;
 }
 
+/// One session in its three steps: hello, welcome, then the event stream until it ends.
 async fn session_loop<Tx, Rx>(
     tx: &mut Tx,
     rx: &mut Rx,
@@ -187,29 +188,57 @@ where
     Tx::Error: std::fmt::Display,
     Rx: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    macro_rules! send {
-        ($msg:expr) => {
-            tx.send($msg).await.map_err(|e| SessionEnd::Socket(e.to_string()))?
-        };
-    }
+    let Some(resume_after) = await_hello(tx, rx).await? else {
+        return Ok("unsupported version");
+    };
+    let (registration, acked) = welcome(tx, app, device, resume_after).await?;
+    Session::new(tx, app, device, registration, acked).run(rx).await
+}
 
-    // Hello first: it says where to resume.
+/// Writes one frame; a failed write ends the session as a socket error.
+async fn send<Tx>(tx: &mut Tx, message: Message) -> Result<(), SessionEnd>
+where
+    Tx: Sink<Message> + Unpin,
+    Tx::Error: std::fmt::Display,
+{
+    tx.send(message).await.map_err(|e| SessionEnd::Socket(e.to_string()))
+}
+
+/// Hello first: it says where to resume. `None` when the device speaks another protocol
+/// version (it has been told so).
+async fn await_hello<Tx, Rx>(tx: &mut Tx, rx: &mut Rx) -> Result<Option<u64>, SessionEnd>
+where
+    Tx: Sink<Message> + Unpin,
+    Tx::Error: std::fmt::Display,
+    Rx: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
     let hello = tokio::time::timeout(HELLO_TIMEOUT, next_client_message(rx))
         .await
         .map_err(|_| SessionEnd::Protocol("no hello within 10 s".into()))??;
-    let resume_after = match hello {
-        ClientMessage::Hello { version, resume_after } if version == PROTOCOL_VERSION => resume_after,
+    match hello {
+        ClientMessage::Hello { version, resume_after } if version == PROTOCOL_VERSION => Ok(Some(resume_after)),
         ClientMessage::Hello { version, .. } => {
-            send!(text(&ServerMessage::Error {
-                code: ErrorCode::UnsupportedVersion,
-                message: format!(
-                    "this relay speaks protocol {PROTOCOL_VERSION}, the device {version}; update the older one"
-                ),
-            }));
-            return Ok("unsupported version");
+            let message =
+                format!("this relay speaks protocol {PROTOCOL_VERSION}, the device {version}; update the older one");
+            send(tx, text(&ServerMessage::Error { code: ErrorCode::UnsupportedVersion, message })).await?;
+            Ok(None)
         }
-        other => return Err(SessionEnd::Protocol(format!("expected hello, got {other:?}"))),
-    };
+        other => Err(SessionEnd::Protocol(format!("expected hello, got {other:?}"))),
+    }
+}
+
+/// Settles the resume point, registers the session and welcomes the device, reporting
+/// events retention dropped while it was away. Returns the registration and the acked seq.
+async fn welcome<Tx>(
+    tx: &mut Tx,
+    app: &AppState,
+    device: &DeviceSession,
+    resume_after: u64,
+) -> Result<(Registration, u64), SessionEnd>
+where
+    Tx: Sink<Message> + Unpin,
+    Tx::Error: std::fmt::Display,
+{
     let device_id = device.device_id;
     // Events the device already applied (its ack was lost) are deleted now.
     let mut acked = device.acked_seq;
@@ -218,144 +247,253 @@ where
         acked = resume_after;
     }
     let (backlog, head) = app.store.read(move |c| queries::backlog(c, device_id, acked)).await?;
-    let mut registration = app.hub.register(device_id, head, &app.shutdown);
-    send!(text(&ServerMessage::Welcome {
+    let registration = app.hub.register(device_id, head, &app.shutdown);
+    let welcome = ServerMessage::Welcome {
         version: PROTOCOL_VERSION,
         device_id: device_id.to_string(),
         tenant: device.tenant.clone(),
         backlog,
-    }));
+    };
+    send(tx, text(&welcome)).await?;
     tracing::info!(backlog, resume_after = acked, "device connected");
     if device.dropped_unreported > 0 {
-        send!(text(&ServerMessage::Gap { dropped: device.dropped_unreported, reason: "retention".into() }));
+        send(tx, text(&ServerMessage::Gap { dropped: device.dropped_unreported, reason: "retention".into() })).await?;
         app.store.write(move |_, tx| commands::clear_dropped(tx, device_id)).await?;
     }
+    Ok((registration, acked))
+}
 
-    let heartbeat = app.config.heartbeat();
-    let mut ping = tokio::time::interval(heartbeat);
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ping.tick().await;
-    let mut last_pong = Instant::now();
-    let mut sent_upto = acked;
+/// Events sent to the device and not yet acked, bounded by [`WINDOW_EVENTS`] and
+/// [`WINDOW_BYTES`].
+struct Window {
+    acked: u64,
+    sent_upto: u64,
     // (seq, received_at_ms, bytes) of events sent and not yet acked.
-    let mut in_flight: VecDeque<(u64, i64, usize)> = VecDeque::new();
-    let mut in_flight_bytes = 0usize;
-    let mut caught_up_sent = false;
+    in_flight: VecDeque<(u64, i64, usize)>,
+    in_flight_bytes: usize,
+}
 
-    loop {
-        // Send what fits in the window.
-        let head = *registration.head.borrow_and_update();
-        while sent_upto < head && in_flight.len() < WINDOW_EVENTS && in_flight_bytes < WINDOW_BYTES {
-            let after = sent_upto;
-            let room = (WINDOW_EVENTS - in_flight.len()).min(PAGE_EVENTS);
-            let budget = (WINDOW_BYTES - in_flight_bytes).max(1);
-            let page = app.store.read(move |c| queries::pending(c, device_id, after, room, budget)).await?;
-            let Some(last) = page.last() else {
-                // Acked or dropped meanwhile: nothing left below head.
-                sent_upto = head;
-                break;
-            };
-            sent_upto = last.0;
-            let mut events = Vec::with_capacity(page.len());
-            for (seq, received_at, sealed) in page {
-                in_flight.push_back((seq, received_at, sealed.len()));
-                in_flight_bytes += sealed.len();
-                events.push(QueuedEvent { seq, sealed: cahts_protocol::b64::encode(&sealed) });
-            }
-            send!(text(&ServerMessage::Events { events }));
-        }
-        if !caught_up_sent && sent_upto >= head {
-            send!(text(&ServerMessage::CaughtUp { seq: head }));
-            caught_up_sent = true;
-        }
+impl Window {
+    fn has_room_below(&self, head: u64) -> bool {
+        self.sent_upto < head && self.in_flight.len() < WINDOW_EVENTS && self.in_flight_bytes < WINDOW_BYTES
+    }
 
-        tokio::select! {
-            _ = registration.cancel.cancelled() => {
-                let (code, message, reason) = if registration.replaced.load(Ordering::Relaxed) {
-                    (ErrorCode::Replaced, "this device connected again; closing the older connection", "replaced")
-                } else if app.shutdown.is_cancelled() {
-                    (ErrorCode::ShuttingDown, "the relay is restarting; reconnect shortly", "relay shutting down")
-                } else {
-                    (ErrorCode::Unauthorized, "this device was revoked; pair it again", "revoked")
-                };
-                send!(text(&ServerMessage::Error { code, message: message.into() }));
-                send!(Message::Close(Some(CloseFrame { code: 1001, reason: Utf8Bytes::from_static("bye") })));
-                return Ok(reason);
-            }
-            changed = registration.head.changed() => {
-                if changed.is_err() {
-                    return Ok("hub closed");
-                }
-            }
-            _ = ping.tick() => {
-                if last_pong.elapsed() > heartbeat * 2 {
-                    return Ok("heartbeat timeout");
-                }
-                if !app.store.read(move |c| queries::device_is_active(c, device_id)).await? {
-                    send!(text(&ServerMessage::Error { code: ErrorCode::Unauthorized, message: "this device was revoked; pair it again".into() }));
-                    return Ok("revoked");
-                }
-                send!(Message::Ping(Default::default()));
-            }
-            incoming = rx.next() => {
-                let message = match incoming {
-                    None => return Err(SessionEnd::Closed),
-                    Some(Err(e)) => return Err(SessionEnd::Socket(e.to_string())),
-                    Some(Ok(message)) => message,
-                };
-                last_pong = Instant::now();
-                let client = match message {
-                    Message::Text(text) => serde_json::from_str::<ClientMessage>(text.as_str())
-                        .map_err(|e| SessionEnd::Protocol(format!("unreadable message: {e}")))?,
-                    Message::Close(_) => return Err(SessionEnd::Closed),
-                    Message::Ping(_) | Message::Pong(_) => continue,
-                    Message::Binary(_) => return Err(SessionEnd::Protocol("binary frames are not part of the protocol".into())),
-                };
-                match client {
-                    ClientMessage::Ack { seq } => {
-                        if seq > sent_upto {
-                            return Err(SessionEnd::Protocol(format!("ack {seq} is beyond the last event sent ({sent_upto})")));
-                        }
-                        if seq <= acked {
-                            continue;
-                        }
-                        app.store.write(move |_, tx| commands::ack(tx, device_id, seq)).await?;
-                        acked = seq;
-                        let now = now_ms();
-                        while in_flight.front().is_some_and(|(s, _, _)| *s <= seq) {
-                            let (_, received_at, bytes) = in_flight.pop_front().expect("checked non-empty");
-                            in_flight_bytes -= bytes;
-                            app.metrics.delivered((now - received_at) as f64 / 1000.0);
-                        }
+    fn track(&mut self, seq: u64, received_at: i64, sealed: &[u8]) -> QueuedEvent {
+        self.in_flight.push_back((seq, received_at, sealed.len()));
+        self.in_flight_bytes += sealed.len();
+        QueuedEvent { seq, sealed: cahts_protocol::b64::encode(sealed) }
+    }
+
+    /// Frees the window up to `seq`, timing each event from webhook to ack.
+    fn release(&mut self, seq: u64, metrics: &crate::metrics::Metrics) {
+        self.acked = seq;
+        let now = now_ms();
+        while self.in_flight.front().is_some_and(|(s, _, _)| *s <= seq) {
+            let (_, received_at, bytes) = self.in_flight.pop_front().expect("checked non-empty");
+            self.in_flight_bytes -= bytes;
+            metrics.delivered((now - received_at) as f64 / 1000.0);
+        }
+    }
+}
+
+/// A welcomed device: streams its queue through the [`Window`] and answers its messages.
+struct Session<'a, Tx> {
+    tx: &'a mut Tx,
+    app: &'a AppState,
+    device: &'a DeviceSession,
+    registration: Registration,
+    window: Window,
+    caught_up_sent: bool,
+    heartbeat: Duration,
+    ping: tokio::time::Interval,
+    last_pong: Instant,
+}
+
+impl<'a, Tx> Session<'a, Tx>
+where
+    Tx: Sink<Message> + Unpin,
+    Tx::Error: std::fmt::Display,
+{
+    fn new(
+        tx: &'a mut Tx,
+        app: &'a AppState,
+        device: &'a DeviceSession,
+        registration: Registration,
+        acked: u64,
+    ) -> Self {
+        let heartbeat = app.config.heartbeat();
+        let mut ping = tokio::time::interval(heartbeat);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let window = Window { acked, sent_upto: acked, in_flight: VecDeque::new(), in_flight_bytes: 0 };
+        Session {
+            tx,
+            app,
+            device,
+            registration,
+            window,
+            caught_up_sent: false,
+            heartbeat,
+            ping,
+            last_pong: Instant::now(),
+        }
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), SessionEnd> {
+        send(self.tx, message).await
+    }
+
+    async fn run<Rx>(&mut self, rx: &mut Rx) -> Result<&'static str, SessionEnd>
+    where
+        Rx: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    {
+        // An interval's first tick is immediate; the first ping is due one heartbeat on.
+        self.ping.tick().await;
+        loop {
+            self.send_window().await?;
+            tokio::select! {
+                _ = self.registration.cancel.cancelled() => return self.close_cancelled().await,
+                changed = self.registration.head.changed() => {
+                    if changed.is_err() {
+                        return Ok("hub closed");
                     }
-                    ClientMessage::OAuthBegin { state, provider } => {
-                        let reply = match app.oauth.begin(&app.config, device_id, state.clone(), provider) {
-                            Ok(authorize_url) => ServerMessage::OAuthReady { state, authorize_url },
-                            Err(message) => ServerMessage::OAuthRefused { state, message },
-                        };
-                        send!(text(&reply));
-                    }
-                    ClientMessage::Publish { id, events } => {
-                        // The relay cannot read what it forwards to devices either way; it
-                        // only checks this is JSON before sealing it.
-                        let Ok(body) = serde_json::value::RawValue::from_string(events) else {
-                            return Err(SessionEnd::Protocol("publish: events are not JSON".into()));
-                        };
-                        let payload = cahts_protocol::wire::SealedPayload {
-                            kind: cahts_protocol::wire::PayloadKind::DeviceEvents,
-                            received_at_ms: now_ms(),
-                            body,
-                        };
-                        let plaintext = serde_json::to_vec(&payload).expect("payload serializes");
-                        let tenant = device.tenant.clone();
-                        let queued = app.store.write(move |state, tx| state.queue_for_others(tx, &tenant, device_id, &plaintext)).await?;
-                        tracing::debug!(queued, "device events published");
-                        send!(text(&ServerMessage::Published { id }));
-                    }
-                    ClientMessage::Hello { .. } => return Err(SessionEnd::Protocol("hello sent twice".into())),
                 }
+                _ = self.ping.tick() => {
+                    if let Some(reason) = self.heartbeat_tick().await? {
+                        return Ok(reason);
+                    }
+                }
+                incoming = rx.next() => self.receive(incoming).await?,
             }
         }
+    }
+
+    /// Send what fits in the window, then `CaughtUp` the first time the device has all.
+    async fn send_window(&mut self) -> Result<(), SessionEnd> {
+        let head = *self.registration.head.borrow_and_update();
+        while self.window.has_room_below(head) {
+            self.send_page(head).await?;
+        }
+        if !self.caught_up_sent && self.window.sent_upto >= head {
+            self.send(text(&ServerMessage::CaughtUp { seq: head })).await?;
+            self.caught_up_sent = true;
+        }
+        Ok(())
+    }
+
+    /// One `Events` frame of at most [`PAGE_EVENTS`] and the window's free bytes.
+    async fn send_page(&mut self, head: u64) -> Result<(), SessionEnd> {
+        let device_id = self.device.device_id;
+        let after = self.window.sent_upto;
+        let room = (WINDOW_EVENTS - self.window.in_flight.len()).min(PAGE_EVENTS);
+        let budget = (WINDOW_BYTES - self.window.in_flight_bytes).max(1);
+        let page = self.app.store.read(move |c| queries::pending(c, device_id, after, room, budget)).await?;
+        let Some(last) = page.last() else {
+            // Acked or dropped meanwhile: nothing left below head.
+            self.window.sent_upto = head;
+            return Ok(());
+        };
+        self.window.sent_upto = last.0;
+        let events =
+            page.into_iter().map(|(seq, received_at, sealed)| self.window.track(seq, received_at, &sealed)).collect();
+        self.send(text(&ServerMessage::Events { events })).await
+    }
+
+    /// Says why the session is being closed: replaced, the relay stopping, or revoked.
+    async fn close_cancelled(&mut self) -> Result<&'static str, SessionEnd> {
+        let (code, message, reason) = if self.registration.replaced.load(Ordering::Relaxed) {
+            (ErrorCode::Replaced, "this device connected again; closing the older connection", "replaced")
+        } else if self.app.shutdown.is_cancelled() {
+            (ErrorCode::ShuttingDown, "the relay is restarting; reconnect shortly", "relay shutting down")
+        } else {
+            (ErrorCode::Unauthorized, "this device was revoked; pair it again", "revoked")
+        };
+        self.send(text(&ServerMessage::Error { code, message: message.into() })).await?;
+        self.send(Message::Close(Some(CloseFrame { code: 1001, reason: Utf8Bytes::from_static("bye") }))).await?;
+        Ok(reason)
+    }
+
+    /// Gives up on a silent device and closes a revoked one, else pings. `cahts-relay devices
+    /// revoke` runs in another process, so its revocations are found here, not by a wake-up.
+    async fn heartbeat_tick(&mut self) -> Result<Option<&'static str>, SessionEnd> {
+        if self.last_pong.elapsed() > self.heartbeat * 2 {
+            return Ok(Some("heartbeat timeout"));
+        }
+        let device_id = self.device.device_id;
+        if !self.app.store.read(move |c| queries::device_is_active(c, device_id)).await? {
+            let message = "this device was revoked; pair it again".into();
+            self.send(text(&ServerMessage::Error { code: ErrorCode::Unauthorized, message })).await?;
+            return Ok(Some("revoked"));
+        }
+        self.send(Message::Ping(Default::default())).await?;
+        Ok(None)
+    }
+
+    /// Any frame shows the device is alive; text frames carry its messages.
+    async fn receive(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Result<(), SessionEnd> {
+        let message = match incoming {
+            None => return Err(SessionEnd::Closed),
+            Some(Err(e)) => return Err(SessionEnd::Socket(e.to_string())),
+            Some(Ok(message)) => message,
+        };
+        self.last_pong = Instant::now();
+        let client = match message {
+            Message::Text(text) => serde_json::from_str::<ClientMessage>(text.as_str())
+                .map_err(|e| SessionEnd::Protocol(format!("unreadable message: {e}")))?,
+            Message::Close(_) => return Err(SessionEnd::Closed),
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+            Message::Binary(_) => {
+                return Err(SessionEnd::Protocol("binary frames are not part of the protocol".into()));
+            }
+        };
+        match client {
+            ClientMessage::Ack { seq } => self.ack(seq).await,
+            ClientMessage::OAuthBegin { state, provider } => self.oauth_begin(state, provider).await,
+            ClientMessage::Publish { id, events } => self.publish(id, events).await,
+            ClientMessage::Hello { .. } => Err(SessionEnd::Protocol("hello sent twice".into())),
+        }
+    }
+
+    /// Deletes the acked events from the queue and frees their room in the window.
+    async fn ack(&mut self, seq: u64) -> Result<(), SessionEnd> {
+        let sent_upto = self.window.sent_upto;
+        if seq > sent_upto {
+            return Err(SessionEnd::Protocol(format!("ack {seq} is beyond the last event sent ({sent_upto})")));
+        }
+        if seq <= self.window.acked {
+            return Ok(());
+        }
+        let device_id = self.device.device_id;
+        self.app.store.write(move |_, tx| commands::ack(tx, device_id, seq)).await?;
+        self.window.release(seq, &self.app.metrics);
+        Ok(())
+    }
+
+    async fn oauth_begin(&mut self, state: String, provider: OAuthProvider) -> Result<(), SessionEnd> {
+        let reply = match self.app.oauth.begin(&self.app.config, self.device.device_id, state.clone(), provider) {
+            Ok(authorize_url) => ServerMessage::OAuthReady { state, authorize_url },
+            Err(message) => ServerMessage::OAuthRefused { state, message },
+        };
+        self.send(text(&reply)).await
+    }
+
+    /// Seals the device's events for the tenant's other devices.
+    async fn publish(&mut self, id: String, events: String) -> Result<(), SessionEnd> {
+        // The relay cannot read what it forwards to devices either way; it
+        // only checks this is JSON before sealing it.
+        let Ok(body) = serde_json::value::RawValue::from_string(events) else {
+            return Err(SessionEnd::Protocol("publish: events are not JSON".into()));
+        };
+        let payload = cahts_protocol::wire::SealedPayload {
+            kind: cahts_protocol::wire::PayloadKind::DeviceEvents,
+            received_at_ms: now_ms(),
+            body,
+        };
+        let plaintext = serde_json::to_vec(&payload).expect("payload serializes");
+        let (tenant, device_id) = (self.device.tenant.clone(), self.device.device_id);
+        let queued =
+            self.app.store.write(move |state, tx| state.queue_for_others(tx, &tenant, device_id, &plaintext)).await?;
+        tracing::debug!(queued, "device events published");
+        self.send(text(&ServerMessage::Published { id })).await
     }
 }
 

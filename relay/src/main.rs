@@ -129,7 +129,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         _ => Purpose::Admin,
     };
     let config = Config::load(cli.config.as_deref(), std::env::vars(), purpose)?;
-    let open = || store::open_for_writing(&config.database_path()).context("opening the relay database");
     match cli.command {
         Command::Serve => serve(config),
         Command::CheckConfig => {
@@ -137,94 +136,116 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("configuration is valid");
             Ok(())
         }
-        Command::Pair { tenant, name } => {
-            let conn = open()?;
-            let code = admin::create_pairing_code(&conn, &tenant, name.as_deref(), config.pairing_code_minutes)?;
-            println!("{code}");
-            eprintln!(
-                "Pairing code for tenant '{tenant}', valid for {} minutes and one device.\n\
-                 Enter it in CAHTS (\"Pair with your relay\", or the relay status at the bottom of the sidebar)\n or run: cahts-cli pair --relay {} --code {code}",
-                config.pairing_code_minutes,
-                if config.public_url.is_empty() { "https://<this relay>" } else { &config.public_url },
-            );
-            Ok(())
-        }
-        Command::Devices { command: DevicesCommand::List { tenant } } => {
-            let conn = open()?;
-            println!(
-                "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
-                "ID", "TENANT", "NAME", "KEY", "PAIRED", "LAST SEEN", "QUEUED"
-            );
-            for d in admin::list_devices(&conn, tenant.as_deref())? {
-                let seen = match (d.revoked_at, d.last_seen_at) {
-                    (Some(at), _) => format!("revoked {}", time(at)),
-                    (None, Some(at)) => time(at),
-                    (None, None) => "never".into(),
-                };
-                println!(
-                    "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
-                    d.device_id,
-                    d.tenant,
-                    d.name,
-                    d.key_id,
-                    time(d.created_at),
-                    seen,
-                    d.queued
-                );
-            }
-            Ok(())
-        }
-        Command::Devices { command: DevicesCommand::Revoke { device_id } } => {
-            let mut conn = open()?;
-            admin::revoke_device(&mut conn, device_id)?;
-            println!("device {device_id} revoked; a running relay disconnects it within one heartbeat");
-            Ok(())
-        }
+        Command::Pair { tenant, name } => pair(&config, &tenant, name.as_deref()),
+        Command::Devices { command: DevicesCommand::List { tenant } } => list_devices(&config, tenant.as_deref()),
+        Command::Devices { command: DevicesCommand::Revoke { device_id } } => revoke_device(&config, device_id),
         Command::Tenants { command: TenantsCommand::Add { name } } => {
-            admin::add_tenant(&open()?, &name)?;
+            admin::add_tenant(&open(&config)?, &name)?;
             println!("tenant '{name}' added; bind its assets with `cahts-relay assets add --tenant {name} ...`");
             Ok(())
         }
-        Command::Tenants { command: TenantsCommand::List } => {
-            println!("{:<20} {:>8} {:>8}", "TENANT", "DEVICES", "ASSETS");
-            for t in admin::list_tenants(&open()?)? {
-                println!("{:<20} {:>8} {:>8}", t.name, t.devices, t.assets);
-            }
-            Ok(())
-        }
+        Command::Tenants { command: TenantsCommand::List } => list_tenants(&config),
         Command::Assets { command: AssetsCommand::Add { tenant, platform, asset_id } } => {
-            let conn = open()?;
-            let first = admin::list_assets(&conn)?.is_empty();
-            admin::add_asset(&conn, &tenant, &platform, &asset_id)?;
-            println!("{platform} asset {asset_id} now goes to tenant '{tenant}'");
-            if first {
-                eprintln!("note: with assets bound, entries for unbound assets now go to the dead-letter list");
-            }
-            Ok(())
+            add_asset(&config, &tenant, &platform, &asset_id)
         }
         Command::Assets { command: AssetsCommand::Remove { asset_id } } => {
-            admin::remove_asset(&open()?, &asset_id)?;
+            admin::remove_asset(&open(&config)?, &asset_id)?;
             println!("asset {asset_id} removed");
             Ok(())
         }
-        Command::Assets { command: AssetsCommand::List } => {
-            let assets = admin::list_assets(&open()?)?;
-            if assets.is_empty() {
-                println!("no assets bound: every asset goes to tenant '{}'", store::DEFAULT_TENANT);
-            }
-            for (asset, platform, tenant) in assets {
-                println!("{asset:<24} {platform:<10} {tenant}");
-            }
-            Ok(())
-        }
-        Command::DeadLetters { limit } => {
-            println!("{:<21} {:<28} {:<24} {:>9} REASON", "RECEIVED", "OBJECT", "ASSET", "BYTES");
-            for d in admin::list_dead_letters(&open()?, limit)? {
-                println!("{:<21} {:<28} {:<24} {:>9} {}", time(d.received_at), d.object, d.asset_id, d.bytes, d.reason);
-            }
-            Ok(())
-        }
+        Command::Assets { command: AssetsCommand::List } => list_assets(&config),
+        Command::DeadLetters { limit } => list_dead_letters(&config, limit),
     }
+}
+
+/// The relay database, for the operator's commands.
+fn open(config: &Config) -> anyhow::Result<rusqlite::Connection> {
+    store::open_for_writing(&config.database_path()).context("opening the relay database")
+}
+
+fn pair(config: &Config, tenant: &str, name: Option<&str>) -> anyhow::Result<()> {
+    let conn = open(config)?;
+    let code = admin::create_pairing_code(&conn, tenant, name, config.pairing_code_minutes)?;
+    // The code alone on stdout, so scripts can capture it; the explanation goes to stderr.
+    println!("{code}");
+    eprintln!(
+        "Pairing code for tenant '{tenant}', valid for {} minutes and one device.\n\
+         Enter it in CAHTS (\"Pair with your relay\", or the relay status at the bottom of the sidebar)\n or run: cahts-cli pair --relay {} --code {code}",
+        config.pairing_code_minutes,
+        if config.public_url.is_empty() { "https://<this relay>" } else { &config.public_url },
+    );
+    Ok(())
+}
+
+fn list_devices(config: &Config, tenant: Option<&str>) -> anyhow::Result<()> {
+    let conn = open(config)?;
+    println!(
+        "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
+        "ID", "TENANT", "NAME", "KEY", "PAIRED", "LAST SEEN", "QUEUED"
+    );
+    for d in admin::list_devices(&conn, tenant)? {
+        let seen = match (d.revoked_at, d.last_seen_at) {
+            (Some(at), _) => format!("revoked {}", time(at)),
+            (None, Some(at)) => time(at),
+            (None, None) => "never".into(),
+        };
+        println!(
+            "{:<6} {:<12} {:<20} {:<17} {:<21} {:<21} {:>8}",
+            d.device_id,
+            d.tenant,
+            d.name,
+            d.key_id,
+            time(d.created_at),
+            seen,
+            d.queued
+        );
+    }
+    Ok(())
+}
+
+fn revoke_device(config: &Config, device_id: i64) -> anyhow::Result<()> {
+    let mut conn = open(config)?;
+    admin::revoke_device(&mut conn, device_id)?;
+    println!("device {device_id} revoked; a running relay disconnects it within one heartbeat");
+    Ok(())
+}
+
+fn list_tenants(config: &Config) -> anyhow::Result<()> {
+    println!("{:<20} {:>8} {:>8}", "TENANT", "DEVICES", "ASSETS");
+    for t in admin::list_tenants(&open(config)?)? {
+        println!("{:<20} {:>8} {:>8}", t.name, t.devices, t.assets);
+    }
+    Ok(())
+}
+
+fn add_asset(config: &Config, tenant: &str, platform: &str, asset_id: &str) -> anyhow::Result<()> {
+    let conn = open(config)?;
+    let first = admin::list_assets(&conn)?.is_empty();
+    admin::add_asset(&conn, tenant, platform, asset_id)?;
+    println!("{platform} asset {asset_id} now goes to tenant '{tenant}'");
+    if first {
+        eprintln!("note: with assets bound, entries for unbound assets now go to the dead-letter list");
+    }
+    Ok(())
+}
+
+fn list_assets(config: &Config) -> anyhow::Result<()> {
+    let assets = admin::list_assets(&open(config)?)?;
+    if assets.is_empty() {
+        println!("no assets bound: every asset goes to tenant '{}'", store::DEFAULT_TENANT);
+    }
+    for (asset, platform, tenant) in assets {
+        println!("{asset:<24} {platform:<10} {tenant}");
+    }
+    Ok(())
+}
+
+fn list_dead_letters(config: &Config, limit: u64) -> anyhow::Result<()> {
+    println!("{:<21} {:<28} {:<24} {:>9} REASON", "RECEIVED", "OBJECT", "ASSET", "BYTES");
+    for d in admin::list_dead_letters(&open(config)?, limit)? {
+        println!("{:<21} {:<28} {:<24} {:>9} {}", time(d.received_at), d.object, d.asset_id, d.bytes, d.reason);
+    }
+    Ok(())
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {

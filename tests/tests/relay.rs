@@ -3,6 +3,9 @@
 //!
 //! Run under a Secret Service (`scripts/with-keyring.sh`): desktops keep their device key
 //! and token in the real OS keyring, each under its own prefix.
+//!
+//! Over 800 lines on purpose: one scenario per test over the helpers at the top, which
+//! every scenario shares; split across files they would have to be made public twice.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

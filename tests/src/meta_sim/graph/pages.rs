@@ -182,42 +182,6 @@ impl Sim {
     ///
     /// [`World::unsubscribe_app`]: super::World::unsubscribe_app
     pub(super) fn subscribed_apps(&mut self, req: &Req, cx: &mut Cx, caller: &TokenInfo, id: &str) -> R {
-        const PAGE_FIELDS: &[&str] = &[
-            "messages",
-            "message_echoes",
-            "message_edits",
-            "message_reactions",
-            "message_reads",
-            "message_deliveries",
-            "messaging_postbacks",
-            "messaging_referrals",
-            "messaging_optins",
-            "messaging_optouts",
-            "messaging_handovers",
-            "messaging_policy_enforcement",
-            "messaging_account_linking",
-            "messaging_game_plays",
-            "messaging_customer_information",
-            "standby",
-            "feed",
-            "inbox_labels",
-            "message_template_status_update",
-            "calls",
-        ];
-        const IG_FIELDS: &[&str] = &[
-            "messages",
-            "messaging_optins",
-            "messaging_postbacks",
-            "messaging_reactions",
-            "messaging_referrals",
-            "messaging_seen",
-            "message_edit",
-            "message_reactions",
-            "comments",
-            "live_comments",
-            "mentions",
-            "story_insights",
-        ];
         let is_ig = self.instagram.contains_key(id);
         if caller.kind == TokenKind::User {
             return Err(self.need_page_token());
@@ -228,67 +192,114 @@ impl Sim {
             return Err(self.unsupported(&method, id));
         }
         self.meter(cx, caller, id, if is_ig { "instagram" } else { "pages" }, false)?;
+        match req.method.as_str() {
+            "GET" => Ok(Reply::ok(json!({ "data": self.subscription(id, is_ig) }))),
+            "POST" => {
+                let fields = self.subscribed_fields_param(req, is_ig)?;
+                self.set_subscribed_fields(id, fields);
+                Ok(Reply::ok(json!({ "success": true })))
+            }
+            "DELETE" => {
+                self.set_subscribed_fields(id, Vec::new());
+                Ok(Reply::ok(json!({ "success": true })))
+            }
+            _ => Err(self.unsupported(&req.method.clone(), id)),
+        }
+    }
+
+    /// The `data` of `GET subscribed_apps`: this app with its fields, or nothing when the
+    /// asset has none.
+    fn subscription(&self, id: &str, is_ig: bool) -> Value {
         let current = if is_ig {
             self.instagram.get(id).map(|i| i.subscribed_fields.clone())
         } else {
             self.pages.get(id).map(|p| p.subscribed_fields.clone())
         }
         .unwrap_or_default();
-        let set = |sim: &mut Sim, fields: Vec<String>| {
-            if let Some(i) = sim.instagram.get_mut(id) {
-                i.subscribed_fields = fields;
-            } else if let Some(p) = sim.pages.get_mut(id) {
-                p.subscribed_fields = fields;
-            }
+        if current.is_empty() {
+            return json!([]);
+        }
+        json!([{
+            "category": "Business",
+            "link": "https://cahts.example/",
+            "name": self.app.name,
+            "id": if is_ig { self.app.instagram_app_id.clone() } else { self.app.app_id.clone() },
+            "subscribed_fields": current,
+        }])
+    }
+
+    /// `subscribed_fields` as a JSON list or a comma list: required, each a field the asset
+    /// type has; duplicates are kept once, in first-seen order.
+    fn subscribed_fields_param(&mut self, req: &Req, is_ig: bool) -> Result<Vec<String>, Reply> {
+        let raw = match req.pj("subscribed_fields") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>(),
+            Some(Value::String(s)) => s.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
+            _ => Vec::new(),
         };
-        match req.method.as_str() {
-            "GET" => {
-                let data = if current.is_empty() {
-                    json!([])
-                } else {
-                    json!([{
-                        "category": "Business",
-                        "link": "https://cahts.example/",
-                        "name": self.app.name,
-                        "id": if is_ig { self.app.instagram_app_id.clone() } else { self.app.app_id.clone() },
-                        "subscribed_fields": current,
-                    }])
-                };
-                Ok(Reply::ok(json!({ "data": data })))
+        if raw.is_empty() {
+            return Err(self.invalid_param("The parameter subscribed_fields is required."));
+        }
+        let valid = if is_ig { IG_FIELDS } else { PAGE_FIELDS };
+        if let Some((i, bad)) = raw.iter().enumerate().find(|(_, f)| !valid.contains(&f.as_str())) {
+            let message =
+                format!("Param subscribed_fields[{i}] must be one of {{{}}} - got \"{bad}\"", valid.join(", "));
+            return Err(self.invalid_param(&message));
+        }
+        let mut fields = Vec::new();
+        for f in raw {
+            if !fields.contains(&f) {
+                fields.push(f);
             }
-            "POST" => {
-                let raw = match req.pj("subscribed_fields") {
-                    Some(Value::Array(list)) => {
-                        list.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>()
-                    }
-                    Some(Value::String(s)) => {
-                        s.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect()
-                    }
-                    _ => Vec::new(),
-                };
-                if raw.is_empty() {
-                    return Err(self.invalid_param("The parameter subscribed_fields is required."));
-                }
-                let valid = if is_ig { IG_FIELDS } else { PAGE_FIELDS };
-                if let Some((i, bad)) = raw.iter().enumerate().find(|(_, f)| !valid.contains(&f.as_str())) {
-                    let message =
-                        format!("Param subscribed_fields[{i}] must be one of {{{}}} - got \"{bad}\"", valid.join(", "));
-                    return Err(self.invalid_param(&message));
-                }
-                let mut fields = Vec::new();
-                for f in raw {
-                    if !fields.contains(&f) {
-                        fields.push(f);
-                    }
-                }
-                set(self, fields);
-                Ok(Reply::ok(json!({ "success": true })))
-            }
-            "DELETE" => {
-                set(self, Vec::new());
-                Ok(Reply::ok(json!({ "success": true })))
-            }
-            _ => Err(self.unsupported(&req.method.clone(), id)),
+        }
+        Ok(fields)
+    }
+
+    /// Replaces the asset's subscribed fields (an empty list unsubscribes the app).
+    fn set_subscribed_fields(&mut self, id: &str, fields: Vec<String>) {
+        if let Some(i) = self.instagram.get_mut(id) {
+            i.subscribed_fields = fields;
+        } else if let Some(p) = self.pages.get_mut(id) {
+            p.subscribed_fields = fields;
         }
     }
 }
+
+/// The fields `POST /{page-id}/subscribed_apps` accepts.
+const PAGE_FIELDS: &[&str] = &[
+    "messages",
+    "message_echoes",
+    "message_edits",
+    "message_reactions",
+    "message_reads",
+    "message_deliveries",
+    "messaging_postbacks",
+    "messaging_referrals",
+    "messaging_optins",
+    "messaging_optouts",
+    "messaging_handovers",
+    "messaging_policy_enforcement",
+    "messaging_account_linking",
+    "messaging_game_plays",
+    "messaging_customer_information",
+    "standby",
+    "feed",
+    "inbox_labels",
+    "message_template_status_update",
+    "calls",
+];
+
+/// The fields `POST /{ig-id}/subscribed_apps` accepts.
+const IG_FIELDS: &[&str] = &[
+    "messages",
+    "messaging_optins",
+    "messaging_postbacks",
+    "messaging_reactions",
+    "messaging_referrals",
+    "messaging_seen",
+    "message_edit",
+    "message_reactions",
+    "comments",
+    "live_comments",
+    "mentions",
+    "story_insights",
+];

@@ -230,7 +230,6 @@ pub(super) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
 /// One part of a `multipart/form-data` body.
 pub(super) struct Part {
     pub(super) name: String,
-    pub(super) filename: Option<String>,
     pub(super) content_type: Option<String>,
     pub(super) data: Vec<u8>,
 }
@@ -250,10 +249,9 @@ pub(super) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Par
         let mut parts = Vec::new();
         while let Some(field) = multipart.next_field().await.ok()? {
             let name = field.name().unwrap_or_default().to_owned();
-            let filename = field.file_name().map(str::to_owned);
             let content_type = field.content_type().map(|m| m.to_string());
             let data = field.bytes().await.ok()?.to_vec();
-            parts.push(Part { name, filename, content_type, data });
+            parts.push(Part { name, content_type, data });
         }
         Some(parts)
     };
@@ -279,7 +277,7 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "messaging_product");
         assert_eq!(parts[0].data, b"whatsapp");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.png"));
+        assert_eq!(parts[1].name, "file");
         assert_eq!(parts[1].content_type.as_deref(), Some("image/png"));
         assert_eq!(parts[1].data, b"\x89PNG\r\n\x00");
     }

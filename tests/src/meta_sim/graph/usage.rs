@@ -33,6 +33,16 @@ impl UsageState {
     pub(super) fn calls_for(&self, percent: u32) -> u64 {
         (u64::from(percent) * self.budget).div_ceil(100)
     }
+
+    /// A bucket's `call_count` percentage and `estimated_time_to_regain_access` in whole
+    /// minutes, rounded up (0 when not throttled).
+    fn stats(&self, b: &Bucket, now: i64) -> (u64, i64) {
+        let pct = b.calls * 100 / self.budget;
+        let eta = b
+            .throttled_until_ms
+            .map_or(0, |u| (u - now).max(0).div_euclid(MINUTE_MS) + i64::from((u - now).rem_euclid(MINUTE_MS) > 0));
+        (pct, eta)
+    }
 }
 
 impl Sim {
@@ -56,13 +66,26 @@ impl Sim {
         let now = self.now();
         let platform = matches!(caller.kind, TokenKind::App | TokenKind::User);
         let key = if platform { "app".to_owned() } else { format!("{id}|{kind}") };
+        let throttled = self.count_call(&key, platform, id, now);
+        let (name, value) = if platform { self.app_usage(&key, now) } else { self.business_usage(id, now) };
+        cx.headers.retain(|(n, _)| n != name);
+        cx.headers.push((name.to_owned(), value));
+        if !throttled {
+            return Ok(());
+        }
+        Err(self.limit_reached(platform, caller.kind, kind, send))
+    }
+
+    /// Counts a call in bucket `key` (created with `id`'s preset, emptied once its wait is
+    /// over) unless it is already at 100 %. Returns whether the call is throttled.
+    fn count_call(&mut self, key: &str, platform: bool, id: &str, now: i64) -> bool {
         let budget = self.usage.budget;
         let regain = i64::from(self.usage.regain_minutes) * MINUTE_MS;
         let preset = if platform { None } else { self.usage.presets.get(id).map(|p| self.usage.calls_for(*p)) };
         let bucket = self
             .usage
             .buckets
-            .entry(key.clone())
+            .entry(key.to_owned())
             .or_insert_with(|| Bucket { calls: preset.unwrap_or(0), throttled_until_ms: None });
         if bucket.throttled_until_ms.is_some_and(|until| until <= now) {
             *bucket = Bucket::default();
@@ -73,44 +96,43 @@ impl Sim {
         } else {
             bucket.calls += 1;
         }
-        let stats = |b: &Bucket| {
-            let pct = b.calls * 100 / budget;
-            let eta = b
-                .throttled_until_ms
-                .map_or(0, |u| (u - now).max(0).div_euclid(MINUTE_MS) + i64::from((u - now).rem_euclid(MINUTE_MS) > 0));
-            (pct, eta)
-        };
-        let header = if platform {
-            let (pct, _) = stats(bucket);
-            ("x-app-usage", json!({ "call_count": pct, "total_cputime": pct / 4, "total_time": pct / 3 }).to_string())
-        } else {
-            let prefix = format!("{id}|");
-            let mut entries: Vec<(&String, &Bucket)> =
-                self.usage.buckets.iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let list: Vec<Value> = entries
-                .into_iter()
-                .map(|(k, b)| {
-                    let (pct, eta) = stats(b);
-                    json!({
-                        "type": k[prefix.len()..].to_owned(),
-                        "call_count": pct,
-                        "total_cputime": pct / 4,
-                        "total_time": pct / 3,
-                        "estimated_time_to_regain_access": eta,
-                    })
+        throttled
+    }
+
+    /// `X-App-Usage`: the app bucket's percentages.
+    fn app_usage(&self, key: &str, now: i64) -> (&'static str, String) {
+        // `meter` has just counted the call, so the bucket exists.
+        let (pct, _) = self.usage.stats(&self.usage.buckets[key], now);
+        ("x-app-usage", json!({ "call_count": pct, "total_cputime": pct / 4, "total_time": pct / 3 }).to_string())
+    }
+
+    /// `X-Business-Use-Case-Usage`: every bucket of `id`, one entry per use case, by name.
+    fn business_usage(&self, id: &str, now: i64) -> (&'static str, String) {
+        let prefix = format!("{id}|");
+        let mut entries: Vec<(&String, &Bucket)> =
+            self.usage.buckets.iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let list: Vec<Value> = entries
+            .into_iter()
+            .map(|(k, b)| {
+                let (pct, eta) = self.usage.stats(b, now);
+                json!({
+                    "type": k[prefix.len()..].to_owned(),
+                    "call_count": pct,
+                    "total_cputime": pct / 4,
+                    "total_time": pct / 3,
+                    "estimated_time_to_regain_access": eta,
                 })
-                .collect();
-            let mut map = Map::new();
-            map.insert(id.to_owned(), Value::Array(list));
-            ("x-business-use-case-usage", Value::Object(map).to_string())
-        };
-        cx.headers.retain(|(n, _)| n != header.0);
-        cx.headers.push((header.0.to_owned(), header.1));
-        if !throttled {
-            return Ok(());
-        }
-        let (code, subcode, message) = match (platform, caller.kind, kind) {
+            })
+            .collect();
+        let mut map = Map::new();
+        map.insert(id.to_owned(), Value::Array(list));
+        ("x-business-use-case-usage", Value::Object(map).to_string())
+    }
+
+    /// The refusal of a call made at 100 %, by token type and use case (GRL, MERR, MSEND, WAE).
+    fn limit_reached(&mut self, platform: bool, token: TokenKind, kind: &str, send: bool) -> Reply {
+        let (code, subcode, message) = match (platform, token, kind) {
             (true, TokenKind::App, _) => (4, None, "(#4) Application request limit reached"),
             (true, _, "pages" | "messenger" | "instagram") => (32, None, "(#32) Page request limit reached"),
             (true, _, _) => (17, None, "(#17) User request limit reached"),
@@ -134,12 +156,7 @@ impl Sim {
                 "(#80008) There have been too many calls to this WhatsApp Business account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
             ),
             (false, _, "whatsapp_business_messaging") => {
-                return Err(self.waerr(
-                    429,
-                    130_429,
-                    "Rate limit hit",
-                    "Cloud API message throughput has been reached.",
-                ));
+                return self.waerr(429, 130_429, "Rate limit hit", "Cloud API message throughput has been reached.");
             }
             _ => (
                 80001,
@@ -147,6 +164,6 @@ impl Sim {
                 "(#80001) There have been too many calls to this Page account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
             ),
         };
-        Err(self.gerr_full(400, code, subcode, message, true))
+        self.gerr_full(400, code, subcode, message, true)
     }
 }

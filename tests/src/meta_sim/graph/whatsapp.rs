@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::format::{Field, page_range};
 use super::request::{Cx, R, Reply, Req};
-use super::send::NewSent;
+use super::send::{NewSent, id_text};
 use super::world::Phone;
 use super::{Platform, SentKind, Sim, Template, TemplateStatus, TokenInfo, TokenKind, WINDOW_MS};
 
@@ -246,178 +246,19 @@ impl Sim {
             .json
             .clone()
             .unwrap_or_else(|| Value::Object(req.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
-        let invalid = |sim: &mut Sim, details: &str| sim.waerr(400, 100, "Invalid parameter", details);
         if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
-            return Err(invalid(self, "The parameter messaging_product is required and must be \"whatsapp\"."));
+            return Err(self.wa_invalid("The parameter messaging_product is required and must be \"whatsapp\"."));
         }
         if let Some(status) = body.get("status").and_then(Value::as_str) {
-            if status != "read" {
-                return Err(invalid(self, "Param status must be \"read\"."));
-            }
-            let Some(mid) = body.get("message_id").and_then(Value::as_str).map(str::to_owned) else {
-                return Err(self.waerr(
-                    400,
-                    131_008,
-                    "Required parameter is missing",
-                    "The parameter message_id is required.",
-                ));
-            };
-            if !mid.starts_with("wamid.") {
-                return Err(self.waerr(400, 131_009, "Parameter value is not valid", "Invalid message_id."));
-            }
-            let typing = body.pointer("/typing_indicator/type").and_then(Value::as_str).map(str::to_owned);
-            self.record(
-                cx,
-                req,
-                NewSent {
-                    platform: Platform::WhatsApp,
-                    account_id: phone.id.clone(),
-                    recipient_id: String::new(),
-                    kind: SentKind::MarkRead,
-                    message_type: "read".into(),
-                    message_id: Some(mid),
-                    text: typing,
-                },
-            );
-            return Ok(Reply::ok(json!({ "success": true })));
+            return self.wa_mark_read(req, cx, &phone, &body, status);
         }
-        let Some(to) =
-            body.get("to").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
-        else {
-            return Err(self.waerr(400, 131_008, "Required parameter is missing", "The parameter to is required."));
-        };
-        let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
-        if wa_id.len() < 7 {
-            return Err(invalid(self, "Param to must be a valid phone number."));
-        }
+        let (to, wa_id) = self.wa_recipient(&body)?;
         let msg_type = body.get("type").and_then(Value::as_str).unwrap_or("text").to_owned();
         let payload = body.get(msg_type.as_str()).cloned().unwrap_or(Value::Null);
-        if self.undeliverable.contains(&wa_id) {
-            return Err(self.waerr(
-                400,
-                131_026,
-                "Message undeliverable",
-                "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number; the recipient has not accepted our new Terms of Service and Privacy Policy; the recipient is using an old WhatsApp version.",
-            ));
-        }
-        let mut kind = SentKind::Message;
-        let text: Option<String> = match msg_type.as_str() {
-            "text" => {
-                let Some(b) = payload.get("body").and_then(Value::as_str).filter(|b| !b.is_empty()) else {
-                    return Err(self.waerr(
-                        400,
-                        131_008,
-                        "Required parameter is missing",
-                        "The parameter text['body'] is required.",
-                    ));
-                };
-                if b.chars().count() > 4096 {
-                    return Err(invalid(self, "Param text['body'] must be at most 4096 characters long."));
-                }
-                Some(b.to_owned())
-            }
-            "template" => {
-                let name = payload.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let code = payload.pointer("/language/code").and_then(Value::as_str).unwrap_or_default().to_owned();
-                if name.is_empty() || code.is_empty() {
-                    return Err(self.waerr(
-                        400,
-                        131_008,
-                        "Required parameter is missing",
-                        "The parameters template['name'] and template['language']['code'] are required.",
-                    ));
-                }
-                let template = self.wabas.get(&phone.waba_id).and_then(|w| {
-                    w.templates
-                        .iter()
-                        .map(|(_, t)| t)
-                        .find(|t| t.name == name && t.language == code && t.status == TemplateStatus::Approved)
-                        .cloned()
-                });
-                let Some(template) = template else {
-                    return Err(self.waerr(
-                        400,
-                        132_001,
-                        "Template name does not exist in the translation",
-                        &format!("template name ({name}) does not exist in {code}"),
-                    ));
-                };
-                let given = payload
-                    .get("components")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))
-                    .map(|c| c.get("parameters").and_then(Value::as_array).map_or(0, Vec::len))
-                    .sum::<usize>();
-                let expected = template.body_params();
-                if given != expected {
-                    return Err(self.waerr(
-                        400,
-                        132_000,
-                        "Number of parameters does not match the expected number of params",
-                        &format!("body: number of localizable_params ({given}) does not match the expected number of params ({expected})"),
-                    ));
-                }
-                Some(name)
-            }
-            "image" | "audio" | "video" | "document" | "sticker" => {
-                if let Some(id) = payload.get("id").and_then(Value::as_str) {
-                    if self.media.get(id).is_none_or(|m| m.info.deleted) {
-                        return Err(self.waerr(
-                            400,
-                            131_009,
-                            "Parameter value is not valid",
-                            &format!("Invalid media id {id}."),
-                        ));
-                    }
-                } else if let Some(link) = payload.get("link").and_then(Value::as_str) {
-                    if !(link.starts_with("https://") || link.starts_with("http://")) {
-                        return Err(self.waerr(
-                            400,
-                            131_009,
-                            "Parameter value is not valid",
-                            "Param link must be a valid URL.",
-                        ));
-                    }
-                } else {
-                    return Err(self.waerr(
-                        400,
-                        131_008,
-                        "Required parameter is missing",
-                        &format!("The parameter {msg_type}['id'] or {msg_type}['link'] is required."),
-                    ));
-                }
-                payload.get("caption").and_then(Value::as_str).map(str::to_owned)
-            }
-            "reaction" => {
-                if payload.get("message_id").and_then(Value::as_str).is_none() {
-                    return Err(self.waerr(
-                        400,
-                        131_008,
-                        "Required parameter is missing",
-                        "The parameter reaction['message_id'] is required.",
-                    ));
-                }
-                kind = SentKind::Reaction;
-                Some(payload.get("emoji").and_then(Value::as_str).unwrap_or_default().to_owned())
-            }
-            "interactive" | "location" | "contacts" => None,
-            other => {
-                return Err(invalid(self, &format!("Unsupported message type \"{other}\".")));
-            }
-        };
+        let (kind, text) = self.wa_content(&phone.waba_id, &msg_type, &payload)?;
+        // Templates are the one way to write outside the customer-service window (§5.1).
         if msg_type != "template" {
-            let now = self.now();
-            let last = self.wa_contacts.get(&(phone.id.clone(), wa_id.clone())).and_then(|c| c.last_inbound_ms);
-            if last.is_none_or(|t| now - t > WINDOW_MS) {
-                return Err(self.waerr(
-                    400,
-                    131_047,
-                    "Re-engagement message",
-                    "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
-                ));
-            }
+            self.wa_check_window(&phone.id, &wa_id)?;
         }
         let wamid = self.new_wamid(&wa_id, false);
         self.record(
@@ -444,4 +285,193 @@ impl Sim {
             "messages": [message],
         })))
     }
+
+    /// Mark as read, with the typing indicator when asked (WARD, WATY).
+    fn wa_mark_read(&mut self, req: &Req, cx: &mut Cx, phone: &Phone, body: &Value, status: &str) -> R {
+        if status != "read" {
+            return Err(self.wa_invalid("Param status must be \"read\"."));
+        }
+        let Some(mid) = body.get("message_id").and_then(Value::as_str).map(str::to_owned) else {
+            return Err(self.wa_missing("The parameter message_id is required."));
+        };
+        if !mid.starts_with("wamid.") {
+            return Err(self.wa_not_valid("Invalid message_id."));
+        }
+        let typing = body.pointer("/typing_indicator/type").and_then(Value::as_str).map(str::to_owned);
+        self.record(
+            cx,
+            req,
+            NewSent {
+                platform: Platform::WhatsApp,
+                account_id: phone.id.clone(),
+                recipient_id: String::new(),
+                kind: SentKind::MarkRead,
+                message_type: "read".into(),
+                message_id: Some(mid),
+                text: typing,
+            },
+        );
+        Ok(Reply::ok(json!({ "success": true })))
+    }
+
+    /// `to` as given and as its digits (the `wa_id`), which must look like a phone number
+    /// and not be one [`World::set_wa_undeliverable`] marked.
+    ///
+    /// [`World::set_wa_undeliverable`]: super::World::set_wa_undeliverable
+    fn wa_recipient(&mut self, body: &Value) -> Result<(String, String), Reply> {
+        let Some(to) = body.get("to").and_then(id_text) else {
+            return Err(self.wa_missing("The parameter to is required."));
+        };
+        let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
+        if wa_id.len() < 7 {
+            return Err(self.wa_invalid("Param to must be a valid phone number."));
+        }
+        if self.undeliverable.contains(&wa_id) {
+            return Err(self.waerr(
+                400,
+                131_026,
+                "Message undeliverable",
+                "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number; the recipient has not accepted our new Terms of Service and Privacy Policy; the recipient is using an old WhatsApp version.",
+            ));
+        }
+        Ok((to, wa_id))
+    }
+
+    /// Checks the object of `type` and returns what [`World::sent`] records for it: the kind,
+    /// and the body, template name, caption or emoji as its text.
+    ///
+    /// [`World::sent`]: super::World::sent
+    fn wa_content(
+        &mut self,
+        waba_id: &str,
+        msg_type: &str,
+        payload: &Value,
+    ) -> Result<(SentKind, Option<String>), Reply> {
+        match msg_type {
+            "text" => Ok((SentKind::Message, Some(self.wa_text_body(payload)?))),
+            "template" => Ok((SentKind::Message, Some(self.wa_template(waba_id, payload)?))),
+            "image" | "audio" | "video" | "document" | "sticker" => {
+                Ok((SentKind::Message, self.wa_media(msg_type, payload)?))
+            }
+            "reaction" => Ok((SentKind::Reaction, Some(self.wa_reaction(payload)?))),
+            "interactive" | "location" | "contacts" => Ok((SentKind::Message, None)),
+            other => Err(self.wa_invalid(&format!("Unsupported message type \"{other}\"."))),
+        }
+    }
+
+    /// `text.body`: required, at most 4096 characters.
+    fn wa_text_body(&mut self, payload: &Value) -> Result<String, Reply> {
+        let Some(b) = payload.get("body").and_then(Value::as_str).filter(|b| !b.is_empty()) else {
+            return Err(self.wa_missing("The parameter text['body'] is required."));
+        };
+        if b.chars().count() > 4096 {
+            return Err(self.wa_invalid("Param text['body'] must be at most 4096 characters long."));
+        }
+        Ok(b.to_owned())
+    }
+
+    /// `template{name, language{code}, components}`: an APPROVED template of the WABA in
+    /// that language, given as many BODY parameters as it has placeholders (WATPL). Returns
+    /// its name.
+    fn wa_template(&mut self, waba_id: &str, payload: &Value) -> Result<String, Reply> {
+        let name = payload.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let code = payload.pointer("/language/code").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if name.is_empty() || code.is_empty() {
+            return Err(
+                self.wa_missing("The parameters template['name'] and template['language']['code'] are required.")
+            );
+        }
+        let template = self.wabas.get(waba_id).and_then(|w| {
+            w.templates
+                .iter()
+                .map(|(_, t)| t)
+                .find(|t| t.name == name && t.language == code && t.status == TemplateStatus::Approved)
+                .cloned()
+        });
+        let Some(template) = template else {
+            return Err(self.waerr(
+                400,
+                132_001,
+                "Template name does not exist in the translation",
+                &format!("template name ({name}) does not exist in {code}"),
+            ));
+        };
+        let given = body_param_count(payload);
+        let expected = template.body_params();
+        if given != expected {
+            return Err(self.waerr(
+                400,
+                132_000,
+                "Number of parameters does not match the expected number of params",
+                &format!("body: number of localizable_params ({given}) does not match the expected number of params ({expected})"),
+            ));
+        }
+        Ok(name)
+    }
+
+    /// Media by uploaded `id` (not deleted) or by `link`; returns the caption.
+    fn wa_media(&mut self, msg_type: &str, payload: &Value) -> Result<Option<String>, Reply> {
+        if let Some(id) = payload.get("id").and_then(Value::as_str) {
+            if self.media.get(id).is_none_or(|m| m.info.deleted) {
+                return Err(self.wa_not_valid(&format!("Invalid media id {id}.")));
+            }
+        } else if let Some(link) = payload.get("link").and_then(Value::as_str) {
+            if !(link.starts_with("https://") || link.starts_with("http://")) {
+                return Err(self.wa_not_valid("Param link must be a valid URL."));
+            }
+        } else {
+            return Err(self.wa_missing(&format!("The parameter {msg_type}['id'] or {msg_type}['link'] is required.")));
+        }
+        Ok(payload.get("caption").and_then(Value::as_str).map(str::to_owned))
+    }
+
+    /// `reaction{message_id, emoji}` (WARX): returns the emoji.
+    fn wa_reaction(&mut self, payload: &Value) -> Result<String, Reply> {
+        if payload.get("message_id").and_then(Value::as_str).is_none() {
+            return Err(self.wa_missing("The parameter reaction['message_id'] is required."));
+        }
+        Ok(payload.get("emoji").and_then(Value::as_str).unwrap_or_default().to_owned())
+    }
+
+    /// Free-form messages need the customer's last message within 24 h (§5.1) → 131047.
+    fn wa_check_window(&mut self, phone_id: &str, wa_id: &str) -> Result<(), Reply> {
+        let now = self.now();
+        let last = self.wa_contacts.get(&(phone_id.to_owned(), wa_id.to_owned())).and_then(|c| c.last_inbound_ms);
+        if last.is_none_or(|t| now - t > WINDOW_MS) {
+            return Err(self.waerr(
+                400,
+                131_047,
+                "Re-engagement message",
+                "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// 100 "Invalid parameter" (WAE).
+    fn wa_invalid(&mut self, details: &str) -> Reply {
+        self.waerr(400, 100, "Invalid parameter", details)
+    }
+
+    /// 131008 "Required parameter is missing" (WAE).
+    fn wa_missing(&mut self, details: &str) -> Reply {
+        self.waerr(400, 131_008, "Required parameter is missing", details)
+    }
+
+    /// 131009 "Parameter value is not valid" (WAE).
+    fn wa_not_valid(&mut self, details: &str) -> Reply {
+        self.waerr(400, 131_009, "Parameter value is not valid", details)
+    }
+}
+
+/// The parameters given to a template's BODY components.
+fn body_param_count(payload: &Value) -> usize {
+    payload
+        .get("components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("body")))
+        .map(|c| c.get("parameters").and_then(Value::as_array).map_or(0, Vec::len))
+        .sum::<usize>()
 }

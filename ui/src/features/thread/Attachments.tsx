@@ -3,6 +3,7 @@
  * computer are shown from there (Meta's links expire); what could not be downloaded says why.
  */
 import { useState } from "react";
+import "./attachments.css";
 import type { Attachment, AttachmentKind } from "../../ipc/bindings";
 import { localFileUrl } from "../../ipc/transport";
 import { humanSize } from "../../lib/format";
