@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use cahts_engine::domain::report::ReportRequest;
+use cahts_engine::events::Platform;
 use cahts_engine::facade::bench::BenchConfig;
 use cahts_engine::facade::engine::{Engine, EngineConfig, default_device_name};
 use cahts_engine::facade::ipc::*;
@@ -204,6 +206,21 @@ enum Command {
     },
     /// Counts conversations and messages.
     Stats,
+    /// Report figures (JSON) over whole days in this computer's time zone.
+    Report {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, included.
+        #[arg(long)]
+        to: String,
+        /// Only this platform: messenger, instagram or whatsapp.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Only this account (its id from `accounts`).
+        #[arg(long)]
+        account: Option<i64>,
+    },
     /// Builds a store of generated messages and times ingest and queries; prints one JSON line.
     Bench {
         #[arg(long, default_value_t = 100_000)]
@@ -375,6 +392,15 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
             print_search(out, &results)
         }
         Command::Stats => print(out, &engine.get_counts().await?),
+        Command::Report { from, to, platform, account } => {
+            let platform = match platform.as_deref() {
+                None => None,
+                Some(p) => {
+                    Some(Platform::parse(p).with_context(|| format!("{p:?} is not messenger, instagram or whatsapp"))?)
+                }
+            };
+            print(out, &engine.report(ReportRequest { from, to, platform, account_id: account }).await?)
+        }
         Command::Bench { .. } | Command::IngestWebhook { .. } | Command::ImportJson { .. } => {
             unreachable!("run() handles the commands that open no store or check input first")
         }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod outbox;
 pub mod reply_window;
+pub mod report;
 pub mod template;
 mod text_enum;
 pub mod views;

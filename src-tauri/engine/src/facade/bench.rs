@@ -10,8 +10,10 @@ use serde::Serialize;
 
 use crate::domain::error::Result;
 use crate::domain::events::Platform;
+use crate::domain::report::{Calendar, ReportRequest};
 use crate::facade::ipc::*;
 use crate::services::demo::Generator;
+use crate::services::reports;
 use crate::store::{Store, apply, read};
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,9 @@ pub struct BenchReport {
     pub list_first_page_p95_ms: f64,
     pub thread_first_page_p50_ms: f64,
     pub thread_first_page_p95_ms: f64,
+    /// A report over the last 30 days, and over the whole generated year.
+    pub report_30_days_p95_ms: f64,
+    pub report_year_p95_ms: f64,
     pub store_bytes: u64,
     pub bytes_per_message: f64,
 }
@@ -101,6 +106,9 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let mut search = time_search(store, config.queries, now)?;
     let (mut list, conversation_ids) = time_lists(store, config.queries, now, &mut rng)?;
     let mut thread = time_threads(store, config.queries, now, &conversation_ids, &mut rng)?;
+    let reports = config.queries.div_ceil(10).max(3);
+    let mut report_30 = time_reports(store, reports, now, 30)?;
+    let mut report_year = time_reports(store, reports, now, 365)?;
 
     Ok(BenchReport {
         messages: config.messages,
@@ -115,6 +123,8 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         list_first_page_p95_ms: percentile(&mut list, 95.0),
         thread_first_page_p50_ms: percentile(&mut thread, 50.0),
         thread_first_page_p95_ms: percentile(&mut thread, 95.0),
+        report_30_days_p95_ms: percentile(&mut report_30, 95.0),
+        report_year_p95_ms: percentile(&mut report_year, 95.0),
         store_bytes,
         bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
     })
@@ -204,6 +214,18 @@ fn time_threads(store: &Store, queries: usize, now: i64, listed: &[String], rng:
         })?);
     }
     Ok(thread)
+}
+
+/// Reports over the `days` up to today, in the computer's time zone, as the window asks.
+fn time_reports(store: &Store, runs: usize, now: i64, days: i64) -> Result<Vec<f64>> {
+    let tz = jiff::tz::TimeZone::system();
+    let calendar = Calendar::new(tz.clone());
+    let today = calendar.date_of(now);
+    let first = today.checked_sub(jiff::Span::new().days(days - 1)).unwrap_or(today);
+    let request = ReportRequest { from: first.to_string(), to: today.to_string(), platform: None, account_id: None };
+    (0..runs)
+        .map(|_| time(|| store.read_blocking(|c| reports::report(c, &request, &calendar, "local")).map(|_| ())))
+        .collect()
 }
 
 fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod engine;
 pub mod ipc;
 pub mod relay;
+pub mod reports;
 pub mod sending;
 pub mod workers;
 

@@ -9,4 +9,5 @@ pub mod jobs;
 pub mod media;
 pub mod outbox;
 pub mod relay_link;
+pub mod reports;
 pub mod sync;

@@ -28,6 +28,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::domain::error::{Result, SqlContext};
 use crate::domain::events::*;
+use crate::store::report_figures::BatchFigures;
 
 /// What a batch did, for logs, the CLI and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -70,6 +71,7 @@ pub fn apply_events(tx: &Transaction<'_>, events: &[DomainEvent], now: i64) -> R
         touched: HashSet::new(),
         unindexed: HashSet::new(),
         report: ApplyReport::default(),
+        figures: BatchFigures::default(),
         now,
     };
     for event in events {
@@ -91,6 +93,8 @@ struct Applier<'t, 'c> {
     /// Rows whose body is not in the search index yet (new, or about to change).
     unindexed: HashSet<i64>,
     report: ApplyReport,
+    /// What this batch adds to the report figures.
+    figures: BatchFigures,
     now: i64,
 }
 
@@ -309,6 +313,7 @@ impl Applier<'_, '_> {
             return Ok(());
         };
         self.report.messages_added += 1;
+        self.figures.message_added(conversation.id, m.direction, m.sent_at);
         self.unindexed.insert(message_id);
         for (position, a) in m.attachments.iter().enumerate() {
             execute_attachment(&mut self.hot.attachment, message_id, position, a)?;
@@ -488,6 +493,8 @@ impl Applier<'_, '_> {
     }
 
     fn finish(mut self) -> Result<ApplyReport> {
+        // Before the summaries below: the figures compare with where each conversation stood.
+        std::mem::take(&mut self.figures).write(self.tx)?;
         for (conversation_id, delta) in &self.deltas {
             let (newest_at, newest_mid, newest_id) = match &delta.newest {
                 Some((at, mid, id)) => (Some(*at), Some(mid.as_str()), Some(*id)),
@@ -508,7 +515,9 @@ impl Applier<'_, '_> {
                          -- The customer wrote again: a done conversation needs attention.
                          -- History older than what was there (backfill) does not reopen.
                          state = CASE WHEN ?6 IS NOT NULL AND ?6 > COALESCE(last_message_at, 0)
-                             THEN 'open' ELSE state END
+                             THEN 'open' ELSE state END,
+                         done_at = CASE WHEN ?6 IS NOT NULL AND ?6 > COALESCE(last_message_at, 0)
+                             THEN NULL ELSE done_at END
                      WHERE id = ?1",
                 )
                 .and_then(|mut s| {
@@ -736,8 +745,11 @@ pub fn set_state(
     now: i64,
 ) -> Result<()> {
     let n = tx
-        .prepare_cached("UPDATE conversations SET state = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute(params![conversation_id, state.as_str()]))
+        // Done records when, for the resolution time; reopening clears it.
+        .prepare_cached(
+            "UPDATE conversations SET state = ?2, done_at = CASE WHEN ?2 = 'done' THEN ?3 END WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(params![conversation_id, state.as_str(), now]))
         .ctx("changing a conversation's state")?;
     found(n, conversation_id)?;
     log_changes(tx, &[conversation_id], "state", now)

@@ -360,6 +360,8 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument, now: i64) -> Result<Im
     // messages table (linear, and exact whatever was there before).
     tx.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')", [])
         .ctx("rebuilding the search index after import")?;
+    // Report figures too: imported rows did not pass through apply.
+    tx.execute_batch(crate::store::report_figures::FROM_HISTORY_SQL).ctx("recomputing report figures after import")?;
     log_everything(tx, "import", now)?;
     Ok(report)
 }

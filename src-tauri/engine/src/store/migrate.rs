@@ -27,6 +27,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_media_templates_instagram_login",
         sql: include_str!("../../../../migrations/0003_media_templates_instagram_login.sql"),
     },
+    Migration { name: "0004_report_figures", sql: include_str!("../../../../migrations/0004_report_figures.sql") },
+    Migration { name: "0005_report_figures_from_history", sql: crate::store::report_figures::FROM_HISTORY_SQL },
 ];
 
 pub fn latest_version() -> i64 {

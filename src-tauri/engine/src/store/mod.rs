@@ -19,6 +19,8 @@ pub mod migrate;
 pub mod outbox;
 pub mod publications;
 pub mod read;
+pub mod report_figures;
+pub mod reports;
 pub mod search;
 pub mod sends;
 pub mod settings;

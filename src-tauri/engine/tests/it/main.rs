@@ -7,6 +7,7 @@ mod facade;
 mod jobs;
 mod layers;
 mod migrations;
+mod reports;
 mod secrets;
 mod store;
 

@@ -9,6 +9,12 @@ CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, i
 -- index conversations_by_contact
 CREATE INDEX conversations_by_contact ON conversations (contact_id);
 
+-- index conversations_by_done
+CREATE INDEX conversations_by_done ON conversations (done_at) WHERE done_at IS NOT NULL;
+
+-- index conversations_by_first_message
+CREATE INDEX conversations_by_first_message ON conversations (first_message_at) WHERE first_message_at IS NOT NULL;
+
 -- index conversations_by_platform
 CREATE INDEX conversations_by_platform ON conversations (platform, last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL;
@@ -16,6 +22,12 @@ CREATE INDEX conversations_by_platform ON conversations (platform, last_message_
 -- index conversations_done
 CREATE INDEX conversations_done ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL AND state = 'done';
+
+-- index customer_waits_by_time
+CREATE INDEX customer_waits_by_time ON customer_waits (asked_at);
+
+-- index message_slots_by_slot
+CREATE INDEX message_slots_by_slot ON message_slots (slot);
 
 -- index messages_by_send_metadata
 CREATE INDEX messages_by_send_metadata ON messages (json_extract(extras, '$.sendMetadata'))
@@ -124,9 +136,26 @@ CREATE TABLE conversations (
     delivered_watermark INTEGER NOT NULL DEFAULT 0,
     read_watermark  INTEGER NOT NULL DEFAULT 0,
     state           TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
-    created_at      INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL, first_message_at INTEGER, done_at INTEGER,
     UNIQUE (account_id, contact_id)
 );
+
+-- table customer_waits
+CREATE TABLE customer_waits (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    asked_at        INTEGER NOT NULL,
+    answered_at     INTEGER,
+    PRIMARY KEY (conversation_id, asked_at)
+) WITHOUT ROWID;
+
+-- table message_slots
+CREATE TABLE message_slots (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    slot       INTEGER NOT NULL, -- sent_at / 900000
+    inbound    INTEGER NOT NULL DEFAULT 0,
+    outbound   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, slot)
+) WITHOUT ROWID;
 
 -- table messages
 CREATE TABLE messages (

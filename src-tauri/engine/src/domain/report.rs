@@ -1,0 +1,403 @@
+//! Reports: how the business is doing over a range of days, in the computer's time zone.
+//!
+//! The store keeps counts per 15-minute slot of UTC time and each customer's wait for an
+//! answer ([`crate::store::report_figures`]); this module turns those into the figures a
+//! report shows, with no I/O. Days, ISO weeks and the weekday × hour heat map are taken
+//! in a [`TimeZone`] the caller passes (the computer's), so a day is what the owner's
+//! calendar says, 23 or 25 hours long across a DST change.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::events::Platform;
+
+/// The width of a count slot: every UTC offset in use is a multiple of it.
+pub const SLOT_MS: i64 = 15 * 60 * 1000;
+/// A customer message after this long without any message asks anew (Meta's responsiveness).
+pub const QUIET_MS: i64 = 24 * 3600 * 1000;
+
+/// Which days and which conversations a report covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRequest {
+    /// First day, `YYYY-MM-DD`, in the computer's time zone.
+    pub from: String,
+    /// Last day, included.
+    pub to: String,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub account_id: Option<i64>,
+}
+
+/// A range of whole local days, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    pub first: Date,
+    pub last: Date,
+}
+
+/// The longest range a report covers: ten years of days keeps every chart drawable.
+const MAX_DAYS: i32 = 3660;
+
+impl DayRange {
+    pub fn parse(from: &str, to: &str) -> Result<DayRange, String> {
+        let day = |s: &str, what: &str| {
+            s.trim().parse::<Date>().map_err(|_| format!("The {what} date {s:?} is not a date like 2026-12-31."))
+        };
+        let (first, last) = (day(from, "start")?, day(to, "end")?);
+        if last < first {
+            return Err("The range ends before it starts.".into());
+        }
+        let range = DayRange { first, last };
+        if range.days() > MAX_DAYS {
+            return Err(format!("A report covers at most {MAX_DAYS} days."));
+        }
+        Ok(range)
+    }
+
+    /// How many days, both ends included.
+    pub fn days(&self) -> i32 {
+        (self.last - self.first).get_days() + 1
+    }
+
+    /// The range of the same length just before this one.
+    pub fn previous(&self) -> DayRange {
+        let days = i64::from(self.days());
+        let last = self.first.yesterday().unwrap_or(self.first);
+        let first = last.checked_sub(jiff::Span::new().days(days - 1)).unwrap_or(last);
+        DayRange { first, last }
+    }
+
+    pub fn dates(&self) -> impl Iterator<Item = Date> + '_ {
+        self.first.series(jiff::Span::new().days(1)).take_while(|d| *d <= self.last)
+    }
+}
+
+/// Local days, weeks and hours of instants, in one time zone.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    tz: TimeZone,
+}
+
+impl Calendar {
+    pub fn new(tz: TimeZone) -> Calendar {
+        Calendar { tz }
+    }
+
+    /// When `date` starts here (its first instant, even when midnight is skipped by DST).
+    pub fn day_start_ms(&self, date: Date) -> i64 {
+        date.to_zoned_datetime(self.tz.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or(0)
+    }
+
+    /// [start, end) of a day range, in milliseconds.
+    pub fn bounds_ms(&self, range: DayRange) -> (i64, i64) {
+        let end = range.last.tomorrow().map(|d| self.day_start_ms(d)).unwrap_or(i64::MAX);
+        (self.day_start_ms(range.first), end)
+    }
+
+    pub fn date_of(&self, ms: i64) -> Date {
+        self.zoned(ms).date()
+    }
+
+    /// (weekday, Monday = 0; hour 0–23) of an instant.
+    pub fn weekday_hour(&self, ms: i64) -> (usize, usize) {
+        let z = self.zoned(ms);
+        (z.weekday().to_monday_zero_offset() as usize, z.hour() as usize)
+    }
+
+    fn zoned(&self, ms: i64) -> jiff::ZonedDateTime {
+        Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH).to_zoned_datetime(self.tz.clone())
+    }
+}
+
+/// The ISO week a date belongs to, as `2026-W49`.
+pub fn iso_week(date: Date) -> String {
+    let w = date.iso_week_date();
+    format!("{:04}-W{:02}", w.year(), w.week())
+}
+
+/// Messages in and out, per platform.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    pub messenger: u32,
+    pub instagram: u32,
+    pub whatsapp: u32,
+}
+
+impl Volume {
+    pub fn add(&mut self, platform: Platform, n: u32) {
+        match platform {
+            Platform::Messenger => self.messenger += n,
+            Platform::Instagram => self.instagram += n,
+            Platform::Whatsapp => self.whatsapp += n,
+        }
+    }
+
+    pub fn of(&self, platform: Platform) -> u32 {
+        match platform {
+            Platform::Messenger => self.messenger,
+            Platform::Instagram => self.instagram,
+            Platform::Whatsapp => self.whatsapp,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.messenger + self.instagram + self.whatsapp
+    }
+
+    fn plus(self, other: Volume) -> Volume {
+        Volume {
+            messenger: self.messenger + other.messenger,
+            instagram: self.instagram + other.instagram,
+            whatsapp: self.whatsapp + other.whatsapp,
+        }
+    }
+}
+
+/// One day's figures (also one ISO week's, summed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Period {
+    /// `YYYY-MM-DD` for a day, `YYYY-Www` for a week.
+    pub label: String,
+    pub inbound: Volume,
+    pub outbound: Volume,
+    pub new_conversations: Volume,
+}
+
+/// Summary statistics of durations, in milliseconds; `None` when there were none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Durations {
+    pub count: u32,
+    #[ts(type = "number | null")]
+    pub median_ms: Option<i64>,
+    #[ts(type = "number | null")]
+    pub p90_ms: Option<i64>,
+    /// Meta's figure: the average of the fastest 90 %.
+    #[ts(type = "number | null")]
+    pub fastest_90_average_ms: Option<i64>,
+}
+
+impl Durations {
+    pub fn of(mut values: Vec<i64>) -> Durations {
+        values.sort_unstable();
+        let n = values.len();
+        if n == 0 {
+            return Durations::default();
+        }
+        let rank = |p: f64| values[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        let fastest = ((0.9 * n as f64).ceil() as usize).max(1);
+        let sum: i128 = values[..fastest].iter().map(|&v| i128::from(v)).sum();
+        Durations {
+            count: n as u32,
+            median_ms: Some(rank(0.5)),
+            p90_ms: Some(rank(0.9)),
+            fastest_90_average_ms: Some((sum / fastest as i128) as i64),
+        }
+    }
+}
+
+/// The number cards.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub inbound: u32,
+    pub outbound: u32,
+    pub new_conversations: u32,
+    /// Customers who asked (after 24 h of quiet) in the range.
+    pub waits: u32,
+    /// Of those, answered at all.
+    pub answered: u32,
+    pub first_response: Durations,
+    /// From the customer's ask to Done, for conversations marked done in the range.
+    pub resolution: Durations,
+}
+
+impl Totals {
+    /// Answered ÷ asked, when anyone asked.
+    pub fn response_rate(&self) -> Option<f64> {
+        (self.waits > 0).then(|| f64::from(self.answered) / f64::from(self.waits))
+    }
+}
+
+/// A customer's wait that began in the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub conversation_id: i64,
+    pub platform: Platform,
+    pub asked_at: i64,
+    pub answered_at: Option<i64>,
+}
+
+/// Messages per slot of one platform, as the store counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotCount {
+    pub slot: i64,
+    pub platform: Platform,
+    pub inbound: u32,
+    pub outbound: u32,
+}
+
+/// A conversation that took longest to get its first answer (or is still waiting).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SlowConversation {
+    pub conversation_id: String,
+    pub platform: Platform,
+    pub contact_name: Option<String>,
+    #[ts(type = "number")]
+    pub asked_at: i64,
+    /// `None`: not answered yet.
+    #[ts(type = "number | null")]
+    pub first_response_ms: Option<i64>,
+}
+
+/// What the store holds for a range, before it is arranged by day.
+#[derive(Debug, Clone, Default)]
+pub struct RangeFacts {
+    pub slots: Vec<SlotCount>,
+    /// (first message time, platform) of conversations that began in the range.
+    pub conversation_starts: Vec<(i64, Platform)>,
+    pub waits: Vec<Wait>,
+    /// (asked, done) of conversations marked done in the range.
+    pub resolutions: Vec<(i64, i64)>,
+}
+
+/// The figures of one range, arranged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    pub totals: Totals,
+    pub days: Vec<Period>,
+    pub weeks: Vec<Period>,
+    /// Inbound messages by weekday (Monday first) and local hour.
+    pub heat_map: Vec<Vec<u32>>,
+    /// First-response times of the range, for the distribution chart.
+    #[ts(type = "Array<number>")]
+    pub first_responses_ms: Vec<i64>,
+}
+
+impl Figures {
+    /// Arranges `facts` by local day and week of `range` in `calendar`.
+    pub fn arrange(range: DayRange, calendar: &Calendar, facts: &RangeFacts) -> Figures {
+        let dates: Vec<Date> = range.dates().collect();
+        let starts: Vec<i64> = dates.iter().map(|d| calendar.day_start_ms(*d)).collect();
+        // Which day an instant falls on: the last day starting at or before it.
+        let day_index = |ms: i64| starts.partition_point(|&s| s <= ms).checked_sub(1);
+        let mut days: Vec<Period> =
+            dates.iter().map(|d| Period { label: d.to_string(), ..Period::default() }).collect();
+        let mut heat_map = vec![vec![0u32; 24]; 7];
+        let mut totals = Totals::default();
+        for s in &facts.slots {
+            let at = s.slot * SLOT_MS;
+            let Some(i) = day_index(at) else { continue };
+            days[i].inbound.add(s.platform, s.inbound);
+            days[i].outbound.add(s.platform, s.outbound);
+            let (weekday, hour) = calendar.weekday_hour(at);
+            heat_map[weekday][hour] += s.inbound;
+            totals.inbound += s.inbound;
+            totals.outbound += s.outbound;
+        }
+        for &(at, platform) in &facts.conversation_starts {
+            if let Some(i) = day_index(at) {
+                days[i].new_conversations.add(platform, 1);
+                totals.new_conversations += 1;
+            }
+        }
+        let first_responses: Vec<i64> =
+            facts.waits.iter().filter_map(|w| w.answered_at.map(|a| a - w.asked_at)).collect();
+        totals.waits = facts.waits.len() as u32;
+        totals.answered = first_responses.len() as u32;
+        totals.first_response = Durations::of(first_responses.clone());
+        totals.resolution = Durations::of(facts.resolutions.iter().map(|(asked, done)| done - asked).collect());
+        let weeks = weeks_of(&dates, &days);
+        Figures { totals, days, weeks, heat_map, first_responses_ms: first_responses }
+    }
+}
+
+/// Days summed into ISO weeks; a week cut by the range holds only its days in it.
+fn weeks_of(dates: &[Date], days: &[Period]) -> Vec<Period> {
+    let mut weeks: Vec<Period> = Vec::new();
+    for (date, day) in dates.iter().zip(days) {
+        let label = iso_week(*date);
+        if weeks.last().is_none_or(|w| w.label != label) {
+            weeks.push(Period { label, ..Period::default() });
+        }
+        let week = weeks.last_mut().expect("a week was just pushed");
+        week.inbound = week.inbound.plus(day.inbound);
+        week.outbound = week.outbound.plus(day.outbound);
+        week.new_conversations = week.new_conversations.plus(day.new_conversations);
+    }
+    weeks
+}
+
+/// A report: the range's figures, the previous range's totals for comparison, and what
+/// needs attention now.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    pub figures: Figures,
+    /// The same figures over the same number of days just before.
+    pub previous: Totals,
+    pub slowest: Vec<SlowConversation>,
+    /// Open conversations whose newest message is the customer's.
+    pub unanswered_now: u32,
+    pub waiting_longest: Vec<SlowConversation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn london() -> Calendar {
+        Calendar::new(TimeZone::get("Europe/London").expect("the tz database has Europe/London"))
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_and_the_fastest_90_average_drops_the_slowest_tenth() {
+        let d = Durations::of((1..=10).map(|m| m * 60_000).collect());
+        assert_eq!(d.count, 10);
+        assert_eq!(d.median_ms, Some(5 * 60_000));
+        assert_eq!(d.p90_ms, Some(9 * 60_000));
+        // (1 + … + 9) / 9 minutes.
+        assert_eq!(d.fastest_90_average_ms, Some(5 * 60_000));
+        assert_eq!(Durations::of(Vec::new()), Durations::default());
+        assert_eq!(Durations::of(vec![7]).median_ms, Some(7));
+    }
+
+    #[test]
+    fn a_day_across_a_dst_change_is_23_or_25_hours_long() {
+        let c = london();
+        let day = |s: &str| s.parse::<Date>().unwrap();
+        let length = |s: &str| {
+            let r = DayRange { first: day(s), last: day(s) };
+            let (start, end) = c.bounds_ms(r);
+            (end - start) / 3_600_000
+        };
+        assert_eq!(length("2026-03-29"), 23, "clocks go forward in London");
+        assert_eq!(length("2026-10-25"), 25, "clocks go back");
+        assert_eq!(length("2026-06-01"), 24);
+    }
+
+    #[test]
+    fn ranges_are_checked_and_the_previous_one_has_the_same_length() {
+        let r = DayRange::parse("2026-03-01", "2026-03-31").unwrap();
+        assert_eq!(r.days(), 31);
+        let p = r.previous();
+        assert_eq!((p.first.to_string(), p.last.to_string()), ("2026-01-29".into(), "2026-02-28".into()));
+        assert!(DayRange::parse("2026-03-02", "2026-03-01").unwrap_err().contains("ends before"));
+        assert!(DayRange::parse("yesterday", "2026-03-01").unwrap_err().contains("not a date"));
+        assert_eq!(iso_week("2026-12-31".parse().unwrap()), "2026-W53");
+        assert_eq!(iso_week("2027-01-04".parse().unwrap()), "2027-W01");
+    }
+}

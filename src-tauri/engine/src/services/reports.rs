@@ -1,0 +1,38 @@
+//! Reports: a range's figures from the store, arranged by local day, with the previous
+//! range's totals and what needs attention now. Runs on a reader connection (the caller
+//! puts it on a blocking thread), so a year of figures never holds up the runtime.
+
+use rusqlite::Connection;
+
+use crate::domain::error::{Error, Result};
+use crate::domain::report::{Calendar, DayRange, Figures, Report, ReportRequest};
+use crate::store::reports::{self, Scope};
+
+/// How many slowest and longest-waiting conversations a report lists.
+const LISTED: u32 = 10;
+
+pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, zone_name: &str) -> Result<Report> {
+    let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
+    let scope = Scope { platform: request.platform.map(|p| p.as_str()), account_id: request.account_id };
+    let figures = figures_of(conn, range, calendar, scope)?;
+    let previous = figures_of(conn, range.previous(), calendar, scope)?.totals;
+    let (start, end) = calendar.bounds_ms(range);
+    let slowest = reports::slowest(conn, start, end, scope, LISTED)?;
+    let (unanswered_now, waiting_longest) = reports::unanswered(conn, scope, LISTED)?;
+    Ok(Report {
+        from: range.first.to_string(),
+        to: range.last.to_string(),
+        time_zone: zone_name.to_string(),
+        figures,
+        previous,
+        slowest,
+        unanswered_now,
+        waiting_longest,
+    })
+}
+
+fn figures_of(conn: &Connection, range: DayRange, calendar: &Calendar, scope: Scope<'_>) -> Result<Figures> {
+    let (start, end) = calendar.bounds_ms(range);
+    let facts = reports::range_facts(conn, start, end, scope)?;
+    Ok(Figures::arrange(range, calendar, &facts))
+}

@@ -1,0 +1,236 @@
+//! Report figures from a store with known answers, in Europe/London across the spring
+//! DST change: first responses across midnight, the 24-hour quiet rule, a resolution,
+//! local days and ISO weeks, the heat map, and the same figures whatever the order the
+//! messages arrived in.
+
+use std::sync::Arc;
+
+use cahts_engine::domain::clock::ManualClock;
+use cahts_engine::domain::report::{Report, ReportRequest, Volume};
+use cahts_engine::events::*;
+use cahts_engine::ipc::*;
+use cahts_engine::{Engine, EngineConfig};
+use jiff::tz::TimeZone;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
+
+/// Milliseconds of a UTC time written `2026-03-29T01:00:00Z`.
+fn utc(s: &str) -> i64 {
+    s.parse::<jiff::Timestamp>().expect("a timestamp").as_millisecond()
+}
+
+fn key(platform: Platform, contact: &str) -> ConversationKey {
+    let account = match platform {
+        Platform::Messenger => "104857600000001",
+        Platform::Instagram => "17841400000000001234",
+        Platform::Whatsapp => "106540352242922",
+    };
+    ConversationKey { platform, account_id: account.into(), contact_id: contact.into() }
+}
+
+fn message(key: &ConversationKey, mid: &str, direction: Direction, at: i64) -> DomainEvent {
+    DomainEvent::Message(NewMessage {
+        key: key.clone(),
+        mid: mid.into(),
+        direction,
+        kind: MessageKind::Text,
+        text: Some(format!("message {mid}")),
+        attachments: Vec::new(),
+        reply_to: None,
+        extras: MessageExtras::default(),
+        sent_at: at,
+    })
+}
+
+/// London is on GMT (UTC+0) until 01:00 UTC on Sunday 29 March 2026, then on BST (UTC+1).
+fn events() -> Vec<DomainEvent> {
+    use Direction::{Inbound, Outbound};
+    let alice = key(Platform::Messenger, "alice");
+    let bob = key(Platform::Whatsapp, "bob");
+    let cara = key(Platform::Instagram, "cara");
+    vec![
+        // Saturday 23:50 GMT, answered 00:20 on Sunday: 30 minutes, across midnight.
+        message(&alice, "a1", Inbound, utc("2026-03-28T23:50:00Z")),
+        message(&alice, "a2", Outbound, utc("2026-03-29T00:20:00Z")),
+        // Monday 10:00 BST, after more than 24 hours of quiet: a new ask; 10:05 is not one.
+        message(&alice, "a3", Inbound, utc("2026-03-30T09:00:00Z")),
+        message(&alice, "a4", Inbound, utc("2026-03-30T09:05:00Z")),
+        message(&alice, "a5", Outbound, utc("2026-03-30T11:00:00Z")),
+        // Sunday 03:00 BST, answered Tuesday 09:00 BST: 54 hours.
+        message(&bob, "b1", Inbound, utc("2026-03-29T02:00:00Z")),
+        message(&bob, "b2", Outbound, utc("2026-03-31T08:00:00Z")),
+        // Tuesday 00:30 BST, still Monday in UTC: counts on Tuesday here. Unanswered.
+        message(&cara, "c1", Inbound, utc("2026-03-30T23:30:00Z")),
+    ]
+}
+
+fn open_engine(dir: &std::path::Path, clock: Arc<ManualClock>) -> Arc<Engine> {
+    let mut config = EngineConfig::in_dir(dir);
+    config.clock = clock;
+    Engine::open(config).expect("open engine")
+}
+
+fn march_report(engine: &Engine) -> Report {
+    let request =
+        ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
+    let london = TimeZone::get("Europe/London").expect("tz database");
+    crate::runtime().block_on(engine.report_in(request, london)).expect("report")
+}
+
+/// Applies `events` in batches of `batch` and marks Alice's conversation done at Monday
+/// 13:00 BST.
+fn store_with(events: Vec<DomainEvent>, batch: usize) -> (tempfile::TempDir, Arc<Engine>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::at(utc("2026-03-30T12:00:00Z")));
+    let engine = open_engine(dir.path(), clock);
+    crate::runtime().block_on(async {
+        for chunk in events.chunks(batch) {
+            engine.apply(chunk.to_vec()).await.expect("apply");
+        }
+        let alice = engine
+            .list_conversations(ListConversationsRequest::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|c| c.contact.platform_user_id == "alice")
+            .expect("Alice's conversation");
+        engine
+            .set_conversation_state(SetStateRequest { conversation_id: alice.id, state: ConversationState::Done })
+            .await
+            .expect("mark done");
+    });
+    (dir, engine)
+}
+
+fn volume(messenger: u32, instagram: u32, whatsapp: u32) -> Volume {
+    Volume { messenger, instagram, whatsapp }
+}
+
+#[test]
+fn figures_follow_local_days_the_quiet_rule_and_first_answers() {
+    let (_dir, engine) = store_with(events(), 100);
+    let report = march_report(&engine);
+    let f = &report.figures;
+    assert_eq!(report.time_zone, "Europe/London");
+
+    let days: Vec<(&str, Volume, Volume, Volume)> =
+        f.days.iter().map(|d| (d.label.as_str(), d.inbound, d.outbound, d.new_conversations)).collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-03-28", volume(1, 0, 0), volume(0, 0, 0), volume(1, 0, 0)),
+            ("2026-03-29", volume(0, 0, 1), volume(1, 0, 0), volume(0, 0, 1)),
+            ("2026-03-30", volume(2, 0, 0), volume(1, 0, 0), volume(0, 0, 0)),
+            ("2026-03-31", volume(0, 1, 0), volume(0, 0, 1), volume(0, 1, 0)),
+        ]
+    );
+    let weeks: Vec<(&str, u32, u32)> =
+        f.weeks.iter().map(|w| (w.label.as_str(), w.inbound.total(), w.outbound.total())).collect();
+    assert_eq!(weeks, [("2026-W13", 2, 1), ("2026-W14", 3, 2)]);
+
+    let t = &f.totals;
+    assert_eq!((t.inbound, t.outbound, t.new_conversations), (5, 3, 3));
+    assert_eq!(
+        (t.waits, t.answered),
+        (4, 3),
+        "Alice asked twice (the 10:05 follow-up is not an ask), Bob and Cara once"
+    );
+    assert_eq!(t.response_rate(), Some(0.75));
+    assert_eq!(t.first_response.median_ms, Some(2 * HOUR));
+    assert_eq!(t.first_response.p90_ms, Some(54 * HOUR));
+    assert_eq!(t.first_response.fastest_90_average_ms, Some((30 * MINUTE + 2 * HOUR + 54 * HOUR) / 3));
+    let mut responses = f.first_responses_ms.clone();
+    responses.sort_unstable();
+    assert_eq!(responses, [30 * MINUTE, 2 * HOUR, 54 * HOUR]);
+    // Done at 13:00 BST, three hours after the ask it answered.
+    assert_eq!((t.resolution.count, t.resolution.median_ms), (1, Some(3 * HOUR)));
+
+    // Monday first: Saturday 23:00, Sunday 03:00 BST, Monday 10:00 twice, Tuesday 00:00.
+    let mut heat = Vec::new();
+    for (weekday, hours) in f.heat_map.iter().enumerate() {
+        for (hour, n) in hours.iter().enumerate().filter(|(_, n)| **n > 0) {
+            heat.push((weekday, hour, *n));
+        }
+    }
+    assert_eq!(heat, [(0, 10, 2), (1, 0, 1), (5, 23, 1), (6, 3, 1)]);
+
+    assert_eq!(report.previous.inbound + report.previous.outbound, 0, "nothing in the four days before");
+    assert_eq!(report.unanswered_now, 1);
+    assert_eq!(report.waiting_longest[0].contact_name.as_deref(), None);
+    assert_eq!(report.waiting_longest[0].platform, Platform::Instagram, "Cara waits");
+    let slowest: Vec<(Platform, Option<i64>)> =
+        report.slowest.iter().map(|s| (s.platform, s.first_response_ms)).collect();
+    assert_eq!(
+        slowest,
+        [
+            (Platform::Instagram, None),
+            (Platform::Whatsapp, Some(54 * HOUR)),
+            (Platform::Messenger, Some(2 * HOUR)),
+            (Platform::Messenger, Some(30 * MINUTE))
+        ],
+        "unanswered first, then slowest first"
+    );
+}
+
+#[test]
+fn figures_do_not_depend_on_the_order_messages_arrived_in() {
+    let (_dir, engine) = store_with(events(), 100);
+    let expected = march_report(&engine);
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(9);
+    for round in 0..12 {
+        let mut shuffled = events();
+        shuffled.shuffle(&mut rng);
+        let (_dir, engine) = store_with(shuffled, 1 + round % 3);
+        assert_eq!(march_report(&engine).figures, expected.figures, "round {round}");
+    }
+    // History loaded newest first, one message per batch, as a backfill does.
+    let mut newest_first = events();
+    newest_first.sort_by_key(|e| match e {
+        DomainEvent::Message(m) => std::cmp::Reverse(m.sent_at),
+        _ => std::cmp::Reverse(0),
+    });
+    let (_dir, engine) = store_with(newest_first, 1);
+    assert_eq!(march_report(&engine).figures, expected.figures, "backfilled history counts by its own times");
+}
+
+#[test]
+fn a_filter_narrows_every_figure_and_a_bad_range_is_refused() {
+    let (_dir, engine) = store_with(events(), 100);
+    let london = TimeZone::get("Europe/London").unwrap();
+    let rt = crate::runtime();
+    let request = ReportRequest {
+        from: "2026-03-28".into(),
+        to: "2026-03-31".into(),
+        platform: Some(Platform::Whatsapp),
+        account_id: None,
+    };
+    let report = rt.block_on(engine.report_in(request, london.clone())).unwrap();
+    let t = &report.figures.totals;
+    assert_eq!((t.inbound, t.outbound, t.waits, t.answered), (1, 1, 1, 1));
+    assert_eq!(report.unanswered_now, 0);
+    let bad = ReportRequest { from: "2026-04-01".into(), to: "2026-03-01".into(), platform: None, account_id: None };
+    let error: UiError = rt.block_on(engine.report_in(bad, london)).unwrap_err().into();
+    assert_eq!(error.code, ErrorCode::Validation);
+    assert!(error.message.contains("ends before it starts"), "{}", error.message);
+}
+
+#[test]
+fn an_imported_store_has_the_same_figures_recomputed_from_its_history() {
+    let (_dir, engine) = store_with(events(), 100);
+    let expected = march_report(&engine);
+    let rt = crate::runtime();
+    let doc = rt.block_on(engine.export_json()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let restored = open_engine(dir.path(), Arc::new(ManualClock::at(utc("2026-04-01T00:00:00Z"))));
+    rt.block_on(restored.import_json(doc)).unwrap();
+    let got = march_report(&restored);
+    // The export does not carry when a conversation was marked done, so no resolution.
+    let mut figures = got.figures.clone();
+    figures.totals.resolution = expected.figures.totals.resolution.clone();
+    assert_eq!(figures, expected.figures, "slots, new conversations and waits come back from the messages");
+    assert_eq!(got.figures.totals.resolution.count, 0);
+}
