@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use cahts_engine::domain::report::ReportRequest;
+use cahts_engine::domain::report::{ReportCsv, ReportRequest};
 use cahts_engine::events::Platform;
 use cahts_engine::facade::bench::BenchConfig;
 use cahts_engine::facade::engine::{Engine, EngineConfig, default_device_name};
@@ -206,7 +206,8 @@ enum Command {
     },
     /// Counts conversations and messages.
     Stats,
-    /// Report figures (JSON) over whole days in this computer's time zone.
+    /// Report figures over whole days in this computer's time zone: JSON on stdout, or one
+    /// of the report's CSV files with `--csv`.
     Report {
         /// First day, YYYY-MM-DD.
         #[arg(long)]
@@ -220,6 +221,15 @@ enum Command {
         /// Only this account (its id from `accounts`).
         #[arg(long)]
         account: Option<i64>,
+        /// Write this CSV file instead: daily, conversations or messages.
+        #[arg(long, requires = "output")]
+        csv: Option<String>,
+        /// Include message texts (the messages file only).
+        #[arg(long)]
+        with_text: bool,
+        /// Where the CSV file goes.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Builds a store of generated messages and times ingest and queries; prints one JSON line.
     Bench {
@@ -392,19 +402,30 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
             print_search(out, &results)
         }
         Command::Stats => print(out, &engine.get_counts().await?),
-        Command::Report { from, to, platform, account } => {
-            let platform = match platform.as_deref() {
-                None => None,
-                Some(p) => {
-                    Some(Platform::parse(p).with_context(|| format!("{p:?} is not messenger, instagram or whatsapp"))?)
-                }
-            };
-            print(out, &engine.report(ReportRequest { from, to, platform, account_id: account }).await?)
-        }
+        command @ Command::Report { .. } => report(engine, command, out).await,
         Command::Bench { .. } | Command::IngestWebhook { .. } | Command::ImportJson { .. } => {
             unreachable!("run() handles the commands that open no store or check input first")
         }
     }
+}
+
+/// `report`: the figures as JSON, or one of the report's CSV files.
+async fn report(engine: &Arc<Engine>, command: Command, out: &mut impl Write) -> anyhow::Result<()> {
+    let Command::Report { from, to, platform, account, csv, with_text, output } = command else {
+        unreachable!("run_on passes only the report command")
+    };
+    let platform = match platform.as_deref() {
+        None => None,
+        Some(p) => Some(Platform::parse(p).with_context(|| format!("{p:?} is not messenger, instagram or whatsapp"))?),
+    };
+    let request = ReportRequest { from, to, platform, account_id: account };
+    let (Some(kind), Some(path)) = (csv.as_deref(), output) else {
+        return print(out, &engine.report(request).await?);
+    };
+    let kind = ReportCsv::parse(kind)
+        .with_context(|| format!("{kind:?} is not one of the CSV files: daily, conversations, messages"))?;
+    let rows = engine.export_report_csv(request, kind, with_text, path.clone()).await?;
+    print(out, &serde_json::json!({ "csv": kind, "rows": rows, "output": path }))
 }
 
 /// The commands that connect an account: with a pasted token or a login in the browser.

@@ -13,6 +13,19 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::events::Platform;
+use super::text_enum::text_enum;
+
+text_enum! {
+    /// The report's CSV files.
+    pub enum ReportCsv {
+        /// One row per day, the figures exactly as charted.
+        Daily = "daily",
+        /// One row per conversation with messages in the range.
+        Conversations = "conversations",
+        /// One row per message; texts only when asked for.
+        Messages = "messages",
+    }
+}
 
 /// The width of a count slot: every UTC offset in use is a multiple of it.
 pub const SLOT_MS: i64 = 15 * 60 * 1000;
@@ -108,6 +121,12 @@ impl Calendar {
     pub fn weekday_hour(&self, ms: i64) -> (usize, usize) {
         let z = self.zoned(ms);
         (z.weekday().to_monday_zero_offset() as usize, z.hour() as usize)
+    }
+
+    /// An instant as local time with its offset, `2026-03-29T03:00:00+01:00`: what a
+    /// spreadsheet reads as a time and a person reads without knowing the zone.
+    pub fn iso(&self, ms: i64) -> String {
+        self.zoned(ms).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
     }
 
     fn zoned(&self, ms: i64) -> jiff::ZonedDateTime {

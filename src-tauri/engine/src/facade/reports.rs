@@ -1,11 +1,15 @@
-//! Reports as the facade offers them: in the computer's time zone, read off the runtime.
+//! Reports as the facade offers them: figures and CSV files, in the computer's time zone,
+//! read (and written) off the runtime.
+
+use std::path::PathBuf;
 
 use jiff::tz::TimeZone;
 
 use super::engine::Engine;
-use crate::domain::Result;
-use crate::domain::report::{Calendar, Report, ReportRequest};
-use crate::services::reports;
+use crate::domain::report::{Calendar, Report, ReportCsv, ReportRequest};
+use crate::domain::{Error, Result};
+use crate::services::{report_csv, reports};
+use crate::store::reports::Scope;
 
 impl Engine {
     /// A report over whole local days of the store the window shows.
@@ -18,5 +22,45 @@ impl Engine {
         let zone_name = tz.iana_name().unwrap_or("local time").to_string();
         let calendar = Calendar::new(tz);
         self.store().read(move |c| reports::report(c, &request, &calendar, &zone_name)).await
+    }
+}
+
+impl Engine {
+    /// Writes one of the report's CSV files to `path` (whole or not at all); returns the
+    /// rows written.
+    pub async fn export_report_csv(
+        &self,
+        request: ReportRequest,
+        kind: ReportCsv,
+        with_text: bool,
+        path: PathBuf,
+    ) -> Result<usize> {
+        let tz = TimeZone::system();
+        self.export_report_csv_in(request, kind, with_text, path, tz).await
+    }
+
+    pub async fn export_report_csv_in(
+        &self,
+        request: ReportRequest,
+        kind: ReportCsv,
+        with_text: bool,
+        path: PathBuf,
+        tz: TimeZone,
+    ) -> Result<usize> {
+        let zone_name = tz.iana_name().unwrap_or("local time").to_string();
+        let calendar = Calendar::new(tz);
+        self.store()
+            .read(move |c| {
+                let report = reports::report(c, &request, &calendar, &zone_name)?;
+                let scope = Scope::of(&request);
+                let io = |source| Error::Io { context: format!("writing {}", path.display()), source };
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+                let rows = report_csv::write(c, kind, &report, &calendar, scope, with_text, &mut file)?;
+                file.as_file().sync_all().map_err(io)?;
+                file.persist(&path).map_err(|e| io(e.error))?;
+                Ok(rows)
+            })
+            .await
     }
 }

@@ -9,5 +9,6 @@ pub mod jobs;
 pub mod media;
 pub mod outbox;
 pub mod relay_link;
+pub mod report_csv;
 pub mod reports;
 pub mod sync;

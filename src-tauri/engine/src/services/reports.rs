@@ -13,7 +13,7 @@ const LISTED: u32 = 10;
 
 pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, zone_name: &str) -> Result<Report> {
     let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
-    let scope = Scope { platform: request.platform.map(|p| p.as_str()), account_id: request.account_id };
+    let scope = Scope::of(request);
     let figures = figures_of(conn, range, calendar, scope)?;
     let previous = figures_of(conn, range.previous(), calendar, scope)?.totals;
     let (start, end) = calendar.bounds_ms(range);

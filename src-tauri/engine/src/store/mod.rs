@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod publications;
 pub mod read;
 pub mod report_figures;
+pub mod report_rows;
 pub mod reports;
 pub mod search;
 pub mod sends;

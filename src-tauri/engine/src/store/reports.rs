@@ -6,13 +6,19 @@ use rusqlite::{Connection, Row, params};
 
 use super::outbox::platform_of;
 use crate::domain::error::{Result, SqlContext as _};
-use crate::domain::report::{RangeFacts, SLOT_MS, SlotCount, SlowConversation, Wait};
+use crate::domain::report::{RangeFacts, ReportRequest, SLOT_MS, SlotCount, SlowConversation, Wait};
 
 /// Which conversations a report counts.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Scope<'a> {
     pub platform: Option<&'a str>,
     pub account_id: Option<i64>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn of(request: &'a ReportRequest) -> Scope<'a> {
+        Scope { platform: request.platform.map(|p| p.as_str()), account_id: request.account_id }
+    }
 }
 
 /// The SQL condition on accounts `a` for a scope, taking parameters ?3 and ?4.

@@ -163,3 +163,76 @@ fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
     let stats: serde_json::Value = serde_json::from_str(&ok(&["--db", db.to_str().unwrap(), "stats"])).unwrap();
     assert_eq!(stats["conversations"], 0);
 }
+
+#[test]
+fn report_prints_figures_and_writes_csv_files_in_the_computers_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.sqlite");
+    let db = db.to_str().unwrap();
+    let files = fixture_files();
+    let mut args = vec!["--db", db, "ingest-webhook"];
+    args.extend(files.iter().map(String::as_str));
+    ok(&args);
+    // The fixtures were all sent on 1 January 2026 (UTC); in Tokyo most of it is the 2nd.
+    let report = |tz: &str| -> serde_json::Value {
+        let out = cli()
+            .env("TZ", tz)
+            .args(["--db", db, "report", "--from", "2025-12-31", "--to", "2026-01-02"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let inbound_by_day = |r: &serde_json::Value| -> Vec<u64> {
+        r["figures"]["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| ["messenger", "instagram", "whatsapp"].iter().map(|p| d["inbound"][p].as_u64().unwrap()).sum())
+            .collect()
+    };
+    let utc = report("UTC");
+    let tokyo = report("Asia/Tokyo");
+    assert_eq!(tokyo["timeZone"], "Asia/Tokyo");
+    let (utc_days, tokyo_days) = (inbound_by_day(&utc), inbound_by_day(&tokyo));
+    assert!(utc_days[1] > 0 && utc_days[0] == 0 && utc_days[2] == 0, "UTC: all on the 1st: {utc_days:?}");
+    assert!(tokyo_days[2] > 0, "Tokyo is 9 hours ahead: the evening messages fall on the 2nd: {tokyo_days:?}");
+    assert_eq!(utc_days.iter().sum::<u64>(), tokyo_days.iter().sum::<u64>(), "the same messages, other days");
+
+    let csv_path = dir.path().join("daily.csv");
+    let out: serde_json::Value = serde_json::from_str(&ok(&[
+        "--db",
+        db,
+        "report",
+        "--from",
+        "2025-12-31",
+        "--to",
+        "2026-01-02",
+        "--csv",
+        "daily",
+        "--output",
+        csv_path.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(out["rows"], 3);
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(text.starts_with("\u{feff}date,messages_in,"), "BOM then the header: {text}");
+
+    let bad = run(&["--db", db, "report", "--from", "2026-01-02", "--to", "2025-12-31"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ends before it starts"));
+    let bad = run(&[
+        "--db",
+        db,
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-01",
+        "--csv",
+        "weekly",
+        "--output",
+        "x.csv",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("daily, conversations, messages"));
+}

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use cahts_engine::domain::clock::ManualClock;
-use cahts_engine::domain::report::{Report, ReportRequest, Volume};
+use cahts_engine::domain::report::{Report, ReportCsv, ReportRequest, Volume};
 use cahts_engine::events::*;
 use cahts_engine::ipc::*;
 use cahts_engine::{Engine, EngineConfig};
@@ -233,4 +233,83 @@ fn an_imported_store_has_the_same_figures_recomputed_from_its_history() {
     figures.totals.resolution = expected.figures.totals.resolution.clone();
     assert_eq!(figures, expected.figures, "slots, new conversations and waits come back from the messages");
     assert_eq!(got.figures.totals.resolution.count, 0);
+}
+
+/// Reads a CSV file as a spreadsheet program would: the BOM, then records by header.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 byte-order mark first");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows =
+        reader.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn csv_files_hold_the_charted_figures_and_survive_commas_quotes_newlines_and_emoji() {
+    let mut all = events();
+    let awkward = "Zoë \"Zo\" Łukasik, Café ☕\nsecond line";
+    all.push(DomainEvent::Contact {
+        key: key(Platform::Messenger, "alice"),
+        profile: ContactProfile { name: Some(awkward.into()), handle: None, phone: None, avatar_url: None },
+    });
+    let (_dir, engine) = store_with(all, 100);
+    let expected = march_report(&engine);
+    let out = tempfile::tempdir().unwrap();
+    let london = TimeZone::get("Europe/London").unwrap();
+    let rt = crate::runtime();
+    let request =
+        ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
+    let export = |kind, with_text, name: &str| {
+        let path = out.path().join(name);
+        let rows = rt
+            .block_on(engine.export_report_csv_in(request.clone(), kind, with_text, path.clone(), london.clone()))
+            .unwrap();
+        (rows, path)
+    };
+
+    let (rows, path) = export(ReportCsv::Daily, false, "daily.csv");
+    let (header, days) = read_csv(&path);
+    assert_eq!((rows, header[0].as_str(), header.len()), (4, "date", 10));
+    for (row, day) in days.iter().zip(&expected.figures.days) {
+        assert_eq!(row["date"], day.label);
+        assert_eq!(row["messages_in"], day.inbound.total().to_string());
+        assert_eq!(row["messages_out_whatsapp"], day.outbound.whatsapp.to_string());
+        assert_eq!(row["new_conversations"], day.new_conversations.total().to_string());
+    }
+
+    let (rows, path) = export(ReportCsv::Conversations, false, "conversations.csv");
+    let (_, conversations) = read_csv(&path);
+    assert_eq!(rows, 3);
+    let alice = conversations.iter().find(|c| c["platform"] == "messenger").unwrap();
+    assert_eq!(alice["contact"], awkward, "quoted and read back whole");
+    assert_eq!(alice["opened"], "2026-03-28T23:50:00+00:00");
+    assert_eq!(alice["first_response_minutes"], "30.0");
+    assert_eq!((alice["messages_in"].as_str(), alice["messages_out"].as_str()), ("3", "2"));
+    assert_eq!((alice["status"].as_str(), alice["resolution_minutes"].as_str()), ("done", "180.0"));
+    let bob = conversations.iter().find(|c| c["platform"] == "whatsapp").unwrap();
+    assert_eq!(
+        (bob["opened"].as_str(), bob["first_response_minutes"].as_str()),
+        ("2026-03-29T03:00:00+01:00", "3240.0")
+    );
+    let cara = conversations.iter().find(|c| c["platform"] == "instagram").unwrap();
+    assert_eq!(cara["first_response_minutes"], "", "still waiting");
+
+    let (rows, path) = export(ReportCsv::Messages, false, "messages.csv");
+    let (header, _) = read_csv(&path);
+    assert_eq!(rows, 8);
+    assert!(!header.contains(&"text".to_string()), "no texts unless asked for: {header:?}");
+    let (_, path) = export(ReportCsv::Messages, true, "messages-with-text.csv");
+    let (_, messages) = read_csv(&path);
+    assert_eq!(messages[0]["text"], "message a1");
+    assert_eq!(messages[0]["time"], "2026-03-28T23:50:00+00:00");
+    assert_eq!(messages.iter().filter(|m| m["direction"] == "in").count(), 5);
+
+    // An empty range still has its header.
+    let empty = ReportRequest { from: "2025-01-01".into(), to: "2025-01-02".into(), ..request.clone() };
+    let path = out.path().join("empty.csv");
+    rt.block_on(engine.export_report_csv_in(empty, ReportCsv::Messages, true, path.clone(), london.clone())).unwrap();
+    let (header, rows) = read_csv(&path);
+    assert_eq!((header.len(), rows.len()), (8, 0));
 }
