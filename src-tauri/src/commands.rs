@@ -177,3 +177,22 @@ pub async fn begin_instagram_login(engine: Engine_<'_>) -> Reply<FacebookLogin> 
 pub async fn instagram_login_status(engine: Engine_<'_>, request: FacebookLoginRef) -> Reply<InstagramLoginStatus> {
     Ok(engine.instagram_login_status(request).await?)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn get_report(engine: Engine_<'_>, request: ReportRequest) -> Reply<Report> {
+    Ok(engine.report(request).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn live_counters(engine: Engine_<'_>) -> Reply<LiveCounters> {
+    Ok(engine.live_counters().await?)
+}
+
+// The path the owner chose is theirs: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn save_report_csv(engine: Engine_<'_>, request: ReportCsvRequest) -> Reply<ReportCsvWritten> {
+    Ok(engine.save_report_csv(request).await?)
+}

@@ -10,7 +10,13 @@ import type {
   Commands,
   ConversationFilter,
   ConversationSummary,
+  Durations,
   MessagePreview,
+  Period,
+  Report,
+  ReportRequest,
+  Totals,
+  Volume,
   Platform,
   ReplyWindow,
   SnippetPart,
@@ -60,6 +66,57 @@ function summary(c: FakeConversation): ConversationSummary {
     lastInboundAt: lastInbound?.sentAt ?? null,
     replyWindow: replyWindowAt(c.platform, lastInbound?.sentAt ?? null, Date.now()),
     state: c.state,
+  };
+}
+
+const NO_VOLUME: Volume = { messenger: 0, instagram: 0, whatsapp: 0 };
+const NO_DURATIONS: Durations = { count: 0, medianMs: null, p90Ms: null, fastest90AverageMs: null };
+
+const dayLabel = (day: Date) => `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
+
+/** Days from `from` to `to` (YYYY-MM-DD, local), each with its [start, end) in ms. */
+function localDays(from: string, to: string): { label: string; start: number; end: number }[] {
+  const days = [];
+  const [y = 1970, m = 1, d = 1] = from.split("-").map(Number);
+  for (let day = new Date(y, m - 1, d); ; day = new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1)) {
+    const label = dayLabel(day);
+    if (label > to) return days;
+    days.push({ label, start: day.getTime(), end: new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1).getTime() });
+  }
+}
+
+/** The engine's daily volumes over the fixtures (the rest of a report is left empty here). */
+function fakeReport(conversations: FakeConversation[], request: ReportRequest): Report {
+  const days: Period[] = localDays(request.from, request.to).map(({ label, start, end }) => {
+    const inbound = { ...NO_VOLUME };
+    const outbound = { ...NO_VOLUME };
+    for (const c of conversations.filter((c) => request.platform === null || c.platform === request.platform)) {
+      for (const m of c.messages.filter((m) => m.sentAt >= start && m.sentAt < end && m.kind !== "system")) {
+        (m.direction === "inbound" ? inbound : outbound)[c.platform] += 1;
+      }
+    }
+    return { label, inbound, outbound, newConversations: { ...NO_VOLUME } };
+  });
+  const sum = (v: Volume) => v.messenger + v.instagram + v.whatsapp;
+  const totals: Totals = {
+    inbound: days.reduce((n, d) => n + sum(d.inbound), 0),
+    outbound: days.reduce((n, d) => n + sum(d.outbound), 0),
+    newConversations: 0,
+    waits: 0,
+    answered: 0,
+    firstResponse: NO_DURATIONS,
+    resolution: NO_DURATIONS,
+  };
+  const empty: Totals = { ...totals, inbound: 0, outbound: 0 };
+  return {
+    from: request.from,
+    to: request.to,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    figures: { totals, days, weeks: [], heatMap: Array.from({ length: 7 }, () => Array<number>(24).fill(0)), firstResponsesMs: [] },
+    previous: empty,
+    slowest: [],
+    unansweredNow: 0,
+    waitingLongest: [],
   };
 }
 
@@ -274,6 +331,16 @@ export function createFakeBackend(now: number) {
         }
       }
       return out;
+    },
+    get_report: (request) => fakeReport(store(), request),
+    live_counters: () => {
+      const date = dayLabel(new Date());
+      const today = fakeReport(store(), { from: date, to: date, platform: null, accountId: null });
+      const unanswered = store().filter((c) => c.state === "open" && c.messages[c.messages.length - 1]?.direction === "inbound");
+      return { date, inboundToday: today.figures.totals.inbound, unansweredNow: unanswered.length, medianResponseTodayMs: null };
+    },
+    save_report_csv: () => {
+      throw bad("Saving a file needs the app window.");
     },
     disconnect_account: ({ accountId, deleteData }) => {
       accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));

@@ -324,6 +324,90 @@ export type DisconnectRequest = { accountId: number,
  */
 deleteData: boolean, };
 
+export type ReportRequest = { 
+/**
+ * First day, `YYYY-MM-DD`, in the computer's time zone.
+ */
+from: string, 
+/**
+ * Last day, included.
+ */
+to: string, platform: Platform | null, accountId: number | null, };
+
+export type Volume = { messenger: number, instagram: number, whatsapp: number, };
+
+export type Period = { 
+/**
+ * `YYYY-MM-DD` for a day, `YYYY-Www` for a week.
+ */
+label: string, inbound: Volume, outbound: Volume, newConversations: Volume, };
+
+export type Durations = { count: number, medianMs: number | null, p90Ms: number | null, 
+/**
+ * Meta's figure: the average of the fastest 90 %.
+ */
+fastest90AverageMs: number | null, };
+
+export type Totals = { inbound: number, outbound: number, newConversations: number, 
+/**
+ * Customers who asked (after 24 h of quiet) in the range.
+ */
+waits: number, 
+/**
+ * Of those, answered at all.
+ */
+answered: number, firstResponse: Durations, 
+/**
+ * From the customer's ask to Done, for conversations marked done in the range.
+ */
+resolution: Durations, };
+
+export type Figures = { totals: Totals, days: Array<Period>, weeks: Array<Period>, 
+/**
+ * Inbound messages by weekday (Monday first) and local hour.
+ */
+heatMap: Array<Array<number>>, 
+/**
+ * First-response times of the range, for the distribution chart.
+ */
+firstResponsesMs: Array<number>, };
+
+export type SlowConversation = { conversationId: string, platform: Platform, contactName: string | null, askedAt: number, 
+/**
+ * `None`: not answered yet.
+ */
+firstResponseMs: number | null, };
+
+export type Report = { from: string, to: string, timeZone: string, figures: Figures, 
+/**
+ * The same figures over the same number of days just before.
+ */
+previous: Totals, slowest: Array<SlowConversation>, 
+/**
+ * Open conversations whose newest message is the customer's.
+ */
+unansweredNow: number, waitingLongest: Array<SlowConversation>, };
+
+export type LiveCounters = { 
+/**
+ * Today in the computer's time zone.
+ */
+date: string, inboundToday: number, unansweredNow: number, 
+/**
+ * First responses to customers who asked today.
+ */
+medianResponseTodayMs: number | null, };
+
+export type ReportCsv = "daily" | "conversations" | "messages";
+
+export type ReportCsvRequest = { report: ReportRequest, kind: ReportCsv, 
+/**
+ * Message texts in the messages file.
+ */
+withText: boolean, path: string, };
+
+export type ReportCsvWritten = { rows: number, path: string, };
+
 export type DisconnectResult = { 
 /**
  * Set when Meta could not be told (the account is disconnected here regardless).
@@ -407,6 +491,9 @@ export interface Commands {
   instagram_login_status: { request: FacebookLoginRef; response: InstagramLoginStatus };
   retry_send: { request: OutboxRef; response: void };
   discard_send: { request: OutboxRef; response: void };
+  get_report: { request: ReportRequest; response: Report };
+  live_counters: { request: undefined; response: LiveCounters };
+  save_report_csv: { request: ReportCsvRequest; response: ReportCsvWritten };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

@@ -374,6 +374,39 @@ pub struct Report {
     pub waiting_longest: Vec<SlowConversation>,
 }
 
+/// The counters the window keeps in view, refreshed as messages arrive: today's only, so
+/// they cost the same whatever the history holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCounters {
+    /// Today in the computer's time zone.
+    pub date: String,
+    pub inbound_today: u32,
+    pub unanswered_now: u32,
+    /// First responses to customers who asked today.
+    #[ts(type = "number | null")]
+    pub median_response_today_ms: Option<i64>,
+}
+
+/// A CSV file of a report, written where the owner chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportCsvRequest {
+    pub report: ReportRequest,
+    pub kind: ReportCsv,
+    /// Message texts in the messages file.
+    #[serde(default)]
+    pub with_text: bool,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportCsvWritten {
+    pub rows: u32,
+    pub path: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,10 @@ use ts_rs::TS;
 
 pub use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
 use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+pub use crate::domain::report::{
+    Durations, LiveCounters, Period, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
+    SlowConversation, Totals, Volume,
+};
 pub use crate::domain::template::Template;
 
 pub use crate::domain::views::*;
@@ -399,6 +403,9 @@ macro_rules! with_commands {
             instagram_login_status(FacebookLoginRef) -> InstagramLoginStatus;
             retry_send(OutboxRef) -> ();
             discard_send(OutboxRef) -> ();
+            get_report(ReportRequest) -> Report;
+            live_counters() -> LiveCounters;
+            save_report_csv(ReportCsvRequest) -> ReportCsvWritten;
         }
     };
 }
@@ -471,6 +478,18 @@ pub fn typescript_bindings() -> String {
         FacebookLoginStatus,
         ConnectPagesRequest,
         DisconnectRequest,
+        ReportRequest,
+        Volume,
+        Period,
+        Durations,
+        Totals,
+        crate::domain::report::Figures,
+        SlowConversation,
+        Report,
+        LiveCounters,
+        ReportCsv,
+        ReportCsvRequest,
+        ReportCsvWritten,
         DisconnectResult,
         SendTextRequest,
         OutboxRef,

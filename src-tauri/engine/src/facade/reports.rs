@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use jiff::tz::TimeZone;
 
 use super::engine::Engine;
-use crate::domain::report::{Calendar, Report, ReportCsv, ReportRequest};
+use crate::domain::report::{
+    Calendar, LiveCounters, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
+};
 use crate::domain::{Error, Result};
 use crate::services::{report_csv, reports};
 use crate::store::reports::Scope;
@@ -26,6 +28,21 @@ impl Engine {
 }
 
 impl Engine {
+    /// Today's counters, for the window's header; cheap enough to ask on every change.
+    pub async fn live_counters(&self) -> Result<LiveCounters> {
+        let calendar = Calendar::new(TimeZone::system());
+        let store = self.store();
+        let now = store.now_ms();
+        store.read(move |c| reports::live_counters(c, &calendar, now)).await
+    }
+
+    /// The window's save dialog chose `path`.
+    pub async fn save_report_csv(&self, request: ReportCsvRequest) -> Result<ReportCsvWritten> {
+        let path = PathBuf::from(&request.path);
+        let rows = self.export_report_csv(request.report, request.kind, request.with_text, path).await?;
+        Ok(ReportCsvWritten { rows: rows as u32, path: request.path })
+    }
+
     /// Writes one of the report's CSV files to `path` (whole or not at all); returns the
     /// rows written.
     pub async fn export_report_csv(

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 use crate::domain::error::{Error, Result};
-use crate::domain::report::{Calendar, DayRange, Figures, Report, ReportRequest};
+use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, RangeFacts, Report, ReportRequest};
 use crate::store::reports::{self, Scope};
 
 /// How many slowest and longest-waiting conversations a report lists.
@@ -28,6 +28,26 @@ pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, z
         slowest,
         unanswered_now,
         waiting_longest,
+    })
+}
+
+/// Today's counters: one day's slots and waits, and the unanswered count.
+pub fn live_counters(conn: &Connection, calendar: &Calendar, now: i64) -> Result<LiveCounters> {
+    let today = calendar.date_of(now);
+    let range = DayRange { first: today, last: today };
+    let (start, end) = calendar.bounds_ms(range);
+    let scope = Scope::default();
+    let facts = RangeFacts {
+        slots: reports::slots(conn, start, end, scope)?,
+        waits: reports::waits(conn, start, end, scope)?,
+        ..RangeFacts::default()
+    };
+    let totals = Figures::arrange(range, calendar, &facts).totals;
+    Ok(LiveCounters {
+        date: today.to_string(),
+        inbound_today: totals.inbound,
+        unanswered_now: reports::unanswered_count(conn, scope)?,
+        median_response_today_ms: totals.first_response.median_ms,
     })
 }
 

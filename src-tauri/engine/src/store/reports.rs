@@ -34,7 +34,7 @@ pub fn range_facts(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) ->
     })
 }
 
-fn slots(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<SlotCount>> {
+pub fn slots(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<SlotCount>> {
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT s.slot, a.platform, s.inbound, s.outbound FROM message_slots s JOIN accounts a ON a.id = s.account_id
@@ -77,7 +77,7 @@ fn conversation_starts(
     rows.collect::<rusqlite::Result<_>>().ctx("reading new conversations")
 }
 
-fn waits(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<Wait>> {
+pub fn waits(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<Wait>> {
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT w.conversation_id, a.platform, w.asked_at, w.answered_at
@@ -144,20 +144,26 @@ pub fn slowest(conn: &Connection, start: i64, end: i64, scope: Scope<'_>, limit:
     rows.collect::<rusqlite::Result<_>>().ctx("reading the slowest conversations")
 }
 
-/// Open conversations whose newest message is the customer's: how many, and those waiting
-/// longest (since their newest message).
-pub fn unanswered(conn: &Connection, scope: Scope<'_>, limit: u32) -> Result<(u32, Vec<SlowConversation>)> {
-    let filter = "FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
+/// Open conversations whose newest message is the customer's.
+const UNANSWERED: &str =
+    "FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
               JOIN messages m ON m.id = c.last_message_id
          WHERE c.state = 'open' AND m.direction = 'inbound' AND (?1 IS NULL OR a.platform = ?1)
            AND (?2 IS NULL OR a.id = ?2)";
-    let count: u32 = conn
-        .prepare_cached(&format!("SELECT count(*) {filter}"))
+
+pub fn unanswered_count(conn: &Connection, scope: Scope<'_>) -> Result<u32> {
+    conn.prepare_cached(&format!("SELECT count(*) {UNANSWERED}"))
         .and_then(|mut s| s.query_row(params![scope.platform, scope.account_id], |r| r.get(0)))
-        .ctx("counting unanswered conversations")?;
+        .ctx("counting unanswered conversations")
+}
+
+/// How many conversations wait for an answer, and those waiting longest (since their
+/// newest message).
+pub fn unanswered(conn: &Connection, scope: Scope<'_>, limit: u32) -> Result<(u32, Vec<SlowConversation>)> {
+    let count = unanswered_count(conn, scope)?;
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT c.id, a.platform, coalesce(ct.name, ct.handle, ct.phone), c.last_message_at, NULL {filter}
+            "SELECT c.id, a.platform, coalesce(ct.name, ct.handle, ct.phone), c.last_message_at, NULL {UNANSWERED}
              ORDER BY c.last_message_at LIMIT ?3"
         ))
         .ctx("preparing unanswered conversations")?;
