@@ -23,11 +23,12 @@ WITH ordered AS (
     FROM ordered
     WHERE direction = 'inbound' AND (previous IS NULL OR sent_at - previous >= 86400000)
 )
-INSERT INTO customer_waits (conversation_id, asked_at, answered_at)
+INSERT INTO customer_waits (conversation_id, asked_at, answered_at, account_id)
 SELECT conversation_id, asked_at,
        (SELECT min(o.sent_at) FROM messages o
         WHERE o.conversation_id = asks.conversation_id AND o.stub = 0 AND o.direction = 'outbound'
-          AND o.sent_at >= asks.asked_at AND (asks.next_ask IS NULL OR o.sent_at < asks.next_ask))
+          AND o.sent_at >= asks.asked_at AND (asks.next_ask IS NULL OR o.sent_at < asks.next_ask)),
+       (SELECT account_id FROM conversations WHERE id = asks.conversation_id)
 FROM asks
 WHERE true
 ON CONFLICT (conversation_id, asked_at) DO NOTHING;

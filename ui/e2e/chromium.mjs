@@ -633,6 +633,38 @@ async function run(page) {
     );
   });
 
+  await step("Reports: number cards, a longer range, the charts, and a CSV saved where the owner chose", async () => {
+    await page.click(tid("open-reports"));
+    await page.waitForSelector(`${tid("card-in")} .report-card__value`);
+    const value = async (card) => Number(await page.textContent(`${tid(card)} .report-card__value`));
+    const week = await value("card-in");
+    assert(week > 0, `the demo's last 7 days have inbound messages, got ${week}`);
+    await page.waitForSelector(`${tid("volume-chart")} .recharts-bar-rectangle`);
+    assert((await page.$$(`${tid("heat-map")} tbody tr`)).length === 7, "the heat map has a row per weekday");
+    await page.click(tid("range-30d"));
+    await waitUntil(
+      page,
+      () =>
+        window.__cahtsFake.calls.filter((c) => c.cmd === "get_report").some((c) => (Date.parse(c.request.to) - Date.parse(c.request.from)) / 86_400_000 === 29),
+      null,
+      "picking 30 days asks the engine for 30 days",
+    );
+    const month = await value("card-in");
+    assert(month >= week, `30 days hold at least what 7 days do (${month} vs ${week})`);
+    await shot(page, "reports.png");
+    await page.click(tid("export-csv"));
+    await page.click(tid("export-daily"));
+    await page.waitForSelector(tid("export-saved"));
+    const saved = (await calls(page, "save_report_csv")).at(-1);
+    assert(
+      saved.request.path === "/home/lena/Documents/report.csv" && saved.request.kind === "daily",
+      `saved where the dialog said: ${JSON.stringify(saved.request)}`,
+    );
+    assert((await page.textContent(tid("export-saved"))).includes("30 rows"), "one row per day of the range");
+    await page.click(tid("filter-inbox"));
+    await page.waitForSelector(tid("conversation-list"));
+  });
+
   await step("no errors in the page console", async () => {
     assert(pageErrors.length === 0, `page reported errors:\n      ${pageErrors.join("\n      ")}`);
   });

@@ -339,8 +339,11 @@ export function createFakeBackend(now: number) {
       const unanswered = store().filter((c) => c.state === "open" && c.messages[c.messages.length - 1]?.direction === "inbound");
       return { date, inboundToday: today.figures.totals.inbound, unansweredNow: unanswered.length, medianResponseTodayMs: null };
     },
-    save_report_csv: () => {
-      throw bad("Saving a file needs the app window.");
+    // Rows as the engine would write them; the file itself is the real window test's.
+    save_report_csv: ({ report, kind, path }) => {
+      const r = fakeReport(store(), report);
+      const rows = kind === "daily" ? r.figures.days.length : kind === "messages" ? r.figures.totals.inbound + r.figures.totals.outbound : store().length;
+      return { rows, path };
     },
     disconnect_account: ({ accountId, deleteData }) => {
       accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
@@ -492,6 +495,7 @@ export function createFakeBackend(now: number) {
       }
       // Tauri plugins: the file dialog picks a fixed file; opening a URL is recorded only.
       if (cmd === "plugin:dialog|open") return "/home/lena/Documents/menu.pdf";
+      if (cmd === "plugin:dialog|save") return "/home/lena/Documents/report.csv";
       if (cmd === "plugin:opener|open_url") return null;
       if (!(cmd in handlers)) throw `Command ${cmd} not found`;
       const handler = handlers[cmd as keyof Commands] as (r: unknown) => unknown;

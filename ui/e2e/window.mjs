@@ -399,6 +399,39 @@ try {
     { timeout: 30_000, timeoutMsg: "the template is sent through meta-sim and shows as Sent" },
   );
   await browser.saveScreenshot(join(shots, "window-template.png"));
+
+  step("Reports on the real store: the engine's figures, a longer range, and the same figures in a CSV file");
+  await (await browser.$('[data-testid="open-reports"]')).click();
+  const cardValue = async (card) => Number(await (await browser.$(`[data-testid="${card}"] .report-card__value`)).getText());
+  await (
+    await browser.$('[data-testid="card-in"] .report-card__value')
+  ).waitForDisplayed({
+    timeout: 20_000,
+    timeoutMsg: "the Reports view loads (its code and chart library come on first open)",
+  });
+  const weekIn = await cardValue("card-in");
+  if (!(weekIn >= 2)) throw new Error(`this week's customers wrote at least twice through the relay, Reports says ${weekIn}`);
+  await (await browser.$('[data-testid="volume-chart"] .recharts-bar-rectangle')).waitForExist({ timeout: 10_000, timeoutMsg: "the volume chart draws bars" });
+  const today = new Date();
+  const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const from = day(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29));
+  await (await browser.$('[data-testid="range-30d"]')).click();
+  await browser.waitUntil(async () => (await (await browser.$(".reports__zone")).getText()).startsWith(from), {
+    timeout: 10_000,
+    timeoutMsg: "the 30-day figures replace the 7-day ones",
+  });
+  const monthIn = await cardValue("card-in");
+  if (monthIn < weekIn) throw new Error(`30 days hold at least what 7 days do: ${monthIn} < ${weekIn}`);
+  await browser.saveScreenshot(join(shots, "window-reports.png"));
+  const csvPath = join(dataDir, "daily.csv");
+  execFileSync(cli, ["--db", join(dataDir, "cahts.sqlite"), "report", "--from", from, "--to", day(today), "--csv", "daily", "--output", csvPath]);
+  const [header, ...rows] = readFileSync(csvPath, "utf8")
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .split("\n");
+  const col = header.split(",").indexOf("messages_in");
+  const csvIn = rows.reduce((n, r) => n + Number(r.split(",")[col]), 0);
+  if (rows.length !== 30 || csvIn !== monthIn) throw new Error(`the CSV has ${rows.length} days and ${csvIn} messages in; the window said ${monthIn}`);
   console.log("window: all checks passed");
 } catch (error) {
   console.error(`window: FAILED: ${error?.message ?? error}`);

@@ -3,7 +3,7 @@
  * component owns what is selected and the keyboard; the panes only draw.
  */
 import { useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useRef, useState } from "react";
 import { useConversations, useCounts, useMarkRead, useMarkUnread, useSetState } from "../features/conversations/api";
 import { ConversationList } from "../features/conversations/ConversationList";
 import { isUnread } from "../features/conversations/ConversationRow";
@@ -20,6 +20,9 @@ import { PLATFORM_LABEL } from "../lib/platform";
 import { useNow } from "../lib/useNow";
 import { Icon } from "../ui/Icon";
 import { PlatformGlyph } from "../ui/PlatformGlyph";
+
+// Reports and their chart library load when first opened, so starting the inbox does not pay for them.
+const ReportsView = lazy(() => import("../features/reports/ReportsView").then((m) => ({ default: m.ReportsView })));
 
 /** Something that can be opened: a list row, a person found, or a message found. */
 type Selection = {
@@ -47,6 +50,7 @@ export function Inbox() {
   const client = useQueryClient();
   const now = useNow();
   const [view, setView] = useState<View>("inbox");
+  const [reports, setReports] = useState(false);
   const [platform, setPlatform] = useState<Platform | null>(null);
   const [query, setQuery] = useState("");
   const [selection, setSelection] = useState<Selection | null>(null);
@@ -121,6 +125,8 @@ export function Inbox() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // The list's keys mean nothing while Reports take its place.
+      if (reports) return;
       if (isModKey(e) && e.key.toLowerCase() === "k") {
         e.preventDefault();
         focusSearch();
@@ -162,90 +168,108 @@ export function Inbox() {
 
   const changeView = (v: View) => {
     setView(v);
+    setReports(false);
     setQuery("");
+  };
+  const openFromReport = (conversationId: string) => {
+    setReports(false);
+    setView("inbox");
+    setQuery("");
+    setSelection({ key: conversationId, conversationId, summary: null, messageId: null });
   };
 
   return (
     <div className="inbox">
       <Sidebar
         view={view}
+        reports={reports}
+        onReports={() => setReports(true)}
         platform={platform}
         counts={counts.data}
         onView={changeView}
         onPlatform={(p) => {
           setPlatform(p);
+          setReports(false);
           setQuery("");
         }}
       />
-      <div className="list-pane">
-        <div className="list-pane__top">
-          <SearchField
-            ref={searchRef}
-            value={query}
-            onChange={setQuery}
-            onMove={move}
-            onEnter={() => {
-              const first = navigable[0];
-              if (first && !navigable.some((n) => n.key === selection?.key)) select(first);
-            }}
-            busy={searching && search.settling && search.isFetching}
-          />
-          {!searching ? (
-            <div className="list-pane__title">
-              <h1>{VIEW_LABEL[view]}</h1>
-              {platform ? (
-                <button type="button" className="chip" onClick={() => setPlatform(null)} title="Show all channels">
-                  <PlatformGlyph platform={platform} size={12} decorative />
-                  {PLATFORM_LABEL[platform]}
-                  <Icon name="x" size={11} />
-                </button>
+      {reports ? (
+        <Suspense fallback={<section className="reports" aria-busy="true" />}>
+          <ReportsView now={now} onOpenConversation={openFromReport} />
+        </Suspense>
+      ) : (
+        <>
+          <div className="list-pane">
+            <div className="list-pane__top">
+              <SearchField
+                ref={searchRef}
+                value={query}
+                onChange={setQuery}
+                onMove={move}
+                onEnter={() => {
+                  const first = navigable[0];
+                  if (first && !navigable.some((n) => n.key === selection?.key)) select(first);
+                }}
+                busy={searching && search.settling && search.isFetching}
+              />
+              {!searching ? (
+                <div className="list-pane__title">
+                  <h1>{VIEW_LABEL[view]}</h1>
+                  {platform ? (
+                    <button type="button" className="chip" onClick={() => setPlatform(null)} title="Show all channels">
+                      <PlatformGlyph platform={platform} size={12} decorative />
+                      {PLATFORM_LABEL[platform]}
+                      <Icon name="x" size={11} />
+                    </button>
+                  ) : null}
+                </div>
               ) : null}
             </div>
-          ) : null}
-        </div>
-        {searching ? (
-          <SearchResults
-            query={query}
-            results={search.data}
-            isPending={search.isPending || search.settling}
-            error={search.error}
-            retry={() => void search.refetch()}
-            settling={search.settling}
-            activeKey={selection?.key ?? null}
-            now={now}
-            onOpen={(t) => select(fromTarget(t))}
-          />
-        ) : (
-          <ConversationList
-            items={items}
-            selectedId={selection?.conversationId ?? null}
-            now={now}
-            isPending={list.isPending}
-            error={list.error}
-            isRefetching={list.isRefetching}
-            hasNextPage={list.hasNextPage}
-            isFetchingNextPage={list.isFetchingNextPage}
-            fetchNextPage={() => void list.fetchNextPage()}
-            retry={() => void list.refetch()}
-            empty={emptyText(view, platform)}
-            onOpen={(c) => select(fromConversation(c))}
-          />
-        )}
-      </div>
-      {selection ? (
-        <ThreadPane
-          key={selection.conversationId}
-          conversationId={selection.conversationId}
-          listRow={listRow}
-          initial={selection.summary}
-          focusMessageId={selection.messageId}
-          now={now}
-          busy={setState.isPending}
-          onToggleUnread={toggleUnread}
-          onToggleDone={toggleDone}
-        />
-      ) : (
-        <ThreadPlaceholder />
+            {searching ? (
+              <SearchResults
+                query={query}
+                results={search.data}
+                isPending={search.isPending || search.settling}
+                error={search.error}
+                retry={() => void search.refetch()}
+                settling={search.settling}
+                activeKey={selection?.key ?? null}
+                now={now}
+                onOpen={(t) => select(fromTarget(t))}
+              />
+            ) : (
+              <ConversationList
+                items={items}
+                selectedId={selection?.conversationId ?? null}
+                now={now}
+                isPending={list.isPending}
+                error={list.error}
+                isRefetching={list.isRefetching}
+                hasNextPage={list.hasNextPage}
+                isFetchingNextPage={list.isFetchingNextPage}
+                fetchNextPage={() => void list.fetchNextPage()}
+                retry={() => void list.refetch()}
+                empty={emptyText(view, platform)}
+                onOpen={(c) => select(fromConversation(c))}
+              />
+            )}
+          </div>
+          {selection ? (
+            <ThreadPane
+              key={selection.conversationId}
+              conversationId={selection.conversationId}
+              listRow={listRow}
+              initial={selection.summary}
+              focusMessageId={selection.messageId}
+              now={now}
+              busy={setState.isPending}
+              onToggleUnread={toggleUnread}
+              onToggleDone={toggleDone}
+            />
+          ) : (
+            <ThreadPlaceholder />
+          )}
+        </>
       )}
     </div>
   );

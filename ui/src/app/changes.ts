@@ -6,6 +6,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { conversationKeys } from "../features/conversations/api";
+import { reportKeys } from "../features/reports/api";
 import { searchKeys } from "../features/search/api";
 import { statusKeys } from "../features/status/api";
 import { threadKeys } from "../features/thread/api";
@@ -23,6 +24,8 @@ export function invalidationForChange(change: StoreChanged): Invalidation {
     searchKeys.all,
     // The first message into an empty store turns the first-run screen into the inbox.
     statusKeys.all,
+    // Reports and the live counters count what just arrived.
+    reportKeys.all,
     ...ids.map((id) => threadKeys.detail(id)),
   );
 }

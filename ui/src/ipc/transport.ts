@@ -1,13 +1,13 @@
 /**
  * The one seam between the window and the Tauri shell. Components and hooks call
  * `call(...)`, `onStoreChanged(...)`, `onRelayStatus(...)` and the shell's own services
- * below (`localFileUrl`, `pickFile`, `openInBrowser`); nothing outside `src/ipc/` imports
+ * below (`localFileUrl`, `pickFile`, `pickSavePath`, `openInBrowser`); nothing outside `src/ipc/` imports
  * `@tauri-apps/` (a test fails if something does). Every rejection leaves this module as a
  * `UiError`, so the UI branches on `code` and shows `message`/`action` without ever parsing text.
  */
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { open as openDialog } from "@tauri-apps/plugin-dialog";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import {
   LINK_STATES,
@@ -159,6 +159,17 @@ export async function pickFile(title: string): Promise<string | null> {
   if (!insideTauri()) throw OUTSIDE_TAURI;
   try {
     const picked = await openDialog({ multiple: false, directory: false, title });
+    return typeof picked === "string" ? picked : null;
+  } catch (e) {
+    throw toUiError(e);
+  }
+}
+
+/** Asks where to save a file; `null` when the owner cancels. */
+export async function pickSavePath(title: string, defaultPath: string, extension: string): Promise<string | null> {
+  if (!insideTauri()) throw OUTSIDE_TAURI;
+  try {
+    const picked = await saveDialog({ title, defaultPath, filters: [{ name: extension.toUpperCase(), extensions: [extension] }] });
     return typeof picked === "string" ? picked : null;
   } catch (e) {
     throw toUiError(e);

@@ -6,6 +6,7 @@ import type { SVGProps } from "react";
 
 const PATHS = {
   inbox: "M3 13h5l1.5 3h5L16 13h5M5.5 5h13L21 13v6H3v-6z",
+  chart: "M4 20h16M7 16v-5M12 16V6M17 16v-8",
   unread: "M4 6h11M4 12h16M4 18h16M19.5 7.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",
   done: "M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0zM8 12.5l2.8 2.8L16.5 9.5",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4",

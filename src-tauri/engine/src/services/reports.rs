@@ -5,19 +5,20 @@
 use rusqlite::Connection;
 
 use crate::domain::error::{Error, Result};
-use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, RangeFacts, Report, ReportRequest};
+use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, Report, ReportRequest};
 use crate::store::reports::{self, Scope};
 
 /// How many slowest and longest-waiting conversations a report lists.
-const LISTED: u32 = 10;
+const LISTED: usize = 10;
 
 pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, zone_name: &str) -> Result<Report> {
     let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
     let scope = Scope::of(request);
-    let figures = figures_of(conn, range, calendar, scope)?;
-    let previous = figures_of(conn, range.previous(), calendar, scope)?.totals;
     let (start, end) = calendar.bounds_ms(range);
-    let slowest = reports::slowest(conn, start, end, scope, LISTED)?;
+    let facts = reports::range_facts(conn, start, end, scope)?;
+    let figures = Figures::arrange(range, calendar, &facts);
+    let previous = figures_of(conn, range.previous(), calendar, scope)?.totals;
+    let slowest = reports::slowest(conn, &facts.waits, LISTED)?;
     let (unanswered_now, waiting_longest) = reports::unanswered(conn, scope, LISTED)?;
     Ok(Report {
         from: range.first.to_string(),
@@ -37,11 +38,7 @@ pub fn live_counters(conn: &Connection, calendar: &Calendar, now: i64) -> Result
     let range = DayRange { first: today, last: today };
     let (start, end) = calendar.bounds_ms(range);
     let scope = Scope::default();
-    let facts = RangeFacts {
-        slots: reports::slots(conn, start, end, scope)?,
-        waits: reports::waits(conn, start, end, scope)?,
-        ..RangeFacts::default()
-    };
+    let facts = reports::today_facts(conn, start, end)?;
     let totals = Figures::arrange(range, calendar, &facts).totals;
     Ok(LiveCounters {
         date: today.to_string(),

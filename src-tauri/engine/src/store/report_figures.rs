@@ -23,11 +23,12 @@ const CONVERSATION_WAITS_SQL: &str = "
         SELECT sent_at AS asked_at, lead(sent_at) OVER (ORDER BY sent_at) AS next_ask
         FROM ordered WHERE direction = 'inbound' AND (previous IS NULL OR sent_at - previous >= ?2)
     )
-    INSERT INTO customer_waits (conversation_id, asked_at, answered_at)
+    INSERT INTO customer_waits (conversation_id, asked_at, answered_at, account_id)
     SELECT ?1, asked_at,
            (SELECT min(o.sent_at) FROM messages o
             WHERE o.conversation_id = ?1 AND o.stub = 0 AND o.direction = 'outbound'
-              AND o.sent_at >= asks.asked_at AND (asks.next_ask IS NULL OR o.sent_at < asks.next_ask))
+              AND o.sent_at >= asks.asked_at AND (asks.next_ask IS NULL OR o.sent_at < asks.next_ask)),
+           (SELECT account_id FROM conversations WHERE id = ?1)
     FROM asks WHERE true
     ON CONFLICT (conversation_id, asked_at) DO NOTHING";
 
@@ -123,7 +124,8 @@ fn extend_waits(
         match direction {
             Direction::Inbound if last.is_none_or(|last| at - last >= QUIET_MS) => {
                 tx.prepare_cached(
-                    "INSERT INTO customer_waits (conversation_id, asked_at) VALUES (?1, ?2)
+                    "INSERT INTO customer_waits (conversation_id, asked_at, account_id)
+                     SELECT ?1, ?2, account_id FROM conversations WHERE id = ?1
                      ON CONFLICT (conversation_id, asked_at) DO NOTHING",
                 )
                 .and_then(|mut s| s.execute(params![conversation_id, at]))

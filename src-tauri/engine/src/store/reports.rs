@@ -1,11 +1,13 @@
 //! Reads for reports: the figures kept with the messages ([`super::report_figures`]) over
-//! a range of instants, narrowed to a platform or an account. Each is one indexed range
-//! read of a small table; arranging them by local day is the domain's.
+//! a range of instants, narrowed to a platform or an account. Each read walks one index
+//! range per account (a business has a handful), covering what it needs, with no join;
+//! arranging the rows by local day is the domain's.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params};
 
 use super::outbox::platform_of;
 use crate::domain::error::{Result, SqlContext as _};
+use crate::domain::events::Platform;
 use crate::domain::report::{RangeFacts, ReportRequest, SLOT_MS, SlotCount, SlowConversation, Wait};
 
 /// Which conversations a report counts.
@@ -21,53 +23,70 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// The SQL condition on accounts `a` for a scope, taking parameters ?3 and ?4.
-const SCOPE: &str = "(?3 IS NULL OR a.platform = ?3) AND (?4 IS NULL OR a.id = ?4)";
+/// The accounts a scope covers, with their platforms.
+fn accounts(conn: &Connection, scope: Scope<'_>) -> Result<Vec<(i64, Platform)>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, platform FROM accounts WHERE (?1 IS NULL OR platform = ?1) AND (?2 IS NULL OR id = ?2)",
+        )
+        .ctx("preparing the report's accounts")?;
+    let rows = stmt
+        .query_map(params![scope.platform, scope.account_id], |r| Ok((r.get(0)?, platform_of(&r.get::<_, String>(1)?))))
+        .ctx("reading the report's accounts")?;
+    rows.collect::<rusqlite::Result<_>>().ctx("reading the report's accounts")
+}
 
 /// Everything a report needs about [start, end).
 pub fn range_facts(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<RangeFacts> {
+    let accounts = accounts(conn, scope)?;
     Ok(RangeFacts {
-        slots: slots(conn, start, end, scope)?,
+        slots: slots(conn, start, end, &accounts)?,
         conversation_starts: conversation_starts(conn, start, end, scope)?,
-        waits: waits(conn, start, end, scope)?,
+        waits: waits(conn, start, end, &accounts)?,
         resolutions: resolutions(conn, start, end, scope)?,
     })
 }
 
-pub fn slots(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<SlotCount>> {
+/// Today's slots and waits, for the live counters.
+pub fn today_facts(conn: &Connection, start: i64, end: i64) -> Result<RangeFacts> {
+    let accounts = accounts(conn, Scope::default())?;
+    Ok(RangeFacts {
+        slots: slots(conn, start, end, &accounts)?,
+        waits: waits(conn, start, end, &accounts)?,
+        ..RangeFacts::default()
+    })
+}
+
+fn slots(conn: &Connection, start: i64, end: i64, accounts: &[(i64, Platform)]) -> Result<Vec<SlotCount>> {
     let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT s.slot, a.platform, s.inbound, s.outbound FROM message_slots s JOIN accounts a ON a.id = s.account_id
-             WHERE s.slot >= ?1 AND s.slot < ?2 AND {SCOPE}"
-        ))
+        .prepare_cached(
+            "SELECT slot, inbound, outbound FROM message_slots WHERE account_id = ?1 AND slot >= ?2 AND slot < ?3",
+        )
         .ctx("preparing message counts")?;
     // A slot belongs to the range when it starts in it; ranges start on local midnights,
     // which are slot boundaries in every time zone.
     let (first, past) = (start.div_euclid(SLOT_MS), end.div_euclid(SLOT_MS) + i64::from(end % SLOT_MS != 0));
-    let rows = stmt
-        .query_map(params![first, past, scope.platform, scope.account_id], |r| {
-            Ok(SlotCount {
-                slot: r.get(0)?,
-                platform: platform_of(&r.get::<_, String>(1)?),
-                inbound: r.get(2)?,
-                outbound: r.get(3)?,
+    let mut out = Vec::new();
+    for &(account, platform) in accounts {
+        let rows = stmt
+            .query_map(params![account, first, past], |r| {
+                Ok(SlotCount { slot: r.get(0)?, platform, inbound: r.get(1)?, outbound: r.get(2)? })
             })
-        })
-        .ctx("reading message counts")?;
-    rows.collect::<rusqlite::Result<_>>().ctx("reading message counts")
+            .ctx("reading message counts")?;
+        for row in rows {
+            out.push(row.ctx("reading message counts")?);
+        }
+    }
+    Ok(out)
 }
 
-fn conversation_starts(
-    conn: &Connection,
-    start: i64,
-    end: i64,
-    scope: Scope<'_>,
-) -> Result<Vec<(i64, crate::domain::events::Platform)>> {
+fn conversation_starts(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<(i64, Platform)>> {
     let mut stmt = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT c.first_message_at, a.platform FROM conversations c JOIN accounts a ON a.id = c.account_id
-             WHERE c.first_message_at >= ?1 AND c.first_message_at < ?2 AND {SCOPE}"
-        ))
+             WHERE c.first_message_at >= ?1 AND c.first_message_at < ?2
+               AND (?3 IS NULL OR a.platform = ?3) AND (?4 IS NULL OR a.id = ?4)",
+        )
         .ctx("preparing new conversations")?;
     let rows = stmt
         .query_map(params![start, end, scope.platform, scope.account_id], |r| {
@@ -77,38 +96,39 @@ fn conversation_starts(
     rows.collect::<rusqlite::Result<_>>().ctx("reading new conversations")
 }
 
-pub fn waits(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<Wait>> {
+fn waits(conn: &Connection, start: i64, end: i64, accounts: &[(i64, Platform)]) -> Result<Vec<Wait>> {
     let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT w.conversation_id, a.platform, w.asked_at, w.answered_at
-             FROM customer_waits w JOIN conversations c ON c.id = w.conversation_id JOIN accounts a ON a.id = c.account_id
-             WHERE w.asked_at >= ?1 AND w.asked_at < ?2 AND {SCOPE}"
-        ))
+        .prepare_cached(
+            "SELECT conversation_id, asked_at, answered_at FROM customer_waits INDEXED BY customer_waits_by_time
+             WHERE account_id = ?1 AND asked_at >= ?2 AND asked_at < ?3",
+        )
         .ctx("preparing customer waits")?;
-    let rows = stmt
-        .query_map(params![start, end, scope.platform, scope.account_id], |r| {
-            Ok(Wait {
-                conversation_id: r.get(0)?,
-                platform: platform_of(&r.get::<_, String>(1)?),
-                asked_at: r.get(2)?,
-                answered_at: r.get(3)?,
+    let mut out = Vec::new();
+    for &(account, platform) in accounts {
+        let rows = stmt
+            .query_map(params![account, start, end], |r| {
+                Ok(Wait { conversation_id: r.get(0)?, platform, asked_at: r.get(1)?, answered_at: r.get(2)? })
             })
-        })
-        .ctx("reading customer waits")?;
-    rows.collect::<rusqlite::Result<_>>().ctx("reading customer waits")
+            .ctx("reading customer waits")?;
+        for row in rows {
+            out.push(row.ctx("reading customer waits")?);
+        }
+    }
+    Ok(out)
 }
 
 /// (asked, done) for conversations marked done in the range: from the customer's latest
 /// ask before Done (the conversation's first message when nobody asked).
 fn resolutions(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT coalesce((SELECT max(w.asked_at) FROM customer_waits w
                               WHERE w.conversation_id = c.id AND w.asked_at <= c.done_at), c.first_message_at),
                     c.done_at
              FROM conversations c JOIN accounts a ON a.id = c.account_id
-             WHERE c.done_at >= ?1 AND c.done_at < ?2 AND c.first_message_at IS NOT NULL AND {SCOPE}"
-        ))
+             WHERE c.done_at >= ?1 AND c.done_at < ?2 AND c.first_message_at IS NOT NULL
+               AND (?3 IS NULL OR a.platform = ?3) AND (?4 IS NULL OR a.id = ?4)",
+        )
         .ctx("preparing resolutions")?;
     let rows = stmt
         .query_map(params![start, end, scope.platform, scope.account_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -116,59 +136,72 @@ fn resolutions(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Res
     rows.collect::<rusqlite::Result<_>>().ctx("reading resolutions")
 }
 
-fn slow_from_row(r: &Row<'_>) -> rusqlite::Result<SlowConversation> {
-    let asked_at: i64 = r.get(3)?;
-    Ok(SlowConversation {
-        conversation_id: r.get::<_, i64>(0)?.to_string(),
-        platform: platform_of(&r.get::<_, String>(1)?),
-        contact_name: r.get(2)?,
-        asked_at,
-        first_response_ms: r.get::<_, Option<i64>>(4)?.map(|answered| answered - asked_at),
-    })
+fn contact_name(conn: &Connection, conversation_id: i64) -> Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT coalesce(ct.name, ct.handle, ct.phone) FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+         WHERE c.id = ?1",
+    )
+    .and_then(|mut s| s.query_row([conversation_id], |r| r.get(0)))
+    .ctx("reading a contact's name")
 }
 
-/// The waits of the range that took longest to answer, unanswered first.
-pub fn slowest(conn: &Connection, start: i64, end: i64, scope: Scope<'_>, limit: u32) -> Result<Vec<SlowConversation>> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT c.id, a.platform, coalesce(ct.name, ct.handle, ct.phone), w.asked_at, w.answered_at
-             FROM customer_waits w JOIN conversations c ON c.id = w.conversation_id
-                  JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
-             WHERE w.asked_at >= ?1 AND w.asked_at < ?2 AND {SCOPE}
-             ORDER BY w.answered_at IS NOT NULL, w.answered_at - w.asked_at DESC, w.asked_at LIMIT ?5"
-        ))
-        .ctx("preparing the slowest conversations")?;
-    let rows = stmt
-        .query_map(params![start, end, scope.platform, scope.account_id, limit], slow_from_row)
-        .ctx("reading the slowest conversations")?;
-    rows.collect::<rusqlite::Result<_>>().ctx("reading the slowest conversations")
+/// The range's waits that took longest to answer, unanswered first, with who asked.
+pub fn slowest(conn: &Connection, waits: &[Wait], limit: usize) -> Result<Vec<SlowConversation>> {
+    let mut ranked: Vec<&Wait> = waits.iter().collect();
+    ranked.sort_by_key(|w| {
+        (w.answered_at.is_some(), std::cmp::Reverse(w.answered_at.map(|a| a - w.asked_at)), w.asked_at)
+    });
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|w| {
+            Ok(SlowConversation {
+                conversation_id: w.conversation_id.to_string(),
+                platform: w.platform,
+                contact_name: contact_name(conn, w.conversation_id)?,
+                asked_at: w.asked_at,
+                first_response_ms: w.answered_at.map(|a| a - w.asked_at),
+            })
+        })
+        .collect()
 }
 
-/// Open conversations whose newest message is the customer's.
-const UNANSWERED: &str =
-    "FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
-              JOIN messages m ON m.id = c.last_message_id
-         WHERE c.state = 'open' AND m.direction = 'inbound' AND (?1 IS NULL OR a.platform = ?1)
-           AND (?2 IS NULL OR a.id = ?2)";
-
+/// Open conversations whose newest message is the customer's (the `conversations_awaiting`
+/// index holds exactly these): how many.
 pub fn unanswered_count(conn: &Connection, scope: Scope<'_>) -> Result<u32> {
-    conn.prepare_cached(&format!("SELECT count(*) {UNANSWERED}"))
-        .and_then(|mut s| s.query_row(params![scope.platform, scope.account_id], |r| r.get(0)))
-        .ctx("counting unanswered conversations")
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations INDEXED BY conversations_awaiting
+             WHERE account_id = ?1 AND state = 'open' AND last_inbound_at = last_message_at",
+        )
+        .ctx("preparing unanswered conversations")?;
+    let mut total = 0;
+    for (account, _) in accounts(conn, scope)? {
+        total += stmt.query_row([account], |r| r.get::<_, u32>(0)).ctx("counting unanswered conversations")?;
+    }
+    Ok(total)
 }
 
 /// How many conversations wait for an answer, and those waiting longest (since their
 /// newest message).
-pub fn unanswered(conn: &Connection, scope: Scope<'_>, limit: u32) -> Result<(u32, Vec<SlowConversation>)> {
-    let count = unanswered_count(conn, scope)?;
+pub fn unanswered(conn: &Connection, scope: Scope<'_>, limit: usize) -> Result<(u32, Vec<SlowConversation>)> {
     let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT c.id, a.platform, coalesce(ct.name, ct.handle, ct.phone), c.last_message_at, NULL {UNANSWERED}
-             ORDER BY c.last_message_at LIMIT ?3"
-        ))
+        .prepare_cached(
+            "SELECT id, last_message_at FROM conversations INDEXED BY conversations_awaiting
+             WHERE account_id = ?1 AND state = 'open' AND last_inbound_at = last_message_at
+             ORDER BY last_message_at LIMIT ?2",
+        )
         .ctx("preparing unanswered conversations")?;
-    let rows = stmt
-        .query_map(params![scope.platform, scope.account_id, limit], slow_from_row)
-        .ctx("reading unanswered conversations")?;
-    Ok((count, rows.collect::<rusqlite::Result<_>>().ctx("reading unanswered conversations")?))
+    let mut oldest: Vec<Wait> = Vec::new();
+    for (account, platform) in accounts(conn, scope)? {
+        let rows = stmt
+            .query_map(params![account, limit as i64], |r| {
+                Ok(Wait { conversation_id: r.get(0)?, platform, asked_at: r.get(1)?, answered_at: None })
+            })
+            .ctx("reading unanswered conversations")?;
+        for row in rows {
+            oldest.push(row.ctx("reading unanswered conversations")?);
+        }
+    }
+    Ok((unanswered_count(conn, scope)?, slowest(conn, &oldest, limit)?))
 }

@@ -2,6 +2,10 @@
 CREATE INDEX attachments_to_fetch ON attachments (next_download_at)
     WHERE local_path IS NULL AND download_state IS NULL AND (url IS NOT NULL OR media_id IS NOT NULL);
 
+-- index conversations_awaiting
+CREATE INDEX conversations_awaiting ON conversations (account_id, last_message_at)
+    WHERE state = 'open' AND last_inbound_at = last_message_at;
+
 -- index conversations_by_activity
 CREATE INDEX conversations_by_activity ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL;
@@ -24,10 +28,7 @@ CREATE INDEX conversations_done ON conversations (last_message_at DESC, id DESC)
     WHERE last_message_id IS NOT NULL AND state = 'done';
 
 -- index customer_waits_by_time
-CREATE INDEX customer_waits_by_time ON customer_waits (asked_at);
-
--- index message_slots_by_slot
-CREATE INDEX message_slots_by_slot ON message_slots (slot);
+CREATE INDEX customer_waits_by_time ON customer_waits (account_id, asked_at, answered_at, conversation_id);
 
 -- index messages_by_send_metadata
 CREATE INDEX messages_by_send_metadata ON messages (json_extract(extras, '$.sendMetadata'))
@@ -145,6 +146,7 @@ CREATE TABLE customer_waits (
     conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     asked_at        INTEGER NOT NULL,
     answered_at     INTEGER,
+    account_id      INTEGER NOT NULL,
     PRIMARY KEY (conversation_id, asked_at)
 ) WITHOUT ROWID;
 

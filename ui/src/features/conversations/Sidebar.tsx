@@ -1,4 +1,4 @@
-/** Views (Inbox, Unread, Done) and per-platform filters with counts from `get_counts`. */
+/** Views (Inbox, Unread, Done, Reports) and per-platform filters with counts from `get_counts`. */
 import "./conversations.css";
 import { AccountsButton } from "../accounts/AccountsButton";
 import { RelayIndicator } from "../relay/RelayIndicator";
@@ -11,6 +11,9 @@ import { VIEW_LABEL, type View } from "./filters";
 
 type Props = {
   view: View;
+  /** Reports are open instead of the conversation panes. */
+  reports: boolean;
+  onReports: () => void;
   platform: Platform | null;
   counts: Counts | undefined;
   onView: (v: View) => void;
@@ -30,7 +33,7 @@ function viewCount(view: View, counts: Counts | undefined): { n: number; strong:
   return null;
 }
 
-export function Sidebar({ view, platform, counts, onView, onPlatform }: Props) {
+export function Sidebar({ view, reports, onReports, platform, counts, onView, onPlatform }: Props) {
   return (
     <nav className="sidebar" aria-label="Filters">
       <div className="sidebar__brand">
@@ -46,7 +49,7 @@ export function Sidebar({ view, platform, counts, onView, onPlatform }: Props) {
               key={v.view}
               type="button"
               className="nav-item"
-              aria-current={view === v.view ? "page" : undefined}
+              aria-current={!reports && view === v.view ? "page" : undefined}
               data-testid={v.testId}
               onClick={() => onView(v.view)}
               title={VIEW_LABEL[v.view]}
@@ -85,6 +88,13 @@ export function Sidebar({ view, platform, counts, onView, onPlatform }: Props) {
             </button>
           );
         })}
+      </div>
+
+      <div className="sidebar__group">
+        <button type="button" className="nav-item" aria-current={reports ? "page" : undefined} data-testid="open-reports" onClick={onReports} title="Reports">
+          <Icon name="chart" size={16} className="nav-item__icon" />
+          <span className="nav-item__label">Reports</span>
+        </button>
       </div>
 
       <div className="sidebar__footer">

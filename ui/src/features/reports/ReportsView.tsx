@@ -1,0 +1,360 @@
+/**
+ * Reports: how the business is doing over a range of days. The engine computes every
+ * figure (in the computer's time zone); this view picks the range and draws them.
+ */
+import "./reports.css";
+import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
+import { useMemo, useState, type CSSProperties } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { Platform, Period, Report, ReportCsv, ReportRequest, SlowConversation, Totals } from "../../ipc/bindings";
+import { pickSavePath } from "../../ipc/transport";
+import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
+import { Icon } from "../../ui/Icon";
+import { PlatformGlyph } from "../../ui/PlatformGlyph";
+import { ErrorState } from "../../ui/states";
+import { useReport, useSaveCsv } from "./api";
+import { PRESET_LABEL, change, formatDuration, presetRange, responseDistribution, type Preset } from "./range";
+
+type Props = {
+  now: number;
+  onOpenConversation: (conversationId: string) => void;
+};
+
+const PRESETS: Preset[] = ["today", "7d", "30d", "month", "custom"];
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const PLATFORM_COLOR: Record<Platform, string> = { messenger: "var(--messenger)", instagram: "var(--instagram)", whatsapp: "var(--whatsapp)" };
+
+export function ReportsView({ now, onOpenConversation }: Props) {
+  const [preset, setPreset] = useState<Preset>("7d");
+  const [custom, setCustom] = useState(() => presetRange("30d", new Date(now)));
+  const [platform, setPlatform] = useState<Platform | null>(null);
+  const [grain, setGrain] = useState<"days" | "weeks">("days");
+  const range = preset === "custom" ? custom : presetRange(preset, new Date(now));
+  const request: ReportRequest = { from: range.from, to: range.to, platform, accountId: null };
+  const report = useReport(request);
+
+  return (
+    <section className="reports" data-testid="reports" aria-label="Reports">
+      <header className="reports__top">
+        <h1>Reports</h1>
+        <div className="reports__controls">
+          <div className="segmented" role="group" aria-label="Range">
+            {PRESETS.map((p) => (
+              <button key={p} type="button" aria-pressed={preset === p} data-testid={`range-${p}`} onClick={() => setPreset(p)}>
+                {PRESET_LABEL[p]}
+              </button>
+            ))}
+          </div>
+          {preset === "custom" ? (
+            <span className="reports__custom">
+              <label>
+                From{" "}
+                <input
+                  type="date"
+                  value={custom.from}
+                  max={custom.to}
+                  onChange={(e) => setCustom({ ...custom, from: e.target.value })}
+                  data-testid="range-from"
+                />
+              </label>
+              <label>
+                to{" "}
+                <input type="date" value={custom.to} min={custom.from} onChange={(e) => setCustom({ ...custom, to: e.target.value })} data-testid="range-to" />
+              </label>
+            </span>
+          ) : null}
+          <select
+            aria-label="Channel"
+            value={platform ?? ""}
+            onChange={(e) => setPlatform(e.target.value === "" ? null : (e.target.value as Platform))}
+            data-testid="report-platform"
+          >
+            <option value="">All channels</option>
+            {PLATFORMS.map((p) => (
+              <option key={p} value={p}>
+                {PLATFORM_LABEL[p]}
+              </option>
+            ))}
+          </select>
+          <ExportMenu request={request} />
+        </div>
+      </header>
+      {report.isPending ? (
+        <p className="reports__loading" data-testid="reports-loading">
+          Counting…
+        </p>
+      ) : report.isError ? (
+        <ErrorState error={report.error} onRetry={() => void report.refetch()} retrying={report.isFetching} />
+      ) : (
+        <ReportBody report={report.data} grain={grain} onGrain={setGrain} onOpenConversation={onOpenConversation} />
+      )}
+    </section>
+  );
+}
+
+function ReportBody({
+  report,
+  grain,
+  onGrain,
+  onOpenConversation,
+}: {
+  report: Report;
+  grain: "days" | "weeks";
+  onGrain: (g: "days" | "weeks") => void;
+  onOpenConversation: (id: string) => void;
+}) {
+  const t = report.figures.totals;
+  const empty = t.inbound + t.outbound === 0;
+  return (
+    <div className="reports__body">
+      <p className="reports__zone">
+        {report.from === report.to ? report.from : `${report.from} – ${report.to}`} · times in {report.timeZone}
+      </p>
+      <Cards totals={t} previous={report.previous} unanswered={report.unansweredNow} />
+      {empty ? (
+        <div className="reports__empty" data-testid="reports-empty">
+          <Icon name="inbox" size={20} />
+          <p>No messages in these days. Pick a longer range, or another channel.</p>
+        </div>
+      ) : (
+        <>
+          <div className="report-panel">
+            <div className="report-panel__head">
+              <h2>Messages</h2>
+              <div className="segmented segmented--small" role="group" aria-label="Per">
+                {(["days", "weeks"] as const).map((g) => (
+                  <button key={g} type="button" aria-pressed={grain === g} onClick={() => onGrain(g)}>
+                    {g === "days" ? "Daily" : "Weekly"}
+                  </button>
+                ))}
+              </div>
+            </div>
+            <VolumeChart periods={grain === "days" ? report.figures.days : report.figures.weeks} />
+          </div>
+          <div className="report-grid">
+            <div className="report-panel">
+              <h2>First response times</h2>
+              <ResponseChart durations={report.figures.firstResponsesMs} />
+            </div>
+            <div className="report-panel">
+              <h2>When customers write</h2>
+              <HeatMap cells={report.figures.heatMap} />
+            </div>
+          </div>
+        </>
+      )}
+      <div className="report-grid">
+        <ConversationTable title="Slowest first answers" rows={report.slowest} onOpen={onOpenConversation} testId="slowest" />
+        <ConversationTable title="Waiting longest now" rows={report.waitingLongest} onOpen={onOpenConversation} testId="waiting" />
+      </div>
+    </div>
+  );
+}
+
+function Cards({ totals, previous, unanswered }: { totals: Totals; previous: Totals; unanswered: number }) {
+  const rate = (t: Totals) => (t.waits > 0 ? Math.round((t.answered / t.waits) * 100) : null);
+  const cards: { label: string; value: string; delta: number | null; lowerIsBetter?: boolean; testId: string }[] = [
+    { label: "Messages in", value: String(totals.inbound), delta: change(totals.inbound, previous.inbound), testId: "card-in" },
+    { label: "Messages out", value: String(totals.outbound), delta: change(totals.outbound, previous.outbound), testId: "card-out" },
+    {
+      label: "New conversations",
+      value: String(totals.newConversations),
+      delta: change(totals.newConversations, previous.newConversations),
+      testId: "card-new",
+    },
+    {
+      label: "Median first response",
+      value: formatDuration(totals.firstResponse.medianMs),
+      delta: change(totals.firstResponse.medianMs ?? 0, previous.firstResponse.medianMs ?? 0),
+      lowerIsBetter: true,
+      testId: "card-response",
+    },
+    { label: "Response rate", value: rate(totals) === null ? "—" : `${rate(totals)}%`, delta: null, testId: "card-rate" },
+    { label: "Unanswered now", value: String(unanswered), delta: null, testId: "card-unanswered" },
+  ];
+  return (
+    <ul className="report-cards">
+      {cards.map((c) => {
+        const good = c.delta === null || c.delta === 0 ? null : c.lowerIsBetter ? c.delta < 0 : c.delta > 0;
+        return (
+          <li key={c.label} className="report-card" data-testid={c.testId}>
+            <span className="report-card__label">{c.label}</span>
+            <span className="report-card__value">{c.value}</span>
+            {c.delta !== null ? (
+              <span className={`report-card__delta${good === null ? "" : good ? " report-card__delta--good" : " report-card__delta--bad"}`}>
+                {c.delta > 0 ? "+" : ""}
+                {c.delta}% vs previous
+              </span>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function VolumeChart({ periods }: { periods: Period[] }) {
+  const data = useMemo(
+    () =>
+      periods.map((p) => ({
+        label: p.label.length === 10 ? p.label.slice(5) : p.label,
+        ...Object.fromEntries(
+          PLATFORMS.flatMap((pl) => [
+            [`in_${pl}`, p.inbound[pl]],
+            [`out_${pl}`, p.outbound[pl]],
+          ]),
+        ),
+      })),
+    [periods],
+  );
+  return (
+    <div className="report-chart" data-testid="volume-chart" role="img" aria-label="Messages in and out per period, by channel">
+      <ResponsiveContainer width="100%" height={240}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+          <CartesianGrid vertical={false} stroke="var(--border)" />
+          <XAxis dataKey="label" tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
+          <YAxis allowDecimals={false} tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
+          <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" }} cursor={{ fill: "var(--bg-hover)" }} />
+          <Legend wrapperStyle={{ fontSize: 12, color: "var(--text-2)" }} />
+          {PLATFORMS.map((pl) => (
+            <Bar key={`in_${pl}`} dataKey={`in_${pl}`} name={`${PLATFORM_LABEL[pl]} in`} stackId="in" fill={PLATFORM_COLOR[pl]} isAnimationActive={false} />
+          ))}
+          {PLATFORMS.map((pl) => (
+            <Bar
+              key={`out_${pl}`}
+              dataKey={`out_${pl}`}
+              name={`${PLATFORM_LABEL[pl]} out`}
+              stackId="out"
+              fill={PLATFORM_COLOR[pl]}
+              fillOpacity={0.45}
+              isAnimationActive={false}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function ResponseChart({ durations }: { durations: number[] }) {
+  const data = useMemo(() => responseDistribution(durations), [durations]);
+  if (durations.length === 0) return <p className="report-panel__none">No customer was answered in these days.</p>;
+  return (
+    <div className="report-chart" data-testid="response-chart" role="img" aria-label="How many first responses took how long">
+      <ResponsiveContainer width="100%" height={200}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+          <CartesianGrid vertical={false} stroke="var(--border)" />
+          <XAxis dataKey="label" tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
+          <YAxis allowDecimals={false} tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
+          <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" }} cursor={{ fill: "var(--bg-hover)" }} />
+          <Bar dataKey="count" name="Conversations" fill="var(--brand)" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function HeatMap({ cells }: { cells: number[][] }) {
+  const max = Math.max(1, ...cells.flat());
+  return (
+    <table className="heat-map" data-testid="heat-map">
+      <caption className="visually-hidden">Messages from customers by weekday and hour</caption>
+      <thead>
+        <tr>
+          <th scope="col" />
+          {Array.from({ length: 24 }, (_, h) => (
+            <th key={h} scope="col">
+              {h % 6 === 0 ? h : ""}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {cells.map((hours, d) => (
+          <tr key={d}>
+            <th scope="row">{WEEKDAYS[d]}</th>
+            {hours.map((n, h) => (
+              <td key={h} title={`${WEEKDAYS[d]} ${h}:00–${h + 1}:00: ${n} message${n === 1 ? "" : "s"}`} style={{ "--heat": n / max } as CSSProperties}>
+                <span className="visually-hidden">{n}</span>
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ConversationTable({ title, rows, onOpen, testId }: { title: string; rows: SlowConversation[]; onOpen: (id: string) => void; testId: string }) {
+  return (
+    <div className="report-panel">
+      <h2>{title}</h2>
+      {rows.length === 0 ? (
+        <p className="report-panel__none">Nobody.</p>
+      ) : (
+        <ul className="report-list" data-testid={testId}>
+          {rows.map((r) => (
+            <li key={`${r.conversationId}-${r.askedAt}`}>
+              <button type="button" className="report-list__row" onClick={() => onOpen(r.conversationId)}>
+                <PlatformGlyph platform={r.platform} size={14} decorative />
+                <span className="report-list__who">{r.contactName ?? "Customer"}</span>
+                <span className="report-list__time">
+                  {r.firstResponseMs === null ? `waiting since ${new Date(r.askedAt).toLocaleString()}` : formatDuration(r.firstResponseMs)}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const CSV_FILES: { kind: ReportCsv; label: string; withText?: boolean }[] = [
+  { kind: "daily", label: "Daily figures" },
+  { kind: "conversations", label: "Conversations" },
+  { kind: "messages", label: "Messages (no texts)" },
+  { kind: "messages", label: "Messages with texts", withText: true },
+];
+
+function ExportMenu({ request }: { request: ReportRequest }) {
+  const save = useSaveCsv();
+  const exportCsv = async (kind: ReportCsv, withText: boolean) => {
+    const path = await pickSavePath("Save the report as CSV", `cahts-${kind}-${request.from}-${request.to}.csv`, "csv");
+    if (path !== null) save.mutate({ report: request, kind, withText, path });
+  };
+  return (
+    <div className="reports__export">
+      <DropdownMenu.Root>
+        <DropdownMenu.Trigger asChild>
+          <button type="button" className="btn btn--secondary" data-testid="export-csv" disabled={save.isPending}>
+            <Icon name="file" size={14} /> {save.isPending ? "Saving…" : "Export CSV"}
+          </button>
+        </DropdownMenu.Trigger>
+        <DropdownMenu.Portal>
+          <DropdownMenu.Content className="menu" align="end" sideOffset={4}>
+            {CSV_FILES.map((f) => (
+              <DropdownMenu.Item
+                key={f.label}
+                className="menu__item"
+                onSelect={() => void exportCsv(f.kind, f.withText ?? false)}
+                data-testid={`export-${f.kind}${f.withText ? "-text" : ""}`}
+              >
+                {f.label}
+              </DropdownMenu.Item>
+            ))}
+          </DropdownMenu.Content>
+        </DropdownMenu.Portal>
+      </DropdownMenu.Root>
+      {save.isSuccess ? (
+        <span className="reports__saved" data-testid="export-saved" role="status">
+          Saved {save.data.rows} rows
+        </span>
+      ) : save.isError ? (
+        <span className="reports__saved reports__saved--error" data-testid="export-error" role="alert">
+          {save.error.message}
+        </span>
+      ) : null}
+    </div>
+  );
+}
