@@ -45,6 +45,8 @@ pub struct BenchReport {
     /// A report over the last 30 days, and over the whole generated year.
     pub report_30_days_p95_ms: f64,
     pub report_year_p95_ms: f64,
+    /// Today's counters (inbound, unanswered, median response), as asked on every change.
+    pub live_counters_p95_ms: f64,
     pub store_bytes: u64,
     pub bytes_per_message: f64,
 }
@@ -109,6 +111,10 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let reports = config.queries.div_ceil(10).max(3);
     let mut report_30 = time_reports(store, reports, now, 30)?;
     let mut report_year = time_reports(store, reports, now, 365)?;
+    let calendar = Calendar::new(jiff::tz::TimeZone::system());
+    let mut live = (0..config.queries)
+        .map(|_| time(|| store.read_blocking(|c| reports::live_counters(c, &calendar, now)).map(|_| ())))
+        .collect::<Result<Vec<f64>>>()?;
 
     Ok(BenchReport {
         messages: config.messages,
@@ -125,6 +131,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         thread_first_page_p95_ms: percentile(&mut thread, 95.0),
         report_30_days_p95_ms: percentile(&mut report_30, 95.0),
         report_year_p95_ms: percentile(&mut report_year, 95.0),
+        live_counters_p95_ms: percentile(&mut live, 95.0),
         store_bytes,
         bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
     })
