@@ -204,7 +204,22 @@ impl Config {
         Ok(config)
     }
 
+    /// Runs the checks in a fixed order and reports the first failure.
     fn validate(&self, purpose: Purpose) -> Result<(), ConfigError> {
+        self.validate_storage()?;
+        if purpose == Purpose::Admin {
+            return Ok(());
+        }
+        self.validate_webhook_secrets()?;
+        self.validate_public_url()?;
+        self.validate_tls()?;
+        self.validate_meta_endpoints()?;
+        self.validate_body_limit()?;
+        self.validate_login_apps()
+    }
+
+    /// What every purpose needs: the data directory and non-zero limits.
+    fn validate_storage(&self) -> Result<(), ConfigError> {
         if self.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must be set"));
         }
@@ -220,9 +235,10 @@ impl Config {
                 return Err(invalid(field, "must be greater than 0"));
             }
         }
-        if purpose == Purpose::Admin {
-            return Ok(());
-        }
+        Ok(())
+    }
+
+    fn validate_webhook_secrets(&self) -> Result<(), ConfigError> {
         if self.meta_app_secret.trim().is_empty() {
             return Err(invalid(
                 "meta_app_secret",
@@ -236,6 +252,10 @@ impl Config {
         if self.verify_token.len() < 16 {
             return Err(invalid("verify_token", "use at least 16 characters"));
         }
+        Ok(())
+    }
+
+    fn validate_public_url(&self) -> Result<(), ConfigError> {
         if !(self.public_url.is_empty()
             || self.public_url.starts_with("https://")
             || self.public_url.starts_with("http://"))
@@ -246,18 +266,28 @@ impl Config {
         if self.public_url.ends_with('/') {
             return Err(invalid("public_url", "must not end with '/'"));
         }
+        Ok(())
+    }
+
+    /// `tls_cert` and `tls_key` come as a pair of readable files, or not at all.
+    fn validate_tls(&self) -> Result<(), ConfigError> {
         match (&self.tls_cert, &self.tls_key) {
-            (Some(_), None) => return Err(invalid("tls_key", "tls_cert is set, so tls_key must be too")),
-            (None, Some(_)) => return Err(invalid("tls_cert", "tls_key is set, so tls_cert must be too")),
+            (Some(_), None) => Err(invalid("tls_key", "tls_cert is set, so tls_key must be too")),
+            (None, Some(_)) => Err(invalid("tls_cert", "tls_key is set, so tls_cert must be too")),
             (Some(cert), Some(key)) => {
                 for (field, file) in [("tls_cert", cert), ("tls_key", key)] {
                     if !file.is_file() {
                         return Err(invalid(field, format!("{} is not a readable file", file.display())));
                     }
                 }
+                Ok(())
             }
-            (None, None) => {}
+            (None, None) => Ok(()),
         }
+    }
+
+    /// The Meta base URLs are joined with paths, so no trailing '/'.
+    fn validate_meta_endpoints(&self) -> Result<(), ConfigError> {
         for (field, url) in [
             ("graph_api_base", &self.graph_api_base),
             ("instagram_api_base", &self.instagram_api_base),
@@ -269,9 +299,19 @@ impl Config {
                 return Err(invalid(field, "must be an http(s) URL without a trailing '/'"));
             }
         }
+        Ok(())
+    }
+
+    fn validate_body_limit(&self) -> Result<(), ConfigError> {
         if self.max_body_bytes < 64 * 1024 || self.max_body_bytes > 64 * 1024 * 1024 {
             return Err(invalid("max_body_bytes", "must be between 65536 and 67108864"));
         }
+        Ok(())
+    }
+
+    /// The login apps: Instagram's id and secret go together, and any login needs
+    /// `public_url` for its redirect.
+    fn validate_login_apps(&self) -> Result<(), ConfigError> {
         if self.instagram_app_id.is_empty() != self.instagram_app_secret.is_empty() {
             return Err(invalid(
                 "instagram_app_secret",

@@ -18,9 +18,12 @@
 
 use std::net::SocketAddr;
 
-use cahts_tests::meta_sim::graph::{DEFAULT_SEED, MetaSim, Platform, Template, TokenLife};
+use cahts_tests::meta_sim::graph::{
+    AppInfo, ConversationInfo, DEFAULT_SEED, InstagramInfo, MediaInfo, MetaSim, PageInfo, PhoneNumberInfo, Platform,
+    Template, TokenLife, UserInfo, WabaInfo, World,
+};
 use clap::Parser;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[derive(Parser)]
 #[command(about = "A local stand-in for Meta's Graph API, OAuth and login dialogs")]
@@ -38,7 +41,41 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let sim = MetaSim::start_on(SocketAddr::from(([127, 0, 0, 1], args.port)), args.seed).await?;
     let world = sim.world();
+    let facebook = seed_facebook(&world);
+    let whatsapp = seed_whatsapp(&world)?;
+    let seeded = seeded_json(&sim.base_url(), &world.app(), &facebook, &whatsapp);
+    println!("meta-sim listening on {}", sim.base_url());
+    println!("{seeded}");
 
+    tokio::signal::ctrl_c().await?;
+    sim.stop().await;
+    Ok(())
+}
+
+/// The Facebook side of the demo world: a user, their Page with Messenger conversations,
+/// and the Page's Instagram account with its own.
+struct Facebook {
+    user: UserInfo,
+    user_token: String,
+    page: PageInfo,
+    messenger: Vec<ConversationInfo>,
+    instagram: InstagramInfo,
+    instagram_token: String,
+    ig: Vec<ConversationInfo>,
+}
+
+/// The WhatsApp side: a WABA with one number, its templates, a customer whose 24 h window
+/// is open, and a photo they sent.
+struct WhatsApp {
+    waba: WabaInfo,
+    phone: PhoneNumberInfo,
+    templates: [Template; 2],
+    customer: &'static str,
+    customer_last_wamid: String,
+    photo: MediaInfo,
+}
+
+fn seed_facebook(world: &World) -> Facebook {
     let user = world.add_user("Alex Martin");
     let user_token = world.issue_user_token(
         &user.id,
@@ -64,7 +101,10 @@ async fn main() -> anyhow::Result<()> {
         .map(|(name, n)| world.add_conversation(&page.id, Platform::Instagram, name, n))
         .collect();
     let instagram_token = world.issue_instagram_token(&instagram.id, TokenLife::LongLived);
+    Facebook { user, user_token, page, messenger, instagram, instagram_token, ig }
+}
 
+fn seed_whatsapp(world: &World) -> anyhow::Result<WhatsApp> {
     let waba = world.add_waba("Boulangerie Zoë");
     let phone = world.add_phone_number(&waba.id, "15550783881", "Boulangerie Zoë");
     let templates = [
@@ -74,26 +114,19 @@ async fn main() -> anyhow::Result<()> {
     for t in &templates {
         world.add_template(&waba.id, t.clone());
     }
-    let wa_customer = "4915112345678";
-    let wamid = world.wa_customer_writes(&phone.id, wa_customer, "Zoë Lefèvre");
+    let customer = "4915112345678";
+    let customer_last_wamid = world.wa_customer_writes(&phone.id, customer, "Zoë Lefèvre");
     // A photo a customer sent, downloadable by its media id (for webhooks that carry it).
     let photo = world.add_media(sample_photo()?, "image/png");
+    Ok(WhatsApp { waba, phone, templates, customer, customer_last_wamid, photo })
+}
 
-    let app = world.app();
-    let conversations = |list: &[cahts_tests::meta_sim::graph::ConversationInfo]| {
-        list.iter()
-            .map(|c| {
-                json!({
-                    "id": c.id,
-                    "participant_id": c.participant_id,
-                    "participant": c.participant_name,
-                    "messages": c.message_ids.len(),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    let seeded = json!({
-        "base_url": sim.base_url(),
+/// The second line printed: every seeded id and token, as one JSON object.
+fn seeded_json(base_url: &str, app: &AppInfo, facebook: &Facebook, whatsapp: &WhatsApp) -> Value {
+    let Facebook { user, user_token, page, messenger, instagram, instagram_token, ig } = facebook;
+    let WhatsApp { waba, phone, templates, customer, customer_last_wamid, photo } = whatsapp;
+    json!({
+        "base_url": base_url,
         "app": {
             "app_id": app.app_id,
             "app_secret": app.app_secret,
@@ -106,13 +139,13 @@ async fn main() -> anyhow::Result<()> {
             "id": page.id,
             "name": page.name,
             "access_token": page.access_token,
-            "messenger_conversations": conversations(&messenger),
+            "messenger_conversations": conversations_json(messenger),
         },
         "instagram": {
             "id": instagram.id,
             "username": instagram.username,
             "access_token": instagram_token,
-            "conversations": conversations(&ig),
+            "conversations": conversations_json(ig),
         },
         "whatsapp": {
             "waba_id": waba.id,
@@ -120,17 +153,24 @@ async fn main() -> anyhow::Result<()> {
             "phone_number_id": phone.id,
             "display_phone_number": phone.display_phone_number,
             "templates": templates.iter().map(|t| json!({ "name": t.name, "language": t.language })).collect::<Vec<_>>(),
-            "customer_wa_id": wa_customer,
-            "customer_last_wamid": wamid,
+            "customer_wa_id": customer,
+            "customer_last_wamid": customer_last_wamid,
             "photo": { "media_id": photo.id, "sha256": photo.sha256, "mime_type": photo.mime_type },
         },
-    });
-    println!("meta-sim listening on {}", sim.base_url());
-    println!("{seeded}");
+    })
+}
 
-    tokio::signal::ctrl_c().await?;
-    sim.stop().await;
-    Ok(())
+fn conversations_json(list: &[ConversationInfo]) -> Vec<Value> {
+    list.iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "participant_id": c.participant_id,
+                "participant": c.participant_name,
+                "messages": c.message_ids.len(),
+            })
+        })
+        .collect()
 }
 
 /// A 640×400 gradient, as a PNG.

@@ -125,9 +125,51 @@ async fn main() -> anyhow::Result<()> {
 
     // One device, offline during the saturation run: every webhook is sealed and queued.
     let (device, token) = pair(&client, &relay, relay.pairing_code("default")?).await?;
-    let prepared = Arc::new(bodies(3_000));
-    let body_bytes = prepared.iter().map(|(b, _)| b.len()).sum::<usize>() / prepared.len();
     let url = Arc::new(relay.webhook_url());
+    let saturation = saturate(&args, &client, &url).await?;
+    let rss_after_saturation = rss_mib(pid)?;
+    let latency = measure_latency(&args, &client, &relay, &url, device, &token).await?;
+    drop(relay);
+
+    // Memory with many devices connected, on a fresh relay.
+    let relay = Relay::start(
+        dir.path().join("many").as_path(),
+        &[("CAHTS_RELAY_MAX_DEVICES_PER_TENANT", "100000"), ("CAHTS_RELAY_HEARTBEAT_SECONDS", "30")],
+    )?;
+    let (sockets, rss_devices) = connect_devices(&args, &client, &relay).await?;
+
+    let rss = Rss { idle: rss_idle, after_saturation: rss_after_saturation, with_devices: rss_devices };
+    println!("{}", report(&args, &saturation, &latency, &rss));
+    drop(sockets);
+    Ok(())
+}
+
+/// The saturation run's figures.
+struct Saturation {
+    seconds: f64,
+    avg_body_bytes: usize,
+}
+
+/// The latency run's figures.
+struct Latency {
+    /// Time to deliver the saturation run's backlog once the device connects.
+    drain_secs: f64,
+    /// POST-to-ack times of the paced webhooks, in ms, sorted.
+    latencies: Vec<f64>,
+}
+
+/// The relay's resident memory, MiB.
+struct Rss {
+    idle: f64,
+    after_saturation: f64,
+    with_devices: f64,
+}
+
+/// POSTs `args.webhooks` prepared bodies from `args.senders` concurrent senders, each
+/// taking the next index; every one must be answered 200.
+async fn saturate(args: &Args, client: &reqwest::Client, url: &Arc<String>) -> anyhow::Result<Saturation> {
+    let prepared = Arc::new(bodies(3_000));
+    let avg_body_bytes = prepared.iter().map(|(b, _)| b.len()).sum::<usize>() / prepared.len();
     let next = Arc::new(AtomicU64::new(0));
     let failures = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -152,91 +194,136 @@ async fn main() -> anyhow::Result<()> {
     for task in tasks {
         task.await?;
     }
-    let saturation_secs = started.elapsed().as_secs_f64();
+    let seconds = started.elapsed().as_secs_f64();
     let failed = failures.load(Ordering::Relaxed);
     anyhow::ensure!(failed == 0, "{failed} webhooks were not accepted during the saturation run");
-    let accepted_per_sec = args.webhooks as f64 / saturation_secs;
-    let rss_after_saturation = rss_mib(pid)?;
+    Ok(Saturation { seconds, avg_body_bytes })
+}
 
-    // Drain the backlog, then measure latency with the device live and acking.
-    let mut socket = connect(&relay, &token).await?;
-    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> =
-        Arc::new(Mutex::new(vec![None; (args.rate * args.seconds) as usize]));
-    let latencies: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
-    let drained = Arc::new(tokio::sync::Notify::new());
-    let reader = {
-        let (sent_at, latencies, drained) = (sent_at.clone(), latencies.clone(), drained.clone());
-        let expected = args.rate * args.seconds;
-        tokio::spawn(async move {
-            let mut live = 0u64;
-            while let Some(frame) = socket.next().await {
-                let Message::Text(text) = frame? else { continue };
-                match serde_json::from_str::<ServerMessage>(text.as_str())? {
-                    ServerMessage::CaughtUp { .. } => drained.notify_one(),
-                    ServerMessage::Events { events } => {
-                        let last = events.last().map(|e| e.seq).unwrap_or(0);
-                        for event in &events {
-                            let plain = seal::open(&device, &b64::decode(&event.sealed)?)?;
-                            // Live events carry their index as `"bench":N` in the entry.
-                            let text = String::from_utf8_lossy(&plain);
-                            if let Some(rest) = text.split("\"bench\":").nth(1) {
-                                let n: usize =
-                                    rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
-                                if let Some(at) = sent_at.lock().unwrap()[n] {
-                                    latencies.lock().unwrap().push(at.elapsed().as_secs_f64() * 1000.0);
-                                }
-                                live += 1;
-                            }
-                        }
-                        socket.send(Message::text(serde_json::to_string(&ClientMessage::Ack { seq: last })?)).await?;
-                        if live >= expected {
-                            return anyhow::Ok(());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            anyhow::Ok(())
-        })
+/// What the paced sender and the device share in the latency run.
+#[derive(Clone)]
+struct Timings {
+    /// When the paced webhook of each index was POSTed.
+    sent_at: Arc<Mutex<Vec<Option<Instant>>>>,
+    latencies: Arc<Mutex<Vec<f64>>>,
+    /// Told when the device has received the backlog.
+    drained: Arc<tokio::sync::Notify>,
+}
+
+impl Timings {
+    /// Records the latency of a live event, which carries its index as `"bench":N` in the
+    /// entry. False for an event of the backlog.
+    fn record(&self, plain: &[u8]) -> anyhow::Result<bool> {
+        let text = String::from_utf8_lossy(plain);
+        let Some(rest) = text.split("\"bench\":").nth(1) else {
+            return Ok(false);
+        };
+        let n: usize = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
+        if let Some(at) = self.sent_at.lock().unwrap()[n] {
+            self.latencies.lock().unwrap().push(at.elapsed().as_secs_f64() * 1000.0);
+        }
+        Ok(true)
+    }
+}
+
+/// Drains the backlog, then measures latency with the device live and acking.
+async fn measure_latency(
+    args: &Args,
+    client: &reqwest::Client,
+    relay: &Relay,
+    url: &Arc<String>,
+    device: DeviceSecret,
+    token: &str,
+) -> anyhow::Result<Latency> {
+    let socket = connect(relay, token).await?;
+    let expected = args.rate * args.seconds;
+    let timings = Timings {
+        sent_at: Arc::new(Mutex::new(vec![None; expected as usize])),
+        latencies: Arc::new(Mutex::new(Vec::new())),
+        drained: Arc::new(tokio::sync::Notify::new()),
     };
+    let reader = tokio::spawn(receive_and_ack(socket, device, timings.clone(), expected));
     let drain_started = Instant::now();
-    drained.notified().await;
+    timings.drained.notified().await;
     let drain_secs = drain_started.elapsed().as_secs_f64();
 
+    post_paced(args, client, url, &timings).await?;
+    tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .context("device did not receive every webhook")???;
+    let mut latencies = timings.latencies.lock().unwrap().clone();
+    latencies.sort_by(f64::total_cmp);
+    Ok(Latency { drain_secs, latencies })
+}
+
+/// The device: opens and acks every batch of events, recording the latency of live ones,
+/// until `expected` live events have arrived.
+async fn receive_and_ack(
+    mut socket: Socket,
+    device: DeviceSecret,
+    timings: Timings,
+    expected: u64,
+) -> anyhow::Result<()> {
+    let mut live = 0u64;
+    while let Some(frame) = socket.next().await {
+        let Message::Text(text) = frame? else { continue };
+        match serde_json::from_str::<ServerMessage>(text.as_str())? {
+            ServerMessage::CaughtUp { .. } => timings.drained.notify_one(),
+            ServerMessage::Events { events } => {
+                let last = events.last().map(|e| e.seq).unwrap_or(0);
+                for event in &events {
+                    let plain = seal::open(&device, &b64::decode(&event.sealed)?)?;
+                    if timings.record(&plain)? {
+                        live += 1;
+                    }
+                }
+                socket.send(Message::text(serde_json::to_string(&ClientMessage::Ack { seq: last })?)).await?;
+                if live >= expected {
+                    return anyhow::Ok(());
+                }
+            }
+            _ => {}
+        }
+    }
+    anyhow::Ok(())
+}
+
+/// POSTs `args.rate` webhooks a second for `args.seconds`, noting when each leaves; every
+/// one must be accepted.
+async fn post_paced(args: &Args, client: &reqwest::Client, url: &Arc<String>, timings: &Timings) -> anyhow::Result<()> {
     let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut posts = Vec::new();
     for n in 0..(args.rate * args.seconds) as usize {
         ticker.tick().await;
-        let body = format!(
-            r#"{{"object":"page","entry":[{{"id":"104628375019264","time":1767261600000,"bench":{n},"messaging":[{{"sender":{{"id":"7319245508813207"}},"recipient":{{"id":"104628375019264"}},"timestamp":1767261600000,"message":{{"mid":"m_bench_{n}","text":"Hello, is the blue one still available in size M? Could you ship it to Lyon by Friday?"}}}}]}}]}}"#
-        );
+        let body = paced_body(n);
         let signature = cahts_protocol::signature::sign(APP_SECRET.as_bytes(), body.as_bytes());
-        sent_at.lock().unwrap()[n] = Some(Instant::now());
+        timings.sent_at.lock().unwrap()[n] = Some(Instant::now());
         let (client, url) = (client.clone(), url.clone());
         posts.push(tokio::spawn(async move { post(&client, &url, body.as_bytes(), &signature).await }));
     }
     for p in posts {
         anyhow::ensure!(p.await?? == 200, "a paced webhook was refused");
     }
-    tokio::time::timeout(Duration::from_secs(60), reader)
-        .await
-        .context("device did not receive every webhook")???;
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort_by(f64::total_cmp);
-    drop(relay);
+    Ok(())
+}
 
-    // Memory with many devices connected, on a fresh relay.
-    let relay = Relay::start(
-        dir.path().join("many").as_path(),
-        &[("CAHTS_RELAY_MAX_DEVICES_PER_TENANT", "100000"), ("CAHTS_RELAY_HEARTBEAT_SECONDS", "30")],
-    )?;
+/// A Messenger message whose entry carries its index `n` as `"bench":n`.
+fn paced_body(n: usize) -> String {
+    format!(
+        r#"{{"object":"page","entry":[{{"id":"104628375019264","time":1767261600000,"bench":{n},"messaging":[{{"sender":{{"id":"7319245508813207"}},"recipient":{{"id":"104628375019264"}},"timestamp":1767261600000,"message":{{"mid":"m_bench_{n}","text":"Hello, is the blue one still available in size M? Could you ship it to Lyon by Friday?"}}}}]}}]}}"#
+    )
+}
+
+/// Pairs and connects `args.devices` devices, then reads the relay's memory. The sockets
+/// are returned so the devices stay connected.
+async fn connect_devices(args: &Args, client: &reqwest::Client, relay: &Relay) -> anyhow::Result<(Vec<Socket>, f64)> {
     let pid = relay.pid().context("relay pid")?;
     let mut sockets = Vec::with_capacity(args.devices);
     for _ in 0..args.devices {
-        let (_, token) = pair(&client, &relay, relay.pairing_code("default")?).await?;
-        let mut socket = connect(&relay, &token).await?;
+        let (_, token) = pair(client, relay, relay.pairing_code("default")?).await?;
+        let mut socket = connect(relay, &token).await?;
         // Welcome and CaughtUp: the session is fully set up.
         for _ in 0..2 {
             socket.next().await.context("closed")??;
@@ -252,31 +339,34 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
     anyhow::ensure!(connected == args.devices as u64, "relay reports {connected} connected devices");
+    Ok((sockets, rss_devices))
+}
 
-    let report = serde_json::json!({
+/// The one JSON line: figures rounded to 0.01 s and ms, 0.1 MiB.
+fn report(args: &Args, saturation: &Saturation, latency: &Latency, rss: &Rss) -> serde_json::Value {
+    let accepted_per_sec = args.webhooks as f64 / saturation.seconds;
+    let latencies = &latency.latencies;
+    serde_json::json!({
         "acceptedPerSec": accepted_per_sec.round(),
         "saturation": {
             "webhooks": args.webhooks,
             "senders": args.senders,
-            "seconds": (saturation_secs * 100.0).round() / 100.0,
-            "avgBodyBytes": body_bytes,
-            "drainSeconds": (drain_secs * 100.0).round() / 100.0,
+            "seconds": (saturation.seconds * 100.0).round() / 100.0,
+            "avgBodyBytes": saturation.avg_body_bytes,
+            "drainSeconds": (latency.drain_secs * 100.0).round() / 100.0,
         },
         "latencyMs": {
             "rate": args.rate,
             "count": latencies.len(),
-            "p50": (percentile(&latencies, 0.50) * 100.0).round() / 100.0,
-            "p99": (percentile(&latencies, 0.99) * 100.0).round() / 100.0,
+            "p50": (percentile(latencies, 0.50) * 100.0).round() / 100.0,
+            "p99": (percentile(latencies, 0.99) * 100.0).round() / 100.0,
             "max": (latencies.last().copied().unwrap_or(f64::NAN) * 100.0).round() / 100.0,
         },
         "rssMiB": {
-            "idle": (rss_idle * 10.0).round() / 10.0,
-            "afterSaturation": (rss_after_saturation * 10.0).round() / 10.0,
+            "idle": (rss.idle * 10.0).round() / 10.0,
+            "afterSaturation": (rss.after_saturation * 10.0).round() / 10.0,
             "devices": args.devices,
-            "withDevices": (rss_devices * 10.0).round() / 10.0,
+            "withDevices": (rss.with_devices * 10.0).round() / 10.0,
         },
-    });
-    println!("{report}");
-    drop(sockets);
-    Ok(())
+    })
 }

@@ -271,33 +271,21 @@ impl Sim {
                 "scopes": [],
             }})));
         };
-        let kind = match info.kind {
-            TokenKind::App => "APP",
-            TokenKind::Page => "PAGE",
-            TokenKind::SystemUser => "SYSTEM_USER",
-            TokenKind::InstagramUser => "USER",
-            TokenKind::User => "USER",
-        };
+        Ok(Reply::ok(json!({ "data": self.debug_token_data(&info, now) })))
+    }
+
+    /// The `data` object for a token the sim knows (valid or dead).
+    fn debug_token_data(&self, info: &TokenInfo, now: i64) -> Map<String, Value> {
         let mut d = Map::new();
         d.insert("app_id".into(), info.app_id.clone().into());
-        d.insert("type".into(), kind.into());
+        d.insert("type".into(), debug_token_type(info.kind).into());
         d.insert("application".into(), self.app.name.clone().into());
         if info.kind != TokenKind::App {
             d.insert("data_access_expires_at".into(), ((info.issued_at_ms + DATA_ACCESS_MS) / 1000).into());
             d.insert("expires_at".into(), info.expires_at_ms.map_or(0, |e| e / 1000).into());
             d.insert("issued_at".into(), (info.issued_at_ms / 1000).into());
         }
-        let dead = match info.status {
-            TokenStatus::Valid if info.expires_at_ms.is_some_and(|e| e <= now) => Some((463, "Session has expired")),
-            TokenStatus::Valid => None,
-            TokenStatus::Expired => Some((463, "Session has expired")),
-            TokenStatus::PasswordChanged => Some((
-                460,
-                "The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
-            )),
-            TokenStatus::Revoked => Some((467, "The session is invalid because the user logged out.")),
-            TokenStatus::AppRemoved => Some((458, "The user has not authorized the application.")),
-        };
+        let dead = dead_token_reason(info, now);
         if let Some((subcode, message)) = dead {
             d.insert(
                 "error".into(),
@@ -306,42 +294,75 @@ impl Sim {
         }
         d.insert("is_valid".into(), dead.is_none().into());
         d.insert("scopes".into(), json!(info.scopes));
-        let granular: Vec<Value> = info
-            .scopes
-            .iter()
-            .map(|s| {
-                let targets: Option<Vec<String>> = if s.starts_with("pages_") {
-                    Some(match info.kind {
-                        TokenKind::Page => info.page_id.iter().cloned().collect(),
-                        _ => info
-                            .user_id
-                            .as_deref()
-                            .and_then(|u| self.user(u))
-                            .map(|u| u.pages.clone())
-                            .unwrap_or_default(),
-                    })
-                } else if s.starts_with("instagram_") && info.kind != TokenKind::InstagramUser {
-                    let pages =
-                        info.user_id.as_deref().and_then(|u| self.user(u)).map(|u| u.pages.clone()).unwrap_or_default();
-                    Some(pages.iter().filter_map(|p| self.pages.get(p).and_then(|p| p.instagram_id.clone())).collect())
-                } else if s.starts_with("whatsapp_") {
-                    Some(self.wabas_of(&info))
-                } else {
-                    None
-                };
-                match targets {
-                    Some(t) => json!({ "scope": s, "target_ids": t }),
-                    None => json!({ "scope": s }),
-                }
-            })
-            .collect();
-        d.insert("granular_scopes".into(), Value::Array(granular));
+        d.insert("granular_scopes".into(), Value::Array(self.granular_scopes(info)));
         if let Some(u) = &info.user_id {
             d.insert("user_id".into(), u.clone().into());
         }
         if let Some(p) = &info.page_id {
             d.insert("profile_id".into(), p.clone().into());
         }
-        Ok(Reply::ok(json!({ "data": d })))
+        d
+    }
+
+    /// `granular_scopes[{scope, target_ids?}]`: one per scope, with the assets it covers.
+    fn granular_scopes(&self, info: &TokenInfo) -> Vec<Value> {
+        info.scopes
+            .iter()
+            .map(|s| match self.scope_targets(info, s) {
+                Some(t) => json!({ "scope": s, "target_ids": t }),
+                None => json!({ "scope": s }),
+            })
+            .collect()
+    }
+
+    /// The ids a scope is granted on: Pages for `pages_*`, the Pages' Instagram accounts for
+    /// `instagram_*` (not on Instagram-login tokens), WABAs for `whatsapp_*`; `None` for
+    /// scopes without targets.
+    fn scope_targets(&self, info: &TokenInfo, scope: &str) -> Option<Vec<String>> {
+        if scope.starts_with("pages_") {
+            Some(match info.kind {
+                TokenKind::Page => info.page_id.iter().cloned().collect(),
+                _ => self.user_pages(info),
+            })
+        } else if scope.starts_with("instagram_") && info.kind != TokenKind::InstagramUser {
+            let pages = self.user_pages(info);
+            Some(pages.iter().filter_map(|p| self.pages.get(p).and_then(|p| p.instagram_id.clone())).collect())
+        } else if scope.starts_with("whatsapp_") {
+            Some(self.wabas_of(info))
+        } else {
+            None
+        }
+    }
+
+    /// The Pages of the token's user, if it has one.
+    fn user_pages(&self, info: &TokenInfo) -> Vec<String> {
+        info.user_id.as_deref().and_then(|u| self.user(u)).map(|u| u.pages.clone()).unwrap_or_default()
+    }
+}
+
+/// `debug_token`'s `type` for a kind of token.
+fn debug_token_type(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::App => "APP",
+        TokenKind::Page => "PAGE",
+        TokenKind::SystemUser => "SYSTEM_USER",
+        TokenKind::InstagramUser => "USER",
+        TokenKind::User => "USER",
+    }
+}
+
+/// Why `debug_token` reports a token invalid: its `error.subcode` and message (§5.2 code
+/// 190 subcodes), or `None` while it is valid.
+fn dead_token_reason(info: &TokenInfo, now: i64) -> Option<(i64, &'static str)> {
+    match info.status {
+        TokenStatus::Valid if info.expires_at_ms.is_some_and(|e| e <= now) => Some((463, "Session has expired")),
+        TokenStatus::Valid => None,
+        TokenStatus::Expired => Some((463, "Session has expired")),
+        TokenStatus::PasswordChanged => Some((
+            460,
+            "The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+        )),
+        TokenStatus::Revoked => Some((467, "The session is invalid because the user logged out.")),
+        TokenStatus::AppRemoved => Some((458, "The user has not authorized the application.")),
     }
 }

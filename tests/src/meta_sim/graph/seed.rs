@@ -72,6 +72,16 @@ pub(super) const BUSINESS_LINES: &[&str] = &[
     "We're sorry about that — could you send a photo of the parcel?",
 ];
 
+/// A username made from a display name: lower case, anything but ASCII letters, digits,
+/// `_` and `.` turned into `.`.
+fn username_of(participant: &str) -> String {
+    participant
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '.' })
+        .collect()
+}
+
 impl Sim {
     pub(super) fn digits(&mut self, n: usize) -> String {
         rand_digits(&mut self.rng, n)
@@ -336,7 +346,21 @@ impl Sim {
         participant: &str,
         n: usize,
     ) -> usize {
-        let (page_id, account) = match platform {
+        let (page_id, account) = self.conversation_owner(account_id, platform);
+        let contact_id = self.add_contact(platform, &account, participant);
+        let pic = format!("{}.png", self.digits(12));
+        self.cdn.insert(pic, ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
+        let id = self.new_conv_id(platform, &account);
+        let times = self.message_times(n);
+        let messages = self.seed_messages(platform, &account, times);
+        self.conversations.push(Conv { id, platform, page_id, account_id: account, participant: contact_id, messages });
+        self.conversations.len() - 1
+    }
+
+    /// (Page id, account id) of a new conversation: a Page for Messenger; for Instagram
+    /// either a Page with a linked account or the Instagram account itself.
+    fn conversation_owner(&self, account_id: &str, platform: Platform) -> (String, String) {
+        match platform {
             Platform::Messenger => {
                 assert!(self.pages.contains_key(account_id), "no such Page {account_id}");
                 (account_id.to_owned(), account_id.to_owned())
@@ -351,7 +375,11 @@ impl Sim {
                 }
             }
             Platform::WhatsApp => panic!("WhatsApp has no conversations API (§3.4 \"No history\")"),
-        };
+        }
+    }
+
+    /// Adds the customer of a new conversation (IGSID or PSID) and returns its id.
+    fn add_contact(&mut self, platform: Platform, account: &str, participant: &str) -> String {
         let contact_id = match platform {
             Platform::Instagram => self.digits(17),
             _ => format!("{}{}", self.rng.random_range(2..=8u8), self.digits(15)),
@@ -359,28 +387,24 @@ impl Sim {
         let mut words = participant.split_whitespace();
         let first_name = words.next().unwrap_or(participant).to_owned();
         let last_name = words.collect::<Vec<_>>().join(" ");
-        let username: String = participant
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '.' })
-            .collect();
         self.contacts.insert(
             contact_id.clone(),
             Contact {
                 id: contact_id.clone(),
                 platform,
-                account_id: account.clone(),
+                account_id: account.to_owned(),
                 name: participant.to_owned(),
                 first_name,
                 last_name,
-                username,
+                username: username_of(participant),
                 profile_visible: true,
             },
         );
-        let pic = format!("{}.png", self.digits(12));
-        self.cdn.insert(pic, ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
-        let id = self.new_conv_id(platform, &account);
+        contact_id
+    }
 
+    /// `n` message times, oldest first.
+    fn message_times(&mut self, n: usize) -> Vec<i64> {
         // Times, newest first: the last message a few minutes ago, then gaps of minutes to
         // hours, now and then days.
         let now = self.now();
@@ -397,29 +421,19 @@ impl Sim {
             t -= gap;
         }
         times.reverse();
+        times
+    }
+
+    /// One message per time. The customer writes the first (§3.1, §5.1) and the last; the
+    /// business answers now and then, sometimes replying to the customer's latest message.
+    fn seed_messages(&mut self, platform: Platform, account: &str, times: Vec<i64>) -> Vec<Msg> {
+        let n = times.len();
         let mut messages: Vec<Msg> = Vec::with_capacity(n);
         let mut last_inbound: Option<String> = None;
         for (i, created_ms) in times.into_iter().enumerate() {
             let from_business = i != 0 && i + 1 != n && self.rng.random_bool(0.45);
-            let mid = self.new_mid(platform, &account);
-            let mut attachments = Vec::new();
-            let text = if from_business {
-                (*BUSINESS_LINES.choose(&mut self.rng).unwrap_or(&"Hello!")).to_owned()
-            } else if self.rng.random_bool(0.12) {
-                let att_id = self.digits(16);
-                let name = format!("{att_id}.png");
-                self.cdn.insert(name.clone(), ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
-                attachments.push(Attachment {
-                    id: att_id,
-                    mime_type: "image/png".to_owned(),
-                    name: format!("image-{name}"),
-                    size: TINY_PNG.len(),
-                    url: format!("{}/cdn/{name}", self.base_url),
-                });
-                String::new()
-            } else {
-                (*CUSTOMER_LINES.choose(&mut self.rng).unwrap_or(&"Hi")).to_owned()
-            };
+            let mid = self.new_mid(platform, account);
+            let (text, attachments) = self.seed_content(from_business);
             let reply_to = if from_business && self.rng.random_bool(0.1) { last_inbound.clone() } else { None };
             if !from_business {
                 last_inbound = Some(mid.clone());
@@ -427,8 +441,33 @@ impl Sim {
             let seq = self.next_seq();
             messages.push(Msg { id: mid, created_ms, seq, from_business, text, attachments, reply_to });
         }
-        self.conversations.push(Conv { id, platform, page_id, account_id: account, participant: contact_id, messages });
-        self.conversations.len() - 1
+        messages
+    }
+
+    /// Text and attachments of a seeded message: a business line, or from the customer a
+    /// line or, now and then, an image alone.
+    fn seed_content(&mut self, from_business: bool) -> (String, Vec<Attachment>) {
+        if from_business {
+            ((*BUSINESS_LINES.choose(&mut self.rng).unwrap_or(&"Hello!")).to_owned(), Vec::new())
+        } else if self.rng.random_bool(0.12) {
+            (String::new(), vec![self.seed_image()])
+        } else {
+            ((*CUSTOMER_LINES.choose(&mut self.rng).unwrap_or(&"Hi")).to_owned(), Vec::new())
+        }
+    }
+
+    /// A small PNG put on the sim's CDN, as a message attachment.
+    fn seed_image(&mut self) -> Attachment {
+        let att_id = self.digits(16);
+        let name = format!("{att_id}.png");
+        self.cdn.insert(name.clone(), ("image/png".to_owned(), Arc::new(TINY_PNG.to_vec())));
+        Attachment {
+            id: att_id,
+            mime_type: "image/png".to_owned(),
+            name: format!("image-{name}"),
+            size: TINY_PNG.len(),
+            url: format!("{}/cdn/{name}", self.base_url),
+        }
     }
 
     pub(super) fn add_waba(&mut self, name: &str) -> WabaInfo {

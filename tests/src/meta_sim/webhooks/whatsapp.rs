@@ -37,14 +37,8 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
     entries: usize,
     per_change: usize,
 ) -> Batch {
-    let customers: Vec<(String, &str, &Lang)> = (0..mix.contacts.max(1))
-        .map(|_| {
-            let name = NAMES.choose(rng).copied().unwrap_or("Zoë");
-            (wa_phone(rng), name, pick_lang(rng))
-        })
-        .collect();
-    let metadata =
-        || WaMetadata { display_phone_number: display_phone.to_owned(), phone_number_id: phone_number_id.to_owned() };
+    let customers = wa_customers(rng, mix);
+    let number = BusinessNumber { phone_number_id, display_phone };
     let mut batch = Batch {
         object: "whatsapp_business_account",
         body: Vec::new(),
@@ -55,76 +49,148 @@ pub fn whatsapp_batch_with<R: Rng + ?Sized>(
     let mut clock_s = mix.start_ms.div_euclid(1000);
     let mut entry = Vec::with_capacity(entries);
     for _ in 0..entries {
-        let (wa_id, name, lang) = customers.choose(rng).cloned().unwrap_or_else(|| (wa_phone(rng), "Zoë", &LANGS[0]));
+        let customer = customers.choose(rng).cloned().unwrap_or_else(|| WaCustomer {
+            wa_id: wa_phone(rng),
+            name: "Zoë",
+            lang: &LANGS[0],
+        });
         let mut messages = Vec::with_capacity(per_change);
         for _ in 0..per_change {
-            clock_s += rng.random_range(1..40);
-            let id = wamid(rng, &wa_id, true);
-            let (kind, text, image) = if rng.random_bool(prob(mix.attachment)) {
-                let caption = rng.random_bool(0.5).then(|| message_text(rng, lang, false, mix));
-                let mut digest = [0u8; 32];
-                rng.fill(&mut digest[..]);
-                let image = WaMedia {
-                    caption: caption.clone(),
-                    mime_type: "image/jpeg",
-                    sha256: base64(&digest, B64STD, true),
-                    id: digits(rng, 16),
-                };
-                ("image", caption, Some(image))
-            } else {
-                ("text", Some(message_text(rng, lang, false, mix)), None)
-            };
-            batch.messages.push(GeneratedMessage {
-                mid: id.clone(),
-                account_id: phone_number_id.to_owned(),
-                contact_id: wa_id.clone(),
-                outbound: false,
-                text: text.clone(),
-                attachments: usize::from(image.is_some()),
-                sent_at_ms: clock_s * 1000,
-            });
-            messages.push(WaMessage {
-                from: wa_id.clone(),
-                id,
-                timestamp: clock_s.to_string(),
-                kind,
-                text: if kind == "text" { text.map(|body| WaText { body }) } else { None },
-                image,
-            });
+            let (generated, message) = inbound_message(rng, mix, &number, &customer, &mut clock_s);
+            batch.messages.push(generated);
+            messages.push(message);
         }
-        let mut changes = vec![WaChange {
-            value: WaValue {
-                messaging_product: "whatsapp",
-                metadata: metadata(),
-                contacts: vec![WaContact { profile: WaProfile { name: name.to_owned() }, wa_id: wa_id.clone() }],
-                messages,
-                statuses: Vec::new(),
-            },
-            field: "messages",
-        }];
+        let mut changes = vec![number.change(vec![customer.contact()], messages, Vec::new())];
         if rng.random_bool(prob(mix.statuses)) {
-            let mut statuses = Vec::new();
-            for _ in 0..rng.random_range(1..=2) {
-                let recipient = customers.choose(rng).map_or(&wa_id, |c| &c.0).clone();
-                clock_s += rng.random_range(1..20);
-                statuses.extend(status_sequence(rng, &recipient, &mut clock_s));
-            }
+            let statuses = status_updates(rng, &customers, &customer.wa_id, &mut clock_s);
             batch.receipts += statuses.len();
-            changes.push(WaChange {
-                value: WaValue {
-                    messaging_product: "whatsapp",
-                    metadata: metadata(),
-                    contacts: Vec::new(),
-                    messages: Vec::new(),
-                    statuses,
-                },
-                field: "messages",
-            });
+            changes.push(number.change(Vec::new(), Vec::new(), statuses));
         }
         entry.push(WaEntry { id: waba_id.to_owned(), changes });
     }
     batch.body = to_meta_json(&Envelope { object: batch.object, entry });
     batch
+}
+
+/// A customer of a batch, as its `contacts[]` item and messages show them.
+#[derive(Clone)]
+struct WaCustomer {
+    wa_id: String,
+    name: &'static str,
+    lang: &'static Lang,
+}
+
+impl WaCustomer {
+    fn contact(&self) -> WaContact {
+        WaContact { profile: WaProfile { name: self.name.to_owned() }, wa_id: self.wa_id.clone() }
+    }
+}
+
+/// The business number a batch is addressed to: every change's `metadata`.
+struct BusinessNumber<'a> {
+    phone_number_id: &'a str,
+    display_phone: &'a str,
+}
+
+impl BusinessNumber<'_> {
+    /// A `field:"messages"` change: customer messages (with their contact) or statuses.
+    fn change(&self, contacts: Vec<WaContact>, messages: Vec<WaMessage>, statuses: Vec<WaStatus>) -> WaChange {
+        WaChange {
+            value: WaValue {
+                messaging_product: "whatsapp",
+                metadata: WaMetadata {
+                    display_phone_number: self.display_phone.to_owned(),
+                    phone_number_id: self.phone_number_id.to_owned(),
+                },
+                contacts,
+                messages,
+                statuses,
+            },
+            field: "messages",
+        }
+    }
+}
+
+/// [`Mix::contacts`] customers (at least one), each with a number, a name and a language.
+fn wa_customers<R: Rng + ?Sized>(rng: &mut R, mix: &Mix) -> Vec<WaCustomer> {
+    (0..mix.contacts.max(1))
+        .map(|_| {
+            let name = NAMES.choose(rng).copied().unwrap_or("Zoë");
+            WaCustomer { wa_id: wa_phone(rng), name, lang: pick_lang(rng) }
+        })
+        .collect()
+}
+
+/// One customer message, a few seconds after the previous one: what the batch records of
+/// it, and its `messages[]` item.
+fn inbound_message<R: Rng + ?Sized>(
+    rng: &mut R,
+    mix: &Mix,
+    number: &BusinessNumber<'_>,
+    customer: &WaCustomer,
+    clock_s: &mut i64,
+) -> (GeneratedMessage, WaMessage) {
+    *clock_s += rng.random_range(1..40);
+    let id = wamid(rng, &customer.wa_id, true);
+    let (kind, text, image) = message_content(rng, mix, customer.lang);
+    let generated = GeneratedMessage {
+        mid: id.clone(),
+        account_id: number.phone_number_id.to_owned(),
+        contact_id: customer.wa_id.clone(),
+        outbound: false,
+        text: text.clone(),
+        attachments: usize::from(image.is_some()),
+        sent_at_ms: *clock_s * 1000,
+    };
+    let message = WaMessage {
+        from: customer.wa_id.clone(),
+        id,
+        timestamp: clock_s.to_string(),
+        kind,
+        text: if kind == "text" { text.map(|body| WaText { body }) } else { None },
+        image,
+    };
+    (generated, message)
+}
+
+/// A message's `type`, its text (an image's caption) and its `image`: an image with
+/// probability [`Mix::attachment`] (WAR-image), otherwise text (WAR-text).
+fn message_content<R: Rng + ?Sized>(
+    rng: &mut R,
+    mix: &Mix,
+    lang: &Lang,
+) -> (&'static str, Option<String>, Option<WaMedia>) {
+    if rng.random_bool(prob(mix.attachment)) {
+        let caption = rng.random_bool(0.5).then(|| message_text(rng, lang, false, mix));
+        let mut digest = [0u8; 32];
+        rng.fill(&mut digest[..]);
+        let image = WaMedia {
+            caption: caption.clone(),
+            mime_type: "image/jpeg",
+            sha256: base64(&digest, B64STD, true),
+            id: digits(rng, 16),
+        };
+        ("image", caption, Some(image))
+    } else {
+        ("text", Some(message_text(rng, lang, false, mix)), None)
+    }
+}
+
+/// `statuses[]` of one or two business messages, each to a customer of the batch
+/// (WAR-status); `fallback` only if there is none.
+fn status_updates<R: Rng + ?Sized>(
+    rng: &mut R,
+    customers: &[WaCustomer],
+    fallback: &str,
+    clock_s: &mut i64,
+) -> Vec<WaStatus> {
+    let mut statuses = Vec::new();
+    for _ in 0..rng.random_range(1..=2) {
+        let recipient = customers.choose(rng).map_or(fallback, |c| c.wa_id.as_str()).to_owned();
+        *clock_s += rng.random_range(1..20);
+        statuses.extend(status_sequence(rng, &recipient, clock_s));
+    }
+    statuses
 }
 
 /// The statuses of one business message, in order: sent, then delivered and/or read.
