@@ -120,7 +120,9 @@ function ReportBody({
         <>
           <div className="report-panel">
             <div className="report-panel__head">
-              <h2>Messages</h2>
+              <h2>
+                Messages <span className="report-panel__hint">in (solid) and out (light)</span>
+              </h2>
               <div className="segmented segmented--small" role="group" aria-label="Per">
                 {(["days", "weeks"] as const).map((g) => (
                   <button key={g} type="button" aria-pressed={grain === g} onClick={() => onGrain(g)}>
@@ -215,7 +217,7 @@ function VolumeChart({ periods }: { periods: Period[] }) {
           <XAxis dataKey="label" tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
           <YAxis allowDecimals={false} tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
           <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" }} cursor={{ fill: "var(--bg-hover)" }} />
-          <Legend wrapperStyle={{ fontSize: 12, color: "var(--text-2)" }} />
+          <Legend wrapperStyle={{ fontSize: 12, color: "var(--text-2)" }} formatter={(name: string) => name.replace(/ in$/, "")} />
           {PLATFORMS.map((pl) => (
             <Bar key={`in_${pl}`} dataKey={`in_${pl}`} name={`${PLATFORM_LABEL[pl]} in`} stackId="in" fill={PLATFORM_COLOR[pl]} isAnimationActive={false} />
           ))}
@@ -228,6 +230,7 @@ function VolumeChart({ periods }: { periods: Period[] }) {
               fill={PLATFORM_COLOR[pl]}
               fillOpacity={0.45}
               isAnimationActive={false}
+              legendType="none"
             />
           ))}
         </BarChart>
