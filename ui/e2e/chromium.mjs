@@ -661,6 +661,18 @@ async function run(page) {
       `saved where the dialog said: ${JSON.stringify(saved.request)}`,
     );
     assert((await page.textContent(tid("export-saved"))).includes("30 rows"), "one row per day of the range");
+    // Today's counters follow what the engine commits.
+    const unanswered = Number(await page.textContent(tid("live-unanswered")));
+    await page.evaluate(() => {
+      const id = window.__cahtsFake.receiveNewConversation();
+      return window.__cahtsFake.emitStoreChanged({ conversationIds: [id], everything: false });
+    });
+    await waitUntil(
+      page,
+      ([sel, before]) => Number(document.querySelector(sel)?.textContent) === before + 1,
+      [tid("live-unanswered"), unanswered],
+      "a customer's new message raises the unanswered counter",
+    );
     await page.click(tid("filter-inbox"));
     await page.waitForSelector(tid("conversation-list"));
   });

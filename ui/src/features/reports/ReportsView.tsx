@@ -12,7 +12,7 @@ import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
-import { useReport, useSaveCsv } from "./api";
+import { useLiveCounters, useReport, useSaveCsv } from "./api";
 import { PRESET_LABEL, change, formatDuration, presetRange, responseDistribution, type Preset } from "./range";
 
 type Props = {
@@ -79,6 +79,7 @@ export function ReportsView({ now, onOpenConversation }: Props) {
           <ExportMenu request={request} />
         </div>
       </header>
+      <LiveStrip />
       {report.isPending ? (
         <p className="reports__loading" data-testid="reports-loading">
           Counting…
@@ -89,6 +90,20 @@ export function ReportsView({ now, onOpenConversation }: Props) {
         <ReportBody report={report.data} grain={grain} onGrain={setGrain} onOpenConversation={onOpenConversation} />
       )}
     </section>
+  );
+}
+
+/** Today's counters, refreshed by every change the engine commits. */
+function LiveStrip() {
+  const live = useLiveCounters();
+  if (!live.data) return null;
+  const l = live.data;
+  return (
+    <p className="reports__live" data-testid="live-counters" aria-live="polite">
+      <span className="reports__live-dot" aria-hidden="true" />
+      Today: <strong data-testid="live-inbound">{l.inboundToday}</strong> from customers · <strong data-testid="live-unanswered">{l.unansweredNow}</strong>{" "}
+      waiting for an answer · median first response <strong>{formatDuration(l.medianResponseTodayMs)}</strong>
+    </p>
   );
 }
 
