@@ -288,8 +288,11 @@ impl Window {
     fn release(&mut self, seq: u64, metrics: &crate::metrics::Metrics) {
         self.acked = seq;
         let now = now_ms();
-        while self.in_flight.front().is_some_and(|(s, _, _)| *s <= seq) {
-            let (_, received_at, bytes) = self.in_flight.pop_front().expect("checked non-empty");
+        while let Some(&(sent, received_at, bytes)) = self.in_flight.front() {
+            if sent > seq {
+                break;
+            }
+            self.in_flight.pop_front();
             self.in_flight_bytes -= bytes;
             metrics.delivered((now - received_at) as f64 / 1000.0);
         }
@@ -488,7 +491,8 @@ where
             received_at_ms: now_ms(),
             body,
         };
-        let plaintext = serde_json::to_vec(&payload).expect("payload serializes");
+        let plaintext = serde_json::to_vec(&payload)
+            .map_err(|e| SessionEnd::Protocol(format!("publish: the payload could not be encoded: {e}")))?;
         let (tenant, device_id) = (self.device.tenant.clone(), self.device.device_id);
         let queued =
             self.app.store.write(move |state, tx| state.queue_for_others(tx, &tenant, device_id, &plaintext)).await?;

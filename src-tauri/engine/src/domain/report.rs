@@ -346,10 +346,14 @@ fn weeks_of(dates: &[Date], days: &[Period]) -> Vec<Period> {
     let mut weeks: Vec<Period> = Vec::new();
     for (date, day) in dates.iter().zip(days) {
         let label = iso_week(*date);
-        if weeks.last().is_none_or(|w| w.label != label) {
-            weeks.push(Period { label, ..Period::default() });
-        }
-        let week = weeks.last_mut().expect("a week was just pushed");
+        let week = match weeks.last_mut() {
+            Some(week) if week.label == label => week,
+            _ => {
+                weeks.push(Period { label, ..Period::default() });
+                let last = weeks.len() - 1;
+                &mut weeks[last]
+            }
+        };
         week.inbound = week.inbound.plus(day.inbound);
         week.outbound = week.outbound.plus(day.outbound);
         week.new_conversations = week.new_conversations.plus(day.new_conversations);

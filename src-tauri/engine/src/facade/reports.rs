@@ -11,7 +11,6 @@ use crate::domain::report::{
 };
 use crate::domain::{Error, Result};
 use crate::services::{report_csv, reports};
-use crate::store::reports::Scope;
 
 impl Engine {
     /// A report over whole local days of the store the window shows.
@@ -64,16 +63,13 @@ impl Engine {
         path: PathBuf,
         tz: TimeZone,
     ) -> Result<usize> {
-        let zone_name = tz.iana_name().unwrap_or("local time").to_string();
         let calendar = Calendar::new(tz);
         self.store()
             .read(move |c| {
-                let report = reports::report(c, &request, &calendar, &zone_name)?;
-                let scope = Scope::of(&request);
                 let io = |source| Error::Io { context: format!("writing {}", path.display()), source };
                 let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
                 let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-                let rows = report_csv::write(c, kind, &report, &calendar, scope, with_text, &mut file)?;
+                let rows = report_csv::write(c, kind, &request, &calendar, with_text, &mut file)?;
                 file.as_file().sync_all().map_err(io)?;
                 file.persist(&path).map_err(|e| io(e.error))?;
                 Ok(rows)

@@ -10,30 +10,32 @@ use serde::Serialize;
 
 use crate::domain::error::{Error, Result};
 use crate::domain::events::{Direction, Platform};
-use crate::domain::report::{Calendar, DayRange, Period, Report, ReportCsv};
+use crate::domain::report::{Calendar, DayRange, Period, ReportCsv, ReportRequest};
+use crate::services::reports;
 use crate::store::report_rows;
 use crate::store::reports::Scope;
 
 /// What spreadsheet programs look for to read a CSV file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Writes one CSV file of `report`'s range to `out`; returns the rows written.
+/// Writes one CSV file of `request`'s days to `out`; returns the rows written. Only the
+/// daily file needs the report's figures; the others read their rows straight.
 pub fn write(
     conn: &Connection,
     kind: ReportCsv,
-    report: &Report,
+    request: &ReportRequest,
     calendar: &Calendar,
-    scope: Scope<'_>,
     with_text: bool,
     out: impl Write,
 ) -> Result<usize> {
-    let range = DayRange::parse(&report.from, &report.to).map_err(Error::Invalid)?;
+    let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
+    let scope = Scope::of(request);
     let (start, end) = calendar.bounds_ms(range);
     let mut out = out;
     out.write_all(BOM).map_err(|source| Error::Io { context: "writing the CSV file".into(), source })?;
     let mut csv = csv::Writer::from_writer(out);
     let rows = match kind {
-        ReportCsv::Daily => daily(&mut csv, &report.figures.days)?,
+        ReportCsv::Daily => daily(&mut csv, &reports::figures_of(conn, range, calendar, scope)?.days)?,
         ReportCsv::Conversations => conversations(conn, &mut csv, calendar, (start, end), scope)?,
         ReportCsv::Messages => messages(conn, &mut csv, calendar, (start, end), scope, with_text)?,
     };

@@ -48,7 +48,7 @@ pub fn live_counters(conn: &Connection, calendar: &Calendar, now: i64) -> Result
     })
 }
 
-fn figures_of(conn: &Connection, range: DayRange, calendar: &Calendar, scope: Scope<'_>) -> Result<Figures> {
+pub fn figures_of(conn: &Connection, range: DayRange, calendar: &Calendar, scope: Scope<'_>) -> Result<Figures> {
     let (start, end) = calendar.bounds_ms(range);
     let facts = reports::range_facts(conn, start, end, scope)?;
     Ok(Figures::arrange(range, calendar, &facts))

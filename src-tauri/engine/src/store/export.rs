@@ -25,8 +25,9 @@ use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::error::{Error, Result, SqlContext};
-use crate::domain::events::{Attachment, AttachmentKind, DeliveryStatus, MessageExtras};
+use crate::domain::events::{Attachment, DeliveryStatus, MessageExtras};
 use crate::store::apply::{insert_attachment, log_everything, refresh_summary};
+use crate::store::thread_page::{ATTACHMENT_COLUMNS, stored_attachment};
 
 pub const FORMAT: &str = "cahts-export";
 pub const VERSION: u32 = 1;
@@ -230,31 +231,8 @@ fn exported_messages(tx: &Connection) -> Result<Vec<(i64, i64, ExportMessage)>> 
 /// Every attachment by its message's row id, in position order.
 fn exported_attachments(tx: &Connection) -> Result<HashMap<i64, Vec<Attachment>>> {
     let mut attachments: HashMap<i64, Vec<Attachment>> = HashMap::new();
-    for (message_id, a) in collect(
-        tx,
-        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path
-         FROM attachments ORDER BY message_id, position",
-        |r| {
-            let kind: Option<String> = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Attachment {
-                    kind: kind.as_deref().and_then(AttachmentKind::parse),
-                    mime_type: r.get(2)?,
-                    url: r.get(3)?,
-                    media_id: r.get(4)?,
-                    filename: r.get(5)?,
-                    size_bytes: r.get(6)?,
-                    sha256: r.get(7)?,
-                    title: r.get(8)?,
-                    voice: r.get(9)?,
-                    animated: r.get(10)?,
-                    local_path: r.get(11)?,
-                    ..Attachment::default()
-                },
-            ))
-        },
-    )? {
+    let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments ORDER BY message_id, position");
+    for (message_id, a) in collect(tx, &sql, stored_attachment)? {
         attachments.entry(message_id).or_default().push(a);
     }
     Ok(attachments)

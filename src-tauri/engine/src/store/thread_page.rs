@@ -157,6 +157,32 @@ fn quote_of(stmt: &mut Statement<'_>, platform: &str, mid: String) -> Result<Quo
     })
 }
 
+/// The attachment columns every reader takes, in the order [`stored_attachment`] reads them.
+pub(super) const ATTACHMENT_COLUMNS: &str =
+    "message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path";
+
+/// A row starting with [`ATTACHMENT_COLUMNS`]: its message's row id and the attachment.
+pub(super) fn stored_attachment(r: &Row<'_>) -> rusqlite::Result<(i64, Attachment)> {
+    let kind: Option<String> = r.get(1)?;
+    Ok((
+        r.get(0)?,
+        Attachment {
+            kind: kind.as_deref().and_then(AttachmentKind::parse),
+            mime_type: r.get(2)?,
+            url: r.get(3)?,
+            media_id: r.get(4)?,
+            filename: r.get(5)?,
+            size_bytes: r.get(6)?,
+            sha256: r.get(7)?,
+            title: r.get(8)?,
+            voice: r.get(9)?,
+            animated: r.get(10)?,
+            local_path: r.get(11)?,
+            ..Attachment::default()
+        },
+    ))
+}
+
 fn attachments_for(conn: &Connection, message_ids: &[i64]) -> Result<HashMap<i64, Vec<Attachment>>> {
     let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
     if message_ids.is_empty() {
@@ -164,32 +190,14 @@ fn attachments_for(conn: &Connection, message_ids: &[i64]) -> Result<HashMap<i64
     }
     let placeholders = vec!["?"; message_ids.len()].join(",");
     let sql = format!(
-        "SELECT message_id, kind, mime_type, url, media_id, filename, size_bytes, sha256, title, voice, animated, local_path,
-                thumbnail_path, CASE WHEN download_state IS NOT NULL THEN download_error END
+        "SELECT {ATTACHMENT_COLUMNS}, thumbnail_path, CASE WHEN download_state IS NOT NULL THEN download_error END
          FROM attachments WHERE message_id IN ({placeholders}) ORDER BY message_id, position"
     );
     let mut stmt = conn.prepare(&sql).ctx("preparing attachments")?;
     let rows = stmt
         .query_map(params_from_iter(message_ids), |r| {
-            let kind: Option<String> = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Attachment {
-                    kind: kind.as_deref().and_then(AttachmentKind::parse),
-                    mime_type: r.get(2)?,
-                    url: r.get(3)?,
-                    media_id: r.get(4)?,
-                    filename: r.get(5)?,
-                    size_bytes: r.get(6)?,
-                    sha256: r.get(7)?,
-                    title: r.get(8)?,
-                    voice: r.get(9)?,
-                    animated: r.get(10)?,
-                    local_path: r.get(11)?,
-                    thumbnail_path: r.get(12)?,
-                    download_error: r.get(13)?,
-                },
-            ))
+            let (id, attachment) = stored_attachment(r)?;
+            Ok((id, Attachment { thumbnail_path: r.get(12)?, download_error: r.get(13)?, ..attachment }))
         })
         .ctx("reading attachments")?;
     for row in rows {

@@ -235,4 +235,26 @@ fn report_prints_figures_and_writes_csv_files_in_the_computers_time_zone() {
         "x.csv",
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("daily, conversations, messages"));
+    let bad = run(&["--db", db, "report", "--from", "2026-01-01", "--to", "2026-01-01", "--platform", "telegram"]);
+    assert!(
+        !bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("not messenger, instagram or whatsapp")
+    );
+    // A folder that does not exist: a clear error, and no file anywhere.
+    let nowhere = dir.path().join("missing/daily.csv");
+    let bad = run(&[
+        "--db",
+        db,
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-01",
+        "--csv",
+        "daily",
+        "--output",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("missing"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(!nowhere.exists() && !dir.path().join("missing").exists());
 }

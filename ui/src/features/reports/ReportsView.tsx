@@ -22,6 +22,12 @@ type Props = {
 
 const PRESETS: Preset[] = ["today", "7d", "30d", "month", "custom"];
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+// Both charts draw their axes and tooltips in the app's colours, in either scheme.
+const AXIS = { tick: { fill: "var(--text-2)", fontSize: 11 }, stroke: "var(--border-strong)" };
+const TOOLTIP = {
+  contentStyle: { background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" },
+  cursor: { fill: "var(--bg-hover)" },
+};
 const PLATFORM_COLOR: Record<Platform, string> = { messenger: "var(--messenger)", instagram: "var(--instagram)", whatsapp: "var(--whatsapp)" };
 
 export function ReportsView({ now, onOpenConversation }: Props) {
@@ -229,9 +235,9 @@ function VolumeChart({ periods }: { periods: Period[] }) {
       <ResponsiveContainer width="100%" height={240}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />
-          <XAxis dataKey="label" tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
-          <YAxis allowDecimals={false} tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
-          <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" }} cursor={{ fill: "var(--bg-hover)" }} />
+          <XAxis dataKey="label" {...AXIS} />
+          <YAxis allowDecimals={false} {...AXIS} />
+          <Tooltip {...TOOLTIP} />
           <Legend wrapperStyle={{ fontSize: 12, color: "var(--text-2)" }} formatter={(name: string) => name.replace(/ in$/, "")} />
           {PLATFORMS.map((pl) => (
             <Bar key={`in_${pl}`} dataKey={`in_${pl}`} name={`${PLATFORM_LABEL[pl]} in`} stackId="in" fill={PLATFORM_COLOR[pl]} isAnimationActive={false} />
@@ -262,9 +268,9 @@ function ResponseChart({ durations }: { durations: number[] }) {
       <ResponsiveContainer width="100%" height={200}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid vertical={false} stroke="var(--border)" />
-          <XAxis dataKey="label" tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
-          <YAxis allowDecimals={false} tick={{ fill: "var(--text-2)", fontSize: 11 }} stroke="var(--border-strong)" />
-          <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)", color: "var(--text)" }} cursor={{ fill: "var(--bg-hover)" }} />
+          <XAxis dataKey="label" {...AXIS} />
+          <YAxis allowDecimals={false} {...AXIS} />
+          <Tooltip {...TOOLTIP} />
           <Bar dataKey="count" name="Conversations" fill="var(--brand)" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
