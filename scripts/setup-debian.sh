@@ -11,8 +11,10 @@ want_tests=0
 build_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev fonts-noto-color-emoji
   libsoup-3.0-dev libxdo-dev build-essential pkg-config libssl-dev file curl)
 # xauth: xvfb-run needs it and xvfb only recommends it. chromium: the UI browser tests.
+# poppler-utils reads the PDF reports back; fonts-droid-fallback is a small Chinese/Japanese/
+# Korean font, so the PDF test prints those scripts with a font the computer has.
 test_packages=(xvfb xauth imagemagick dbus dbus-x11 gnome-keyring libsecret-tools openssl
-  webkit2gtk-driver xdotool x11-utils procps chromium)
+  webkit2gtk-driver xdotool x11-utils procps chromium poppler-utils fonts-droid-fallback)
 
 packages=("${build_packages[@]}")
 [ "$want_tests" = 1 ] && packages+=("${test_packages[@]}")

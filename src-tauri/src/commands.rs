@@ -196,3 +196,10 @@ pub async fn live_counters(engine: Engine_<'_>) -> Reply<LiveCounters> {
 pub async fn save_report_csv(engine: Engine_<'_>, request: ReportCsvRequest) -> Reply<ReportCsvWritten> {
     Ok(engine.save_report_csv(request).await?)
 }
+
+// The path the owner chose is theirs: not logged.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn save_report_pdf(engine: Engine_<'_>, request: ReportPdfRequest) -> Reply<ReportPdfWritten> {
+    Ok(engine.save_report_pdf(request).await?)
+}

@@ -652,15 +652,27 @@ async function run(page) {
     const month = await value("card-in");
     assert(month >= week, `30 days hold at least what 7 days do (${month} vs ${week})`);
     await shot(page, "reports.png");
-    await page.click(tid("export-csv"));
+    await page.click(tid("export-menu"));
     await page.click(tid("export-daily"));
     await page.waitForSelector(tid("export-saved"));
     const saved = (await calls(page, "save_report_csv")).at(-1);
     assert(
-      saved.request.path === "/home/lena/Documents/report.csv" && saved.request.kind === "daily",
+      saved.request.path.startsWith("/home/lena/Documents/cahts-daily-") && saved.request.kind === "daily",
       `saved where the dialog said: ${JSON.stringify(saved.request)}`,
     );
     assert((await page.textContent(tid("export-saved"))).includes("30 rows"), "one row per day of the range");
+    // The PDF, on the paper the menu offers first for this locale (the page runs in en-US).
+    await page.click(tid("export-menu"));
+    const first = await page.getAttribute('[role="menuitem"]:first-child', "data-testid");
+    assert(first === "export-pdf-letter", `an en-US owner sees Letter first, got ${first}`);
+    await shot(page, "reports-export-menu.png");
+    await page.click(tid("export-pdf-a4"));
+    await waitUntil(page, (sel) => document.querySelector(sel)?.textContent?.includes("3 pages"), tid("export-saved"), "the PDF's pages are reported");
+    const pdf = (await calls(page, "save_report_pdf")).at(-1);
+    assert(
+      pdf.request.paper === "a4" && pdf.request.path.endsWith(".pdf") && pdf.request.report.from === saved.request.report.from,
+      `the PDF covers the range shown, on A4: ${JSON.stringify(pdf.request)}`,
+    );
     // Today's counters follow what the engine commits.
     const unanswered = Number(await page.textContent(tid("live-unanswered")));
     await page.evaluate(() => {
@@ -709,6 +721,7 @@ async function main() {
       executablePath,
       headless: true,
       viewport: VIEWPORT,
+      locale: "en-US",
       args: [
         "--headless",
         "--no-sandbox",

@@ -112,7 +112,14 @@ function fakeReport(conversations: FakeConversation[], request: ReportRequest): 
     from: request.from,
     to: request.to,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    figures: { totals, days, weeks: [], heatMap: Array.from({ length: 7 }, () => Array<number>(24).fill(0)), firstResponsesMs: [] },
+    figures: {
+      totals,
+      days,
+      weeks: [],
+      heatMap: Array.from({ length: 7 }, () => Array<number>(24).fill(0)),
+      responseTimes: [{ label: "< 5 min", upToMs: 300_000, count: 0 }],
+      byPlatform: [],
+    },
     previous: empty,
     slowest: [],
     unansweredNow: 0,
@@ -345,6 +352,8 @@ export function createFakeBackend(now: number) {
       const rows = kind === "daily" ? r.figures.days.length : kind === "messages" ? r.figures.totals.inbound + r.figures.totals.outbound : store().length;
       return { rows, path };
     },
+    // The engine's own PDF is read back by the engine's and the real window's tests.
+    save_report_pdf: ({ path }) => ({ pages: 3, bytes: 48_213, path }),
     disconnect_account: ({ accountId, deleteData }) => {
       accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
       return { warning: null };
@@ -495,7 +504,10 @@ export function createFakeBackend(now: number) {
       }
       // Tauri plugins: the file dialog picks a fixed file; opening a URL is recorded only.
       if (cmd === "plugin:dialog|open") return "/home/lena/Documents/menu.pdf";
-      if (cmd === "plugin:dialog|save") return "/home/lena/Documents/report.csv";
+      if (cmd === "plugin:dialog|save") {
+        const name = (request as { options?: { defaultPath?: string } } | undefined)?.options?.defaultPath ?? "report.csv";
+        return `/home/lena/Documents/${name}`;
+      }
       if (cmd === "plugin:opener|open_url") return null;
       if (!(cmd in handlers)) throw `Command ${cmd} not found`;
       const handler = handlers[cmd as keyof Commands] as (r: unknown) => unknown;

@@ -432,6 +432,22 @@ try {
   const col = header.split(",").indexOf("messages_in");
   const csvIn = rows.reduce((n, r) => n + Number(r.split(",")[col]), 0);
   if (rows.length !== 30 || csvIn !== monthIn) throw new Error(`the CSV has ${rows.length} days and ${csvIn} messages in; the window said ${monthIn}`);
+
+  step("The PDF report through the window's own command (the native save dialog is the OS's): the cards' figures, printed");
+  // WebDriver cannot drive the OS's file dialog, so the page calls the command the Export
+  // menu calls once the dialog returns a path, through the real IPC into the real engine.
+  const pdfPath = join(dataDir, "report.pdf");
+  const written = await browser.execute(
+    (request) => window.__TAURI_INTERNALS__.invoke("save_report_pdf", { request }),
+    { report: { from, to: day(today), platform: null, accountId: null }, paper: "letter", path: pdfPath },
+  );
+  if (!(written.pages >= 1) || written.path !== pdfPath) throw new Error(`save_report_pdf answered ${JSON.stringify(written)}`);
+  const info = execFileSync("pdfinfo", [pdfPath]).toString();
+  if (!info.includes("612 x 792 pts (letter)")) throw new Error(`the PDF is not on Letter paper:\n${info}`);
+  const printed = execFileSync("pdftotext", ["-layout", pdfPath, "-"]).toString();
+  const inCard = printed.match(/Messages in[\s\S]*?\n\s*([\d,]+)\s/);
+  if (Number(inCard?.[1]?.replace(/,/g, "")) !== monthIn) throw new Error(`the PDF prints ${inCard?.[1]} messages in; the window said ${monthIn}`);
+  if (!printed.includes(`Page ${written.pages} of ${written.pages}`)) throw new Error("the PDF's pages are numbered");
   console.log("window: all checks passed");
 } catch (error) {
   console.error(`window: FAILED: ${error?.message ?? error}`);

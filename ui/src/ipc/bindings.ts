@@ -368,9 +368,21 @@ export type Figures = { totals: Totals, days: Array<Period>, weeks: Array<Period
  */
 heatMap: Array<Array<number>>, 
 /**
- * First-response times of the range, for the distribution chart.
+ * How many first responses took how long, for the distribution chart.
  */
-firstResponsesMs: Array<number>, };
+responseTimes: Array<ResponseBucket>, 
+/**
+ * The totals of each platform with messages in the range (the per-platform table).
+ */
+byPlatform: Array<PlatformTotals>, };
+
+export type ResponseBucket = { label: string, 
+/**
+ * Up to this many milliseconds (excluded); `None` for the last band.
+ */
+upToMs: number | null, count: number, };
+
+export type PlatformTotals = { platform: Platform, inbound: number, outbound: number, newConversations: number, waits: number, answered: number, firstResponse: Durations, };
 
 export type SlowConversation = { conversationId: string, platform: Platform, contactName: string | null, askedAt: number, 
 /**
@@ -407,6 +419,12 @@ export type ReportCsvRequest = { report: ReportRequest, kind: ReportCsv,
 withText: boolean, path: string, };
 
 export type ReportCsvWritten = { rows: number, path: string, };
+
+export type Paper = "a4" | "letter";
+
+export type ReportPdfRequest = { report: ReportRequest, paper: Paper, path: string, };
+
+export type ReportPdfWritten = { pages: number, bytes: number, path: string, };
 
 export type DisconnectResult = { 
 /**
@@ -494,6 +512,7 @@ export interface Commands {
   get_report: { request: ReportRequest; response: Report };
   live_counters: { request: undefined; response: LiveCounters };
   save_report_csv: { request: ReportCsvRequest; response: ReportCsvWritten };
+  save_report_pdf: { request: ReportPdfRequest; response: ReportPdfWritten };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

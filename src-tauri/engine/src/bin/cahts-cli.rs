@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use cahts_engine::domain::report::{ReportCsv, ReportRequest};
+use cahts_engine::domain::report_pdf::Paper;
 use cahts_engine::events::Platform;
 use cahts_engine::facade::bench::BenchConfig;
 use cahts_engine::facade::engine::{Engine, EngineConfig, default_device_name};
@@ -206,8 +207,8 @@ enum Command {
     },
     /// Counts conversations and messages.
     Stats,
-    /// Report figures over whole days in this computer's time zone: JSON on stdout, or one
-    /// of the report's CSV files with `--csv`.
+    /// Report figures over whole days in this computer's time zone: JSON on stdout, one of
+    /// the report's CSV files with `--csv`, or the printable report with `--pdf`.
     Report {
         /// First day, YYYY-MM-DD.
         #[arg(long)]
@@ -230,6 +231,12 @@ enum Command {
         /// Where the CSV file goes.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Write the printable report to this PDF file instead.
+        #[arg(long, conflicts_with = "csv")]
+        pdf: Option<PathBuf>,
+        /// The PDF's paper: a4 or letter.
+        #[arg(long, default_value = "a4", requires = "pdf")]
+        paper: String,
     },
     /// Builds a store of generated messages and times ingest and queries; prints one JSON line.
     Bench {
@@ -411,7 +418,7 @@ async fn run_on(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
 
 /// `report`: the figures as JSON, or one of the report's CSV files.
 async fn report(engine: &Arc<Engine>, command: Command, out: &mut impl Write) -> anyhow::Result<()> {
-    let Command::Report { from, to, platform, account, csv, with_text, output } = command else {
+    let Command::Report { from, to, platform, account, csv, with_text, output, pdf, paper } = command else {
         unreachable!("run_on passes only the report command")
     };
     let platform = match platform.as_deref() {
@@ -419,6 +426,11 @@ async fn report(engine: &Arc<Engine>, command: Command, out: &mut impl Write) ->
         Some(p) => Some(Platform::parse(p).with_context(|| format!("{p:?} is not messenger, instagram or whatsapp"))?),
     };
     let request = ReportRequest { from, to, platform, account_id: account };
+    if let Some(path) = pdf {
+        let paper = Paper::parse(&paper).with_context(|| format!("{paper:?} is not a paper size: a4 or letter"))?;
+        let (pages, bytes) = engine.export_report_pdf(request, paper, path.clone()).await?;
+        return print(out, &serde_json::json!({ "pdf": path, "paper": paper, "pages": pages, "bytes": bytes }));
+    }
     let (Some(kind), Some(path)) = (csv.as_deref(), output) else {
         return print(out, &engine.report(request).await?);
     };

@@ -53,6 +53,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A file the owner chose (an export) could not be written.
+    #[error("cannot save {path}: {source}")]
+    Save {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("{context}: {source}")]
     Json {
         context: String,

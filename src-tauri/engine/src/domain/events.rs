@@ -34,6 +34,15 @@ impl Platform {
     pub fn parse(s: &str) -> Option<Platform> {
         Platform::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// The platform's name as Meta writes it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Platform::Messenger => "Messenger",
+            Platform::Instagram => "Instagram",
+            Platform::Whatsapp => "WhatsApp",
+        }
+    }
 }
 
 impl std::fmt::Display for Platform {

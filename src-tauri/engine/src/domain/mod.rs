@@ -9,6 +9,7 @@ pub mod events;
 pub mod outbox;
 pub mod reply_window;
 pub mod report;
+pub mod report_pdf;
 pub mod template;
 mod text_enum;
 pub mod views;

@@ -129,6 +129,11 @@ impl Calendar {
         self.zoned(ms).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
     }
 
+    /// An instant as a person reads it on paper: `3 Dec 2026 18:40`.
+    pub fn printed(&self, ms: i64) -> String {
+        self.zoned(ms).strftime("%-d %b %Y %H:%M").to_string()
+    }
+
     fn zoned(&self, ms: i64) -> jiff::ZonedDateTime {
         Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH).to_zoned_datetime(self.tz.clone())
     }
@@ -298,9 +303,59 @@ pub struct Figures {
     pub weeks: Vec<Period>,
     /// Inbound messages by weekday (Monday first) and local hour.
     pub heat_map: Vec<Vec<u32>>,
-    /// First-response times of the range, for the distribution chart.
-    #[ts(type = "Array<number>")]
-    pub first_responses_ms: Vec<i64>,
+    /// How many first responses took how long, for the distribution chart.
+    pub response_times: Vec<ResponseBucket>,
+    /// The totals of each platform with messages in the range (the per-platform table).
+    pub by_platform: Vec<PlatformTotals>,
+}
+
+/// First responses within one band of durations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseBucket {
+    pub label: String,
+    /// Up to this many milliseconds (excluded); `None` for the last band.
+    #[ts(type = "number | null")]
+    pub up_to_ms: Option<i64>,
+    pub count: u32,
+}
+
+/// The bands of the response-time chart: what an owner tells apart (minutes, hours, a day).
+const RESPONSE_BANDS: [(&str, Option<i64>); 6] = [
+    ("< 5 min", Some(5 * 60_000)),
+    ("5–15 min", Some(15 * 60_000)),
+    ("15–60 min", Some(3_600_000)),
+    ("1–4 h", Some(4 * 3_600_000)),
+    ("4–24 h", Some(24 * 3_600_000)),
+    ("> 24 h", None),
+];
+
+impl ResponseBucket {
+    /// Counts `durations` into the chart's bands.
+    pub fn bands_of(durations: &[i64]) -> Vec<ResponseBucket> {
+        let mut bands: Vec<ResponseBucket> = RESPONSE_BANDS
+            .iter()
+            .map(|(label, up_to_ms)| ResponseBucket { label: (*label).to_string(), up_to_ms: *up_to_ms, count: 0 })
+            .collect();
+        for &d in durations {
+            let i = bands.iter().position(|b| b.up_to_ms.is_none_or(|up| d < up)).unwrap_or(bands.len() - 1);
+            bands[i].count += 1;
+        }
+        bands
+    }
+}
+
+/// One platform's share of a range.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformTotals {
+    pub platform: Platform,
+    pub inbound: u32,
+    pub outbound: u32,
+    pub new_conversations: u32,
+    pub waits: u32,
+    pub answered: u32,
+    pub first_response: Durations,
 }
 
 impl Figures {
@@ -337,8 +392,33 @@ impl Figures {
         totals.first_response = Durations::of(first_responses.clone());
         totals.resolution = Durations::of(facts.resolutions.iter().map(|(asked, done)| done - asked).collect());
         let weeks = weeks_of(&dates, &days);
-        Figures { totals, days, weeks, heat_map, first_responses_ms: first_responses }
+        let response_times = ResponseBucket::bands_of(&first_responses);
+        let by_platform = platform_totals(&days, &facts.waits);
+        Figures { totals, days, weeks, heat_map, response_times, by_platform }
     }
+}
+
+/// Each platform's totals, in the order platforms are listed everywhere; a platform with
+/// no messages and no waits in the range is left out.
+fn platform_totals(days: &[Period], waits: &[Wait]) -> Vec<PlatformTotals> {
+    Platform::ALL
+        .iter()
+        .map(|&platform| {
+            let sum = |f: fn(&Period) -> &Volume| days.iter().map(|d| f(d).of(platform)).sum::<u32>();
+            let mine = waits.iter().filter(|w| w.platform == platform);
+            let responses: Vec<i64> = mine.clone().filter_map(|w| w.answered_at.map(|a| a - w.asked_at)).collect();
+            PlatformTotals {
+                platform,
+                inbound: sum(|d| &d.inbound),
+                outbound: sum(|d| &d.outbound),
+                new_conversations: sum(|d| &d.new_conversations),
+                waits: mine.count() as u32,
+                answered: responses.len() as u32,
+                first_response: Durations::of(responses),
+            }
+        })
+        .filter(|t| t.inbound + t.outbound + t.waits > 0)
+        .collect()
 }
 
 /// Days summed into ISO weeks; a week cut by the range holds only its days in it.
@@ -429,6 +509,15 @@ mod tests {
         assert_eq!(d.fastest_90_average_ms, Some(5 * 60_000));
         assert_eq!(Durations::of(Vec::new()), Durations::default());
         assert_eq!(Durations::of(vec![7]).median_ms, Some(7));
+    }
+
+    #[test]
+    fn response_times_fall_into_the_band_below_their_upper_edge() {
+        let counts: Vec<u32> = ResponseBucket::bands_of(&[0, 299_999, 300_000, 3_600_000, 90_000_000, 4 * 3_600_000])
+            .iter()
+            .map(|b| b.count)
+            .collect();
+        assert_eq!(counts, [2, 1, 0, 1, 1, 1]);
     }
 
     #[test]

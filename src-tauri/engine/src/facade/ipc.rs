@@ -15,6 +15,7 @@ pub use crate::domain::report::{
     Durations, LiveCounters, Period, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
     SlowConversation, Totals, Volume,
 };
+pub use crate::domain::report_pdf::{Paper, ReportPdfRequest, ReportPdfWritten};
 pub use crate::domain::template::Template;
 
 pub use crate::domain::views::*;
@@ -249,6 +250,12 @@ impl From<crate::domain::Error> for UiError {
                 message: e.to_string(),
                 action: Some("Install the latest CAHTS.".into()),
             },
+            // The owner chose the file, so the reason may be shown.
+            E::Save { source, .. } => UiError {
+                code: ErrorCode::Validation,
+                message: format!("CAHTS could not save the file ({source})."),
+                action: Some("Choose another folder, or check that there is room on the disk.".into()),
+            },
             E::Open { .. } | E::Migration { .. } | E::StoreClosed => UiError {
                 code: ErrorCode::StoreUnavailable,
                 message: "CAHTS cannot open its message store.".into(),
@@ -406,6 +413,7 @@ macro_rules! with_commands {
             get_report(ReportRequest) -> Report;
             live_counters() -> LiveCounters;
             save_report_csv(ReportCsvRequest) -> ReportCsvWritten;
+            save_report_pdf(ReportPdfRequest) -> ReportPdfWritten;
         }
     };
 }
@@ -484,12 +492,17 @@ pub fn typescript_bindings() -> String {
         Durations,
         Totals,
         crate::domain::report::Figures,
+        crate::domain::report::ResponseBucket,
+        crate::domain::report::PlatformTotals,
         SlowConversation,
         Report,
         LiveCounters,
         ReportCsv,
         ReportCsvRequest,
         ReportCsvWritten,
+        Paper,
+        ReportPdfRequest,
+        ReportPdfWritten,
         DisconnectResult,
         SendTextRequest,
         OutboxRef,

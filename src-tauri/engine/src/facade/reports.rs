@@ -1,7 +1,8 @@
 //! Reports as the facade offers them: figures and CSV files, in the computer's time zone,
 //! read (and written) off the runtime.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
@@ -9,8 +10,9 @@ use super::engine::Engine;
 use crate::domain::report::{
     Calendar, LiveCounters, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
 };
+use crate::domain::report_pdf::{Paper, ReportPdfRequest, ReportPdfWritten};
 use crate::domain::{Error, Result};
-use crate::services::{report_csv, reports};
+use crate::services::{report_csv, report_pdf, reports};
 
 impl Engine {
     /// A report over whole local days of the store the window shows.
@@ -65,15 +67,59 @@ impl Engine {
     ) -> Result<usize> {
         let calendar = Calendar::new(tz);
         self.store()
+            .read(move |c| write_whole(&path, |file| report_csv::write(c, kind, &request, &calendar, with_text, file)))
+            .await
+    }
+}
+
+impl Engine {
+    /// The window's save dialog chose where the PDF goes.
+    pub async fn save_report_pdf(&self, request: ReportPdfRequest) -> Result<ReportPdfWritten> {
+        let path = PathBuf::from(&request.path);
+        let (pages, bytes) = self.export_report_pdf(request.report, request.paper, path).await?;
+        Ok(ReportPdfWritten { pages, bytes, path: request.path })
+    }
+
+    /// Writes the PDF report of `request` to `path` (whole or not at all) in the
+    /// computer's time zone; returns its pages and size.
+    pub async fn export_report_pdf(&self, request: ReportRequest, paper: Paper, path: PathBuf) -> Result<(u32, u64)> {
+        self.export_report_pdf_in(request, paper, path, TimeZone::system()).await
+    }
+
+    pub async fn export_report_pdf_in(
+        &self,
+        request: ReportRequest,
+        paper: Paper,
+        path: PathBuf,
+        tz: TimeZone,
+    ) -> Result<(u32, u64)> {
+        let zone_name = tz.iana_name().unwrap_or("local time").to_string();
+        let calendar = Calendar::new(tz);
+        let store = self.store();
+        let now = store.now_ms();
+        store
             .read(move |c| {
-                let io = |source| Error::Io { context: format!("writing {}", path.display()), source };
-                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-                let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-                let rows = report_csv::write(c, kind, &request, &calendar, with_text, &mut file)?;
-                file.as_file().sync_all().map_err(io)?;
-                file.persist(&path).map_err(|e| io(e.error))?;
-                Ok(rows)
+                let report = reports::report(c, &request, &calendar, &zone_name)?;
+                let cover = report_pdf::cover_of(c, &request, now)?;
+                let (pdf, pages) = report_pdf::render(&report, &cover, paper, &calendar)?;
+                write_whole(&path, |file| file.write_all(&pdf).map_err(|source| io_error(&path, source)))?;
+                Ok((pages, pdf.len() as u64))
             })
             .await
     }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Save { path: path.to_path_buf(), source }
+}
+
+/// Writes a file beside `path` and moves it there once complete, so a failed export
+/// leaves no half file and never truncates an earlier one.
+fn write_whole<T>(path: &Path, write: impl FnOnce(&mut tempfile::NamedTempFile) -> Result<T>) -> Result<T> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
+    let written = write(&mut file)?;
+    file.as_file().sync_all().map_err(|e| io_error(path, e))?;
+    file.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(written)
 }

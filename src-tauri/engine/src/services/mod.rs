@@ -10,5 +10,6 @@ pub mod media;
 pub mod outbox;
 pub mod relay_link;
 pub mod report_csv;
+pub mod report_pdf;
 pub mod reports;
 pub mod sync;

@@ -12,15 +12,16 @@ pub const VIEW_COLUMNS: &str = "id, platform, asset_id, display_name, status, st
 
 /// Every account, in the order the window lists them.
 pub async fn list(store: &Store) -> Result<Vec<AccountView>> {
-    store
-        .read(|c| {
-            let mut stmt = c
-                .prepare(&format!("SELECT {VIEW_COLUMNS} FROM accounts ORDER BY platform, display_name, asset_id"))
-                .ctx("listing accounts")?;
-            let rows = stmt.query_map([], row_to_view).ctx("listing accounts")?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().ctx("listing accounts")
-        })
-        .await
+    store.read(list_on).await
+}
+
+/// [`list`] on a connection the caller holds (a report reads them with its figures).
+pub fn list_on(c: &rusqlite::Connection) -> Result<Vec<AccountView>> {
+    let mut stmt = c
+        .prepare_cached(&format!("SELECT {VIEW_COLUMNS} FROM accounts ORDER BY platform, display_name, asset_id"))
+        .ctx("listing accounts")?;
+    let rows = stmt.query_map([], row_to_view).ctx("listing accounts")?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().ctx("listing accounts")
 }
 
 pub async fn get(store: &Store, id: i64) -> Result<Option<AccountView>> {

@@ -4,9 +4,11 @@
 mod bindings;
 mod cli;
 mod facade;
+mod fixtures;
 mod jobs;
 mod layers;
 mod migrations;
+mod report_pdf;
 mod reports;
 mod secrets;
 mod store;

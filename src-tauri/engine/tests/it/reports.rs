@@ -17,32 +17,10 @@ use rand::seq::SliceRandom;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 
-/// Milliseconds of a UTC time written `2026-03-29T01:00:00Z`.
-fn utc(s: &str) -> i64 {
-    s.parse::<jiff::Timestamp>().expect("a timestamp").as_millisecond()
-}
-
-fn key(platform: Platform, contact: &str) -> ConversationKey {
-    let account = match platform {
-        Platform::Messenger => "104857600000001",
-        Platform::Instagram => "17841400000000001234",
-        Platform::Whatsapp => "106540352242922",
-    };
-    ConversationKey { platform, account_id: account.into(), contact_id: contact.into() }
-}
+use crate::fixtures::{key, text, utc};
 
 fn message(key: &ConversationKey, mid: &str, direction: Direction, at: i64) -> DomainEvent {
-    DomainEvent::Message(NewMessage {
-        key: key.clone(),
-        mid: mid.into(),
-        direction,
-        kind: MessageKind::Text,
-        text: Some(format!("message {mid}")),
-        attachments: Vec::new(),
-        reply_to: None,
-        extras: MessageExtras::default(),
-        sent_at: at,
-    })
+    text(key, mid, direction, &format!("message {mid}"), at)
 }
 
 /// London is on GMT (UTC+0) until 01:00 UTC on Sunday 29 March 2026, then on BST (UTC+1).
@@ -143,9 +121,15 @@ fn figures_follow_local_days_the_quiet_rule_and_first_answers() {
     assert_eq!(t.first_response.median_ms, Some(2 * HOUR));
     assert_eq!(t.first_response.p90_ms, Some(54 * HOUR));
     assert_eq!(t.first_response.fastest_90_average_ms, Some((30 * MINUTE + 2 * HOUR + 54 * HOUR) / 3));
-    let mut responses = f.first_responses_ms.clone();
-    responses.sort_unstable();
-    assert_eq!(responses, [30 * MINUTE, 2 * HOUR, 54 * HOUR]);
+    let bands: Vec<(&str, u32)> = f.response_times.iter().map(|b| (b.label.as_str(), b.count)).collect();
+    assert_eq!(
+        bands,
+        [("< 5 min", 0), ("5–15 min", 0), ("15–60 min", 1), ("1–4 h", 1), ("4–24 h", 0), ("> 24 h", 1)],
+        "30 minutes, 2 hours and 54 hours"
+    );
+    let per_platform: u32 = f.by_platform.iter().map(|p| p.inbound).sum();
+    assert_eq!(per_platform, t.inbound, "the per-platform table adds up to the cards");
+    assert_eq!(f.by_platform.iter().map(|p| p.waits).sum::<u32>(), t.waits);
     // Done at 13:00 BST, three hours after the ask it answered.
     assert_eq!((t.resolution.count, t.resolution.median_ms), (1, Some(3 * HOUR)));
 

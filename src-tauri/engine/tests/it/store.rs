@@ -5,32 +5,10 @@ use cahts_engine::store::export::ExportDocument;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
+use crate::fixtures::{key, text};
 use crate::{engine, runtime};
 
 const NOW: i64 = 1_764_000_000_000;
-
-fn key(platform: Platform, contact: &str) -> ConversationKey {
-    let account = match platform {
-        Platform::Messenger => "104857600000001",
-        Platform::Instagram => "17841400000000001234",
-        Platform::Whatsapp => "106540352242922",
-    };
-    ConversationKey { platform, account_id: account.into(), contact_id: contact.into() }
-}
-
-fn text(key: &ConversationKey, mid: &str, direction: Direction, body: &str, at: i64) -> DomainEvent {
-    DomainEvent::Message(NewMessage {
-        key: key.clone(),
-        mid: mid.into(),
-        direction,
-        kind: MessageKind::Text,
-        text: Some(body.into()),
-        attachments: Vec::new(),
-        reply_to: None,
-        extras: MessageExtras::default(),
-        sent_at: at,
-    })
-}
 
 /// Events that exercise every rule that could make arrival order matter.
 fn tricky_events() -> Vec<DomainEvent> {

@@ -6,14 +6,15 @@ import "./reports.css";
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { useMemo, useState, type CSSProperties } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { Platform, Period, Report, ReportCsv, ReportRequest, SlowConversation, Totals } from "../../ipc/bindings";
+import type { Paper, Platform, Period, Report, ReportCsv, ReportRequest, ResponseBucket, SlowConversation, Totals } from "../../ipc/bindings";
 import { pickSavePath } from "../../ipc/transport";
 import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
-import { useLiveCounters, useReport, useSaveCsv } from "./api";
-import { PRESET_LABEL, change, formatDuration, presetRange, responseDistribution, type Preset } from "./range";
+import { useLiveCounters, useReport, useSaveCsv, useSavePdf } from "./api";
+import { papersFor } from "./paper";
+import { PRESET_LABEL, change, formatDuration, presetRange, type Preset } from "./range";
 
 type Props = {
   now: number;
@@ -157,7 +158,7 @@ function ReportBody({
           <div className="report-grid">
             <div className="report-panel">
               <h2>First response times</h2>
-              <ResponseChart durations={report.figures.firstResponsesMs} />
+              <ResponseChart buckets={report.figures.responseTimes} />
             </div>
             <div className="report-panel">
               <h2>When customers write</h2>
@@ -260,9 +261,9 @@ function VolumeChart({ periods }: { periods: Period[] }) {
   );
 }
 
-function ResponseChart({ durations }: { durations: number[] }) {
-  const data = useMemo(() => responseDistribution(durations), [durations]);
-  if (durations.length === 0) return <p className="report-panel__none">No customer was answered in these days.</p>;
+function ResponseChart({ buckets }: { buckets: ResponseBucket[] }) {
+  const data = useMemo(() => buckets.map((b) => ({ label: b.label, count: b.count })), [buckets]);
+  if (buckets.every((b) => b.count === 0)) return <p className="report-panel__none">No customer was answered in these days.</p>;
   return (
     <div className="report-chart" data-testid="response-chart" role="img" aria-label="How many first responses took how long">
       <ResponsiveContainer width="100%" height={200}>
@@ -341,22 +342,44 @@ const CSV_FILES: { kind: ReportCsv; label: string; withText?: boolean }[] = [
   { kind: "messages", label: "Messages with texts", withText: true },
 ];
 
+const PAPER_LABEL: Record<Paper, string> = { a4: "PDF report (A4)", letter: "PDF report (US Letter)" };
+
 function ExportMenu({ request }: { request: ReportRequest }) {
-  const save = useSaveCsv();
+  const csv = useSaveCsv();
+  const pdf = useSavePdf();
+  const pending = csv.isPending || pdf.isPending;
+  // The last export's outcome is the one shown.
+  const [last, setLast] = useState<"csv" | "pdf" | null>(null);
   const exportCsv = async (kind: ReportCsv, withText: boolean) => {
     const path = await pickSavePath("Save the report as CSV", `cahts-${kind}-${request.from}-${request.to}.csv`, "csv");
-    if (path !== null) save.mutate({ report: request, kind, withText, path });
+    if (path === null) return;
+    setLast("csv");
+    csv.mutate({ report: request, kind, withText, path });
   };
+  const exportPdf = async (paper: Paper) => {
+    const path = await pickSavePath("Save the report as PDF", `cahts-report-${request.from}-${request.to}.pdf`, "pdf");
+    if (path === null) return;
+    setLast("pdf");
+    pdf.mutate({ report: request, paper, path });
+  };
+  const outcome = last === "pdf" ? pdf : last === "csv" ? csv : null;
   return (
     <div className="reports__export">
       <DropdownMenu.Root>
         <DropdownMenu.Trigger asChild>
-          <button type="button" className="btn btn--secondary" data-testid="export-csv" disabled={save.isPending}>
-            <Icon name="file" size={14} /> {save.isPending ? "Saving…" : "Export CSV"}
+          <button type="button" className="btn btn--secondary" data-testid="export-menu" disabled={pending}>
+            <Icon name="file" size={14} /> {pending ? "Saving…" : "Export"}
           </button>
         </DropdownMenu.Trigger>
         <DropdownMenu.Portal>
           <DropdownMenu.Content className="menu" align="end" sideOffset={4}>
+            {papersFor(navigator.language).map((paper) => (
+              <DropdownMenu.Item key={paper} className="menu__item" onSelect={() => void exportPdf(paper)} data-testid={`export-pdf-${paper}`}>
+                {PAPER_LABEL[paper]}
+              </DropdownMenu.Item>
+            ))}
+            <DropdownMenu.Separator className="menu__separator" />
+            <DropdownMenu.Label className="menu__label">CSV for spreadsheets</DropdownMenu.Label>
             {CSV_FILES.map((f) => (
               <DropdownMenu.Item
                 key={f.label}
@@ -370,13 +393,17 @@ function ExportMenu({ request }: { request: ReportRequest }) {
           </DropdownMenu.Content>
         </DropdownMenu.Portal>
       </DropdownMenu.Root>
-      {save.isSuccess ? (
+      {last === "csv" && csv.isSuccess ? (
         <span className="reports__saved" data-testid="export-saved" role="status">
-          Saved {save.data.rows} rows
+          Saved {csv.data.rows} rows
         </span>
-      ) : save.isError ? (
+      ) : last === "pdf" && pdf.isSuccess ? (
+        <span className="reports__saved" data-testid="export-saved" role="status">
+          Saved the PDF ({pdf.data.pages} {pdf.data.pages === 1 ? "page" : "pages"})
+        </span>
+      ) : outcome?.isError ? (
         <span className="reports__saved reports__saved--error" data-testid="export-error" role="alert">
-          {save.error.message}
+          {outcome.error.message} {outcome.error.action ?? ""}
         </span>
       ) : null}
     </div>

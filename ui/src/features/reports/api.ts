@@ -1,6 +1,6 @@
-/** Reports: figures for a range, today's live counters, and CSV files saved where the owner chooses. */
+/** Reports: figures for a range, today's live counters, and CSV and PDF files saved where the owner chooses. */
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import type { LiveCounters, Report, ReportCsvRequest, ReportCsvWritten, ReportRequest, UiError } from "../../ipc/bindings";
+import type { LiveCounters, Report, ReportCsvRequest, ReportCsvWritten, ReportPdfRequest, ReportPdfWritten, ReportRequest, UiError } from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
 
 export const reportKeys = {
@@ -24,4 +24,8 @@ export function useLiveCounters() {
 
 export function useSaveCsv() {
   return useMutation<ReportCsvWritten, UiError, ReportCsvRequest>({ mutationFn: (r) => call("save_report_csv", r) });
+}
+
+export function useSavePdf() {
+  return useMutation<ReportPdfWritten, UiError, ReportPdfRequest>({ mutationFn: (r) => call("save_report_pdf", r) });
 }

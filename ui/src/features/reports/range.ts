@@ -47,23 +47,3 @@ export function change(now: number, before: number): number | null {
   if (before === 0) return null;
   return Math.round(((now - before) / before) * 100);
 }
-
-/** Response-time buckets for the distribution chart. */
-export const RESPONSE_BUCKETS: { label: string; upTo: number }[] = [
-  { label: "< 5 min", upTo: 5 * 60_000 },
-  { label: "5–15 min", upTo: 15 * 60_000 },
-  { label: "15–60 min", upTo: 60 * 60_000 },
-  { label: "1–4 h", upTo: 4 * 3_600_000 },
-  { label: "4–24 h", upTo: 24 * 3_600_000 },
-  { label: "> 24 h", upTo: Number.POSITIVE_INFINITY },
-];
-
-export function responseDistribution(durations: number[]): { label: string; count: number }[] {
-  const counts = RESPONSE_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
-  for (const d of durations) {
-    const i = RESPONSE_BUCKETS.findIndex((b) => d < b.upTo);
-    const bucket = counts[i === -1 ? counts.length - 1 : i];
-    if (bucket) bucket.count += 1;
-  }
-  return counts;
-}

@@ -170,7 +170,7 @@ fn check_media(target: &SendTarget, file: &LocalFile) -> std::result::Result<(),
     if file.size > limit {
         return Err(OutboxError::Refused(format!(
             "{} takes files of this kind up to {} MB; this one is {} MB.",
-            platform_label(target.platform),
+            target.platform.display_name(),
             limit >> 20,
             file.size.div_ceil(1 << 20)
         )));
@@ -253,14 +253,6 @@ pub async fn enqueue_reaction(
         })
         .await??;
     Ok(client_id)
-}
-
-fn platform_label(p: Platform) -> &'static str {
-    match p {
-        Platform::Messenger => "Messenger",
-        Platform::Instagram => "Instagram",
-        Platform::Whatsapp => "WhatsApp",
-    }
 }
 
 /// Tells the customer their messages were seen (Messenger/Instagram `mark_seen`, WhatsApp
