@@ -203,3 +203,9 @@ pub async fn save_report_csv(engine: Engine_<'_>, request: ReportCsvRequest) -> 
 pub async fn save_report_pdf(engine: Engine_<'_>, request: ReportPdfRequest) -> Reply<ReportPdfWritten> {
     Ok(engine.save_report_pdf(request).await?)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip(engine), err)]
+pub async fn set_business_hours(engine: Engine_<'_>, request: SetBusinessHoursRequest) -> Reply<()> {
+    Ok(engine.set_business_hours(request.hours).await?)
+}

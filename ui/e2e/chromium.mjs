@@ -673,6 +673,29 @@ async function run(page) {
       pdf.request.paper === "a4" && pdf.request.path.endsWith(".pdf") && pdf.request.report.from === saved.request.report.from,
       `the PDF covers the range shown, on A4: ${JSON.stringify(pdf.request)}`,
     );
+    // Business hours: a refusal names what is wrong; saved hours are what the report counts in.
+    assert((await page.textContent(tid("hours-summary"))).includes("by the clock"), "no hours set at first");
+    await page.click(tid("open-hours"));
+    await page.check(tid("hours-enabled"));
+    await page.click(tid("hours-day-5"));
+    await page.fill(tid("hours-opens"), "18:00");
+    await page.fill(tid("hours-closes"), "09:00");
+    await page.click(tid("hours-save"));
+    await page.waitForSelector(tid("hours-error"));
+    assert((await page.textContent(tid("hours-error"))).includes("after opening"), "the engine's reason is shown");
+    await page.fill(tid("hours-opens"), "08:30");
+    await page.fill(tid("hours-closes"), "17:00");
+    await shot(page, "reports-business-hours.png");
+    await page.click(tid("hours-save"));
+    await page.waitForSelector(tid("hours-dialog"), { state: "detached" });
+    const hours = (await calls(page, "set_business_hours")).at(-1).request.hours;
+    assert(JSON.stringify(hours) === JSON.stringify({ days: [0, 1, 2, 3, 4, 5], opensAt: 510, closesAt: 1020 }), `saved ${JSON.stringify(hours)}`);
+    await waitUntil(
+      page,
+      (sel) => document.querySelector(sel)?.textContent?.includes("Mon–Sat 08:30–17:00"),
+      tid("hours-summary"),
+      "the report is asked again and says which hours it counts",
+    );
     // Today's counters follow what the engine commits.
     const unanswered = Number(await page.textContent(tid("live-unanswered")));
     await page.evaluate(() => {

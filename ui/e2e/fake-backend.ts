@@ -13,6 +13,7 @@ import type {
   Durations,
   MessagePreview,
   Period,
+  BusinessHours,
   Report,
   ReportRequest,
   Totals,
@@ -85,6 +86,8 @@ function localDays(from: string, to: string): { label: string; start: number; en
   }
 }
 
+let businessHours: BusinessHours | null = null;
+
 /** The engine's daily volumes over the fixtures (the rest of a report is left empty here). */
 function fakeReport(conversations: FakeConversation[], request: ReportRequest): Report {
   const days: Period[] = localDays(request.from, request.to).map(({ label, start, end }) => {
@@ -112,6 +115,7 @@ function fakeReport(conversations: FakeConversation[], request: ReportRequest): 
     from: request.from,
     to: request.to,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    businessHours,
     figures: {
       totals,
       days,
@@ -354,6 +358,13 @@ export function createFakeBackend(now: number) {
     },
     // The engine's own PDF is read back by the engine's and the real window's tests.
     save_report_pdf: ({ path }) => ({ pages: 3, bytes: 48_213, path }),
+    set_business_hours: ({ hours }) => {
+      if (hours !== null && hours.opensAt >= hours.closesAt) {
+        throw { code: "Validation", message: "Closing time must come after opening time, on the same day.", action: null } satisfies UiError;
+      }
+      businessHours = hours;
+      return null;
+    },
     disconnect_account: ({ accountId, deleteData }) => {
       accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
       return { warning: null };

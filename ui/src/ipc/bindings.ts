@@ -334,6 +334,22 @@ from: string,
  */
 to: string, platform: Platform | null, accountId: number | null, };
 
+export type BusinessHours = { 
+/**
+ * Open weekdays, Monday = 0 … Sunday = 6.
+ */
+days: Array<number>, 
+/**
+ * Opening time, minutes after local midnight.
+ */
+opensAt: number, 
+/**
+ * Closing time, minutes after local midnight; 1440 is midnight at the day's end.
+ */
+closesAt: number, };
+
+export type SetBusinessHoursRequest = { hours: BusinessHours | null, };
+
 export type Volume = { messenger: number, instagram: number, whatsapp: number, };
 
 export type Period = { 
@@ -390,7 +406,11 @@ export type SlowConversation = { conversationId: string, platform: Platform, con
  */
 firstResponseMs: number | null, };
 
-export type Report = { from: string, to: string, timeZone: string, figures: Figures, 
+export type Report = { from: string, to: string, timeZone: string, 
+/**
+ * Set: response and resolution times count only these hours.
+ */
+businessHours: BusinessHours | null, figures: Figures, 
 /**
  * The same figures over the same number of days just before.
  */
@@ -513,6 +533,7 @@ export interface Commands {
   live_counters: { request: undefined; response: LiveCounters };
   save_report_csv: { request: ReportCsvRequest; response: ReportCsvWritten };
   save_report_pdf: { request: ReportPdfRequest; response: ReportPdfWritten };
+  set_business_hours: { request: SetBusinessHoursRequest; response: void };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

@@ -3,6 +3,7 @@
 //! on data (the reply window, templates), and the error types.
 
 pub mod account;
+pub mod business_hours;
 pub mod clock;
 pub mod error;
 pub mod events;

@@ -12,6 +12,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::business_hours::{BusinessHours, Stopwatch};
 use super::events::Platform;
 use super::text_enum::text_enum;
 
@@ -127,6 +128,16 @@ impl Calendar {
     /// spreadsheet reads as a time and a person reads without knowing the zone.
     pub fn iso(&self, ms: i64) -> String {
         self.zoned(ms).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    }
+
+    /// The instant a local time of day (minutes after midnight; 1440 is the next midnight)
+    /// falls on `date`; a time skipped by DST moves forward to the next that exists.
+    pub fn local_ms(&self, date: Date, minutes: u16) -> i64 {
+        if minutes >= 24 * 60 {
+            return date.tomorrow().map(|d| self.day_start_ms(d)).unwrap_or(i64::MAX);
+        }
+        let time = jiff::civil::Time::new((minutes / 60) as i8, (minutes % 60) as i8, 0, 0).unwrap_or_default();
+        date.to_datetime(time).to_zoned_datetime(self.tz.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or(0)
     }
 
     /// An instant as a person reads it on paper: `3 Dec 2026 18:40`.
@@ -260,6 +271,22 @@ pub struct Wait {
     pub answered_at: Option<i64>,
 }
 
+impl Wait {
+    /// How long the first answer took, as `watch` measures; `None` while unanswered.
+    pub fn response_ms(&self, watch: &Stopwatch<'_>) -> Option<i64> {
+        self.answered_at.map(|answered| watch.elapsed(self.asked_at, answered))
+    }
+
+    /// The `limit` waits that took longest, unanswered ones first (oldest first), each
+    /// with how long it took.
+    pub fn slowest<'w>(waits: &'w [Wait], limit: usize, watch: &Stopwatch<'_>) -> Vec<(&'w Wait, Option<i64>)> {
+        let mut ranked: Vec<(&Wait, Option<i64>)> = waits.iter().map(|w| (w, w.response_ms(watch))).collect();
+        ranked.sort_by_key(|(w, took)| (took.is_some(), std::cmp::Reverse(*took), w.asked_at));
+        ranked.truncate(limit);
+        ranked
+    }
+}
+
 /// Messages per slot of one platform, as the store counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotCount {
@@ -359,8 +386,9 @@ pub struct PlatformTotals {
 }
 
 impl Figures {
-    /// Arranges `facts` by local day and week of `range` in `calendar`.
-    pub fn arrange(range: DayRange, calendar: &Calendar, facts: &RangeFacts) -> Figures {
+    /// Arranges `facts` by local day and week of `range` in `calendar`; durations as
+    /// `watch` measures them (by the clock, or in business hours).
+    pub fn arrange(range: DayRange, calendar: &Calendar, facts: &RangeFacts, watch: &Stopwatch<'_>) -> Figures {
         let dates: Vec<Date> = range.dates().collect();
         let starts: Vec<i64> = dates.iter().map(|d| calendar.day_start_ms(*d)).collect();
         // Which day an instant falls on: the last day starting at or before it.
@@ -385,28 +413,28 @@ impl Figures {
                 totals.new_conversations += 1;
             }
         }
-        let first_responses: Vec<i64> =
-            facts.waits.iter().filter_map(|w| w.answered_at.map(|a| a - w.asked_at)).collect();
+        let first_responses: Vec<i64> = facts.waits.iter().filter_map(|w| w.response_ms(watch)).collect();
         totals.waits = facts.waits.len() as u32;
         totals.answered = first_responses.len() as u32;
         totals.first_response = Durations::of(first_responses.clone());
-        totals.resolution = Durations::of(facts.resolutions.iter().map(|(asked, done)| done - asked).collect());
+        totals.resolution =
+            Durations::of(facts.resolutions.iter().map(|(asked, done)| watch.elapsed(*asked, *done)).collect());
         let weeks = weeks_of(&dates, &days);
         let response_times = ResponseBucket::bands_of(&first_responses);
-        let by_platform = platform_totals(&days, &facts.waits);
+        let by_platform = platform_totals(&days, &facts.waits, watch);
         Figures { totals, days, weeks, heat_map, response_times, by_platform }
     }
 }
 
 /// Each platform's totals, in the order platforms are listed everywhere; a platform with
 /// no messages and no waits in the range is left out.
-fn platform_totals(days: &[Period], waits: &[Wait]) -> Vec<PlatformTotals> {
+fn platform_totals(days: &[Period], waits: &[Wait], watch: &Stopwatch<'_>) -> Vec<PlatformTotals> {
     Platform::ALL
         .iter()
         .map(|&platform| {
             let sum = |f: fn(&Period) -> &Volume| days.iter().map(|d| f(d).of(platform)).sum::<u32>();
             let mine = waits.iter().filter(|w| w.platform == platform);
-            let responses: Vec<i64> = mine.clone().filter_map(|w| w.answered_at.map(|a| a - w.asked_at)).collect();
+            let responses: Vec<i64> = mine.clone().filter_map(|w| w.response_ms(watch)).collect();
             PlatformTotals {
                 platform,
                 inbound: sum(|d| &d.inbound),
@@ -449,6 +477,8 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub time_zone: String,
+    /// Set: response and resolution times count only these hours.
+    pub business_hours: Option<BusinessHours>,
     pub figures: Figures,
     /// The same figures over the same number of days just before.
     pub previous: Totals,

@@ -11,9 +11,10 @@ use serde::Serialize;
 use crate::domain::error::Result;
 use crate::domain::events::Platform;
 use crate::domain::report::{Calendar, ReportRequest};
+use crate::domain::report_pdf::Paper;
 use crate::facade::ipc::*;
 use crate::services::demo::Generator;
-use crate::services::reports;
+use crate::services::{report_pdf, reports};
 use crate::store::{Store, apply, read};
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,10 @@ pub struct BenchReport {
     pub report_year_p95_ms: f64,
     /// Today's counters (inbound, unanswered, median response), as asked on every change.
     pub live_counters_p95_ms: f64,
+    /// The PDF report of the whole generated year, figures included (slowest of 3 runs),
+    /// and its size.
+    pub report_pdf_year_max_ms: f64,
+    pub report_pdf_year_bytes: usize,
     pub store_bytes: u64,
     pub bytes_per_message: f64,
 }
@@ -111,6 +116,7 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
     let reports = config.queries.div_ceil(10).max(3);
     let mut report_30 = time_reports(store, reports, now, 30)?;
     let mut report_year = time_reports(store, reports, now, 365)?;
+    let (pdf_times, report_pdf_year_bytes) = time_pdf(store, 3, now, 365)?;
     let calendar = Calendar::new(jiff::tz::TimeZone::system());
     let mut live = (0..config.queries)
         .map(|_| time(|| store.read_blocking(|c| reports::live_counters(c, &calendar, now)).map(|_| ())))
@@ -132,6 +138,8 @@ pub fn run(store: &Store, config: &BenchConfig, progress: impl Fn(usize)) -> Res
         report_30_days_p95_ms: percentile(&mut report_30, 95.0),
         report_year_p95_ms: percentile(&mut report_year, 95.0),
         live_counters_p95_ms: percentile(&mut live, 95.0),
+        report_pdf_year_max_ms: pdf_times.iter().copied().fold(0.0, f64::max),
+        report_pdf_year_bytes,
         store_bytes,
         bytes_per_message: store_bytes as f64 / config.messages.max(1) as f64,
     })
@@ -223,16 +231,40 @@ fn time_threads(store: &Store, queries: usize, now: i64, listed: &[String], rng:
     Ok(thread)
 }
 
-/// Reports over the `days` up to today, in the computer's time zone, as the window asks.
-fn time_reports(store: &Store, runs: usize, now: i64, days: i64) -> Result<Vec<f64>> {
-    let tz = jiff::tz::TimeZone::system();
-    let calendar = Calendar::new(tz.clone());
+/// The `days` up to today, in the computer's time zone.
+fn last_days(now: i64, days: i64) -> (Calendar, ReportRequest) {
+    let calendar = Calendar::new(jiff::tz::TimeZone::system());
     let today = calendar.date_of(now);
     let first = today.checked_sub(jiff::Span::new().days(days - 1)).unwrap_or(today);
     let request = ReportRequest { from: first.to_string(), to: today.to_string(), platform: None, account_id: None };
+    (calendar, request)
+}
+
+/// Reports over the `days` up to today, as the window asks.
+fn time_reports(store: &Store, runs: usize, now: i64, days: i64) -> Result<Vec<f64>> {
+    let (calendar, request) = last_days(now, days);
     (0..runs)
         .map(|_| time(|| store.read_blocking(|c| reports::report(c, &request, &calendar, "local")).map(|_| ())))
         .collect()
+}
+
+/// The PDF report over the `days` up to today, made in memory as an export makes it.
+fn time_pdf(store: &Store, runs: usize, now: i64, days: i64) -> Result<(Vec<f64>, usize)> {
+    let (calendar, request) = last_days(now, days);
+    let mut bytes = 0;
+    let times = (0..runs)
+        .map(|_| {
+            time(|| {
+                store.read_blocking(|c| {
+                    let report = reports::report(c, &request, &calendar, "local")?;
+                    let cover = report_pdf::cover_of(c, &request, now)?;
+                    bytes = report_pdf::render(&report, &cover, Paper::A4, &calendar)?.0.len();
+                    Ok(())
+                })
+            })
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    Ok((times, bytes))
 }
 
 fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {

@@ -10,12 +10,20 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
+pub use crate::domain::business_hours::BusinessHours;
 use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
 pub use crate::domain::report::{
     Durations, LiveCounters, Period, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
     SlowConversation, Totals, Volume,
 };
 pub use crate::domain::report_pdf::{Paper, ReportPdfRequest, ReportPdfWritten};
+
+/// The hours response times count in; `null` counts by the clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetBusinessHoursRequest {
+    pub hours: Option<BusinessHours>,
+}
 pub use crate::domain::template::Template;
 
 pub use crate::domain::views::*;
@@ -414,6 +422,7 @@ macro_rules! with_commands {
             live_counters() -> LiveCounters;
             save_report_csv(ReportCsvRequest) -> ReportCsvWritten;
             save_report_pdf(ReportPdfRequest) -> ReportPdfWritten;
+            set_business_hours(SetBusinessHoursRequest) -> ();
         }
     };
 }
@@ -487,6 +496,8 @@ pub fn typescript_bindings() -> String {
         ConnectPagesRequest,
         DisconnectRequest,
         ReportRequest,
+        BusinessHours,
+        SetBusinessHoursRequest,
         Volume,
         Period,
         Durations,

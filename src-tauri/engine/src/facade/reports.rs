@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 
 use super::engine::Engine;
+use crate::domain::business_hours::BusinessHours;
 use crate::domain::report::{
     Calendar, LiveCounters, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
 };
@@ -25,6 +26,13 @@ impl Engine {
         let zone_name = tz.iana_name().unwrap_or("local time").to_string();
         let calendar = Calendar::new(tz);
         self.store().read(move |c| reports::report(c, &request, &calendar, &zone_name)).await
+    }
+}
+
+impl Engine {
+    /// Sets the hours response and resolution times are counted in; `None` counts by the clock.
+    pub async fn set_business_hours(&self, hours: Option<BusinessHours>) -> Result<()> {
+        self.store().write(move |tx| reports::set_business_hours(tx, hours.as_ref())).await
     }
 }
 

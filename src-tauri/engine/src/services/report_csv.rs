@@ -8,6 +8,7 @@ use std::io::Write;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use crate::domain::business_hours::Stopwatch;
 use crate::domain::error::{Error, Result};
 use crate::domain::events::{Direction, Platform};
 use crate::domain::report::{Calendar, DayRange, Period, ReportCsv, ReportRequest};
@@ -31,12 +32,15 @@ pub fn write(
     let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
     let scope = Scope::of(request);
     let (start, end) = calendar.bounds_ms(range);
+    // Minutes as the report counts them: in business hours when they are set.
+    let hours = reports::business_hours(conn)?;
+    let watch = Stopwatch::new(calendar, hours.as_ref());
     let mut out = out;
     out.write_all(BOM).map_err(|source| Error::Io { context: "writing the CSV file".into(), source })?;
     let mut csv = csv::Writer::from_writer(out);
     let rows = match kind {
-        ReportCsv::Daily => daily(&mut csv, &reports::figures_of(conn, range, calendar, scope)?.days)?,
-        ReportCsv::Conversations => conversations(conn, &mut csv, calendar, (start, end), scope)?,
+        ReportCsv::Daily => daily(&mut csv, &reports::figures_of(conn, range, calendar, scope, &watch)?.days)?,
+        ReportCsv::Conversations => conversations(conn, &mut csv, &watch, calendar, (start, end), scope)?,
         ReportCsv::Messages => messages(conn, &mut csv, calendar, (start, end), scope, with_text)?,
     };
     if rows == 0 {
@@ -131,13 +135,14 @@ struct ConversationRecord {
     status: String,
 }
 
-fn minutes(from: Option<i64>, to: Option<i64>) -> Option<f64> {
-    Some(((to? - from?) as f64 / 60_000.0 * 10.0).round() / 10.0)
+fn minutes(watch: &Stopwatch<'_>, from: Option<i64>, to: Option<i64>) -> Option<f64> {
+    Some((watch.elapsed(from?, to?) as f64 / 60_000.0 * 10.0).round() / 10.0)
 }
 
 fn conversations(
     conn: &Connection,
     csv: &mut csv::Writer<impl Write>,
+    watch: &Stopwatch<'_>,
     calendar: &Calendar,
     (start, end): (i64, i64),
     scope: Scope<'_>,
@@ -150,8 +155,8 @@ fn conversations(
             account: c.account,
             contact: c.contact,
             opened: c.first_message_at.map(|at| calendar.iso(at)),
-            first_response_minutes: minutes(c.asked_at, c.answered_at),
-            resolution_minutes: minutes(c.resolved_from, c.done_at),
+            first_response_minutes: minutes(watch, c.asked_at, c.answered_at),
+            resolution_minutes: minutes(watch, c.resolved_from, c.done_at),
             messages_in: c.inbound,
             messages_out: c.outbound,
             status: c.state,

@@ -145,22 +145,17 @@ fn contact_name(conn: &Connection, conversation_id: i64) -> Result<Option<String
     .ctx("reading a contact's name")
 }
 
-/// The range's waits that took longest to answer, unanswered first, with who asked.
-pub fn slowest(conn: &Connection, waits: &[Wait], limit: usize) -> Result<Vec<SlowConversation>> {
-    let mut ranked: Vec<&Wait> = waits.iter().collect();
-    ranked.sort_by_key(|w| {
-        (w.answered_at.is_some(), std::cmp::Reverse(w.answered_at.map(|a| a - w.asked_at)), w.asked_at)
-    });
-    ranked
-        .into_iter()
-        .take(limit)
-        .map(|w| {
+/// `waits` (ranked by the caller, with how long each took) with who asked.
+pub fn named(conn: &Connection, waits: &[(&Wait, Option<i64>)]) -> Result<Vec<SlowConversation>> {
+    waits
+        .iter()
+        .map(|(w, took)| {
             Ok(SlowConversation {
                 conversation_id: w.conversation_id.to_string(),
                 platform: w.platform,
                 contact_name: contact_name(conn, w.conversation_id)?,
                 asked_at: w.asked_at,
-                first_response_ms: w.answered_at.map(|a| a - w.asked_at),
+                first_response_ms: *took,
             })
         })
         .collect()
@@ -203,5 +198,7 @@ pub fn unanswered(conn: &Connection, scope: Scope<'_>, limit: usize) -> Result<(
             oldest.push(row.ctx("reading unanswered conversations")?);
         }
     }
-    Ok((unanswered_count(conn, scope)?, slowest(conn, &oldest, limit)?))
+    oldest.sort_by_key(|w| w.asked_at);
+    let listed: Vec<(&Wait, Option<i64>)> = oldest.iter().take(limit).map(|w| (w, None)).collect();
+    Ok((unanswered_count(conn, scope)?, named(conn, &listed)?))
 }

@@ -17,3 +17,8 @@ pub fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     .ctx("saving a setting")?;
     Ok(())
 }
+
+pub fn remove(tx: &Transaction<'_>, key: &str) -> Result<()> {
+    tx.execute("DELETE FROM settings WHERE key = ?1", [key]).ctx("removing a setting")?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use cahts_engine::domain::business_hours::BusinessHours;
 use cahts_engine::domain::clock::ManualClock;
 use cahts_engine::domain::report::{Report, ReportCsv, ReportRequest, Volume};
 use cahts_engine::events::*;
@@ -296,4 +297,42 @@ fn csv_files_hold_the_charted_figures_and_survive_commas_quotes_newlines_and_emo
     rt.block_on(engine.export_report_csv_in(empty, ReportCsv::Messages, true, path.clone(), london.clone())).unwrap();
     let (header, rows) = read_csv(&path);
     assert_eq!((header.len(), rows.len()), (8, 0));
+}
+
+#[test]
+fn business_hours_count_only_open_time_in_every_figure_and_can_be_cleared() {
+    let (dir, engine) = store_with(events(), 100);
+    let hours = BusinessHours { days: vec![0, 1, 2, 3, 4], opens_at: 9 * 60, closes_at: 17 * 60 };
+    let rt = crate::runtime();
+    rt.block_on(engine.set_business_hours(Some(hours.clone()))).expect("set hours");
+
+    let report = march_report(&engine);
+    assert_eq!(report.business_hours.as_ref(), Some(&hours));
+    let t = &report.figures.totals;
+    // Alice's Saturday-night ask was answered on Sunday: no open time passed. Her Monday
+    // 10:00 ask took 2 hours. Bob's Sunday 03:00 ask, answered Tuesday 09:00, waited
+    // through Monday's 8 open hours.
+    assert_eq!((t.first_response.median_ms, t.first_response.p90_ms), (Some(2 * HOUR), Some(8 * HOUR)));
+    assert_eq!(t.first_response.fastest_90_average_ms, Some((2 * HOUR + 8 * HOUR) / 3));
+    assert_eq!(t.resolution.median_ms, Some(3 * HOUR), "Monday 10:00 to 13:00 is all open");
+    assert_eq!(report.slowest.iter().find_map(|s| s.first_response_ms), Some(8 * HOUR), "Bob is the slowest answered");
+
+    let path = dir.path().join("conversations.csv");
+    let london = TimeZone::get("Europe/London").expect("tz database");
+    let request =
+        ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
+    rt.block_on(engine.export_report_csv_in(request, ReportCsv::Conversations, false, path.clone(), london))
+        .expect("csv");
+    let (_, rows) = read_csv(&path);
+    let bob = rows.iter().find(|r| r["platform"] == "whatsapp").expect("Bob's row");
+    assert_eq!(bob["first_response_minutes"], "480.0", "the CSV counts as the report does");
+
+    let refused = BusinessHours { opens_at: 18 * 60, ..hours };
+    let err = rt.block_on(engine.set_business_hours(Some(refused))).expect_err("closing before opening");
+    assert!(err.to_string().contains("after opening"), "{err}");
+
+    rt.block_on(engine.set_business_hours(None)).expect("clear hours");
+    let report = march_report(&engine);
+    assert_eq!(report.business_hours, None);
+    assert_eq!(report.figures.totals.first_response.p90_ms, Some(54 * HOUR), "back to the clock");
 }

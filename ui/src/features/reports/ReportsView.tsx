@@ -13,6 +13,8 @@ import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
 import { useLiveCounters, useReport, useSaveCsv, useSavePdf } from "./api";
+import { BusinessHoursDialog } from "./BusinessHoursDialog";
+import { describeHours } from "./hours";
 import { papersFor } from "./paper";
 import { PRESET_LABEL, change, formatDuration, presetRange, type Preset } from "./range";
 
@@ -127,11 +129,19 @@ function ReportBody({
 }) {
   const t = report.figures.totals;
   const empty = t.inbound + t.outbound === 0;
+  const [editingHours, setEditingHours] = useState(false);
   return (
     <div className="reports__body">
       <p className="reports__zone">
-        {report.from === report.to ? report.from : `${report.from} – ${report.to}`} · times in {report.timeZone}
+        {report.from === report.to ? report.from : `${report.from} – ${report.to}`} · times in {report.timeZone} ·{" "}
+        <span data-testid="hours-summary">
+          {report.businessHours ? `response times in business hours (${describeHours(report.businessHours)})` : "response times by the clock"}
+        </span>{" "}
+        <button type="button" className="link-button" onClick={() => setEditingHours(true)} data-testid="open-hours">
+          {report.businessHours ? "Change" : "Set business hours"}
+        </button>
       </p>
+      <BusinessHoursDialog open={editingHours} onOpenChange={setEditingHours} hours={report.businessHours} />
       <Cards totals={t} previous={report.previous} unanswered={report.unansweredNow} />
       {empty ? (
         <div className="reports__empty" data-testid="reports-empty">

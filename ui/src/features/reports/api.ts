@@ -1,6 +1,16 @@
 /** Reports: figures for a range, today's live counters, and CSV and PDF files saved where the owner chooses. */
-import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import type { LiveCounters, Report, ReportCsvRequest, ReportCsvWritten, ReportPdfRequest, ReportPdfWritten, ReportRequest, UiError } from "../../ipc/bindings";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type {
+  LiveCounters,
+  Report,
+  ReportCsvRequest,
+  ReportCsvWritten,
+  ReportPdfRequest,
+  ReportPdfWritten,
+  ReportRequest,
+  SetBusinessHoursRequest,
+  UiError,
+} from "../../ipc/bindings";
 import { call } from "../../ipc/transport";
 
 export const reportKeys = {
@@ -28,4 +38,13 @@ export function useSaveCsv() {
 
 export function useSavePdf() {
   return useMutation<ReportPdfWritten, UiError, ReportPdfRequest>({ mutationFn: (r) => call("save_report_pdf", r) });
+}
+
+/** New hours change every duration: all report figures are asked again. */
+export function useSetBusinessHours() {
+  const client = useQueryClient();
+  return useMutation<void, UiError, SetBusinessHoursRequest>({
+    mutationFn: (r) => call("set_business_hours", r),
+    onSuccess: () => void client.invalidateQueries({ queryKey: reportKeys.all }),
+  });
 }

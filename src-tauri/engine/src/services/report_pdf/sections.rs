@@ -76,8 +76,12 @@ fn title(
     };
     let subtitle = ts.paragraph(&format!("Report for {dates}"), SUBTITLE, Some(width), Align::Start);
     let made = calendar.printed(cover.made_at_ms);
+    let counted = match &report.business_hours {
+        Some(hours) => format!(" · response times in business hours ({})", words::hours(hours)),
+        None => String::new(),
+    };
     let note = ts.paragraph(
-        &format!("{} · times in {} · made {made}", cover.scope, report.time_zone),
+        &format!("{} · times in {}{counted} · made {made}", cover.scope, report.time_zone),
         NOTE,
         Some(width),
         Align::Start,

@@ -2,6 +2,8 @@
 
 use jiff::civil::Date;
 
+use crate::domain::business_hours::BusinessHours;
+
 /// 12,345.
 pub fn count(n: u32) -> String {
     let digits = n.to_string();
@@ -46,6 +48,32 @@ pub fn short_date(d: Date) -> String {
     d.strftime("%-d %b").to_string()
 }
 
+/// Business hours as a sign on a door says them: "Mon–Fri 09:00–17:30".
+pub fn hours(hours: &BusinessHours) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut open: Vec<u8> = hours.days.clone();
+    open.sort_unstable();
+    open.dedup();
+    // Consecutive days read as a span.
+    let mut spans: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < open.len() {
+        let mut j = i;
+        while j + 1 < open.len() && open[j + 1] == open[j] + 1 {
+            j += 1;
+        }
+        let name = |d: u8| DAYS.get(usize::from(d)).copied().unwrap_or("?");
+        spans.push(match j - i {
+            0 => name(open[i]).to_string(),
+            1 => format!("{}, {}", name(open[i]), name(open[j])),
+            _ => format!("{}–{}", name(open[i]), name(open[j])),
+        });
+        i = j + 1;
+    }
+    let clock = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    format!("{} {}–{}", spans.join(", "), clock(hours.opens_at), clock(hours.closes_at))
+}
+
 /// The change from `before` to `now` as a signed percentage; `None` when there was nothing before.
 pub fn change(now: f64, before: f64) -> Option<i64> {
     (before != 0.0).then(|| ((now - before) / before * 100.0).round() as i64)
@@ -70,5 +98,9 @@ mod tests {
         assert_eq!(date("2026-11-03".parse().unwrap()), "3 Nov 2026");
         assert_eq!(change(120.0, 100.0), Some(20));
         assert_eq!(change(5.0, 0.0), None);
+        let week = BusinessHours { days: vec![4, 0, 1, 2, 3], opens_at: 9 * 60, closes_at: 17 * 60 + 30 };
+        assert_eq!(hours(&week), "Mon–Fri 09:00–17:30");
+        let odd = BusinessHours { days: vec![0, 2, 3, 5, 6], opens_at: 8 * 60, closes_at: 1440 };
+        assert_eq!(hours(&odd), "Mon, Wed, Thu, Sat, Sun 08:00–24:00");
     }
 }
