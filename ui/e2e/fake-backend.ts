@@ -109,6 +109,7 @@ function fakeReport(conversations: FakeConversation[], request: ReportRequest): 
     answered: 0,
     firstResponse: NO_DURATIONS,
     resolution: NO_DURATIONS,
+    lateReplies: 0,
   };
   const empty: Totals = { ...totals, inbound: 0, outbound: 0 };
   return {

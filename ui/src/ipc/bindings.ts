@@ -376,7 +376,11 @@ answered: number, firstResponse: Durations,
 /**
  * From the customer's ask to Done, for conversations marked done in the range.
  */
-resolution: Durations, };
+resolution: Durations, 
+/**
+ * Business messages sent 24 hours or more after the customer's latest message.
+ */
+lateReplies: number, };
 
 export type Figures = { totals: Totals, days: Array<Period>, weeks: Array<Period>, 
 /**
@@ -398,7 +402,7 @@ export type ResponseBucket = { label: string,
  */
 upToMs: number | null, count: number, };
 
-export type PlatformTotals = { platform: Platform, inbound: number, outbound: number, newConversations: number, waits: number, answered: number, firstResponse: Durations, };
+export type PlatformTotals = { platform: Platform, inbound: number, outbound: number, newConversations: number, waits: number, answered: number, firstResponse: Durations, lateReplies: number, };
 
 export type SlowConversation = { conversationId: string, platform: Platform, contactName: string | null, askedAt: number, 
 /**

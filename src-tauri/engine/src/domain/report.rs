@@ -32,6 +32,9 @@ text_enum! {
 pub const SLOT_MS: i64 = 15 * 60 * 1000;
 /// A customer message after this long without any message asks anew (Meta's responsiveness).
 pub const QUIET_MS: i64 = 24 * 3600 * 1000;
+/// Meta's standard messaging window after the customer's latest message; a reply later is
+/// counted as sent outside it.
+pub const REPLY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Which days and which conversations a report covers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -253,6 +256,8 @@ pub struct Totals {
     pub first_response: Durations,
     /// From the customer's ask to Done, for conversations marked done in the range.
     pub resolution: Durations,
+    /// Business messages sent 24 hours or more after the customer's latest message.
+    pub late_replies: u32,
 }
 
 impl Totals {
@@ -319,6 +324,8 @@ pub struct RangeFacts {
     pub waits: Vec<Wait>,
     /// (asked, done) of conversations marked done in the range.
     pub resolutions: Vec<(i64, i64)>,
+    /// Late replies sent in the range, per platform.
+    pub late_replies: Vec<(Platform, u32)>,
 }
 
 /// The figures of one range, arranged.
@@ -383,6 +390,7 @@ pub struct PlatformTotals {
     pub waits: u32,
     pub answered: u32,
     pub first_response: Durations,
+    pub late_replies: u32,
 }
 
 impl Figures {
@@ -419,21 +427,23 @@ impl Figures {
         totals.first_response = Durations::of(first_responses.clone());
         totals.resolution =
             Durations::of(facts.resolutions.iter().map(|(asked, done)| watch.elapsed(*asked, *done)).collect());
+        totals.late_replies = facts.late_replies.iter().map(|(_, n)| n).sum();
         let weeks = weeks_of(&dates, &days);
         let response_times = ResponseBucket::bands_of(&first_responses);
-        let by_platform = platform_totals(&days, &facts.waits, watch);
+        let by_platform = platform_totals(&days, facts, watch);
         Figures { totals, days, weeks, heat_map, response_times, by_platform }
     }
 }
 
 /// Each platform's totals, in the order platforms are listed everywhere; a platform with
 /// no messages and no waits in the range is left out.
-fn platform_totals(days: &[Period], waits: &[Wait], watch: &Stopwatch<'_>) -> Vec<PlatformTotals> {
+fn platform_totals(days: &[Period], facts: &RangeFacts, watch: &Stopwatch<'_>) -> Vec<PlatformTotals> {
     Platform::ALL
         .iter()
         .map(|&platform| {
             let sum = |f: fn(&Period) -> &Volume| days.iter().map(|d| f(d).of(platform)).sum::<u32>();
-            let mine = waits.iter().filter(|w| w.platform == platform);
+            let mine = facts.waits.iter().filter(|w| w.platform == platform);
+            let late = facts.late_replies.iter().filter(|(p, _)| *p == platform).map(|(_, n)| n).sum();
             let responses: Vec<i64> = mine.clone().filter_map(|w| w.response_ms(watch)).collect();
             PlatformTotals {
                 platform,
@@ -443,6 +453,7 @@ fn platform_totals(days: &[Period], waits: &[Wait], watch: &Stopwatch<'_>) -> Ve
                 waits: mine.count() as u32,
                 answered: responses.len() as u32,
                 first_response: Durations::of(responses),
+                late_replies: late,
             }
         })
         .filter(|t| t.inbound + t.outbound + t.waits > 0)

@@ -340,6 +340,8 @@ pub fn import(tx: &Transaction<'_>, doc: &ExportDocument, now: i64) -> Result<Im
         .ctx("rebuilding the search index after import")?;
     // Report figures too: imported rows did not pass through apply.
     tx.execute_batch(crate::store::report_figures::FROM_HISTORY_SQL).ctx("recomputing report figures after import")?;
+    tx.execute_batch(crate::store::report_figures::LATE_FROM_HISTORY_SQL)
+        .ctx("recomputing late replies after import")?;
     log_everything(tx, "import", now)?;
     Ok(report)
 }

@@ -29,6 +29,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "0004_report_figures", sql: include_str!("../../../../migrations/0004_report_figures.sql") },
     Migration { name: "0005_report_figures_from_history", sql: crate::store::report_figures::FROM_HISTORY_SQL },
+    Migration { name: "0006_late_replies", sql: include_str!("../../../../migrations/0006_late_replies.sql") },
+    Migration { name: "0007_late_replies_from_history", sql: crate::store::report_figures::LATE_FROM_HISTORY_SQL },
 ];
 
 pub fn latest_version() -> i64 {

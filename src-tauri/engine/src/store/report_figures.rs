@@ -9,10 +9,25 @@ use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use crate::domain::error::{Result, SqlContext as _};
 use crate::domain::events::Direction;
-use crate::domain::report::{QUIET_MS, SLOT_MS};
+use crate::domain::report::{QUIET_MS, REPLY_WINDOW_MS, SLOT_MS};
 
 /// Everything recomputed from the messages: run after an import.
 pub const FROM_HISTORY_SQL: &str = include_str!("../../../../migrations/0005_report_figures_from_history.sql");
+/// Late replies recomputed from the messages: run after an import.
+pub const LATE_FROM_HISTORY_SQL: &str = include_str!("../../../../migrations/0007_late_replies_from_history.sql");
+
+/// One conversation's late replies, recomputed from its messages (the rule is migration 0007's).
+const CONVERSATION_LATE_SQL: &str = "
+    INSERT INTO late_replies (conversation_id, sent_at, account_id, count)
+    SELECT ?1, sent_at, (SELECT account_id FROM conversations WHERE id = ?1), count(*)
+    FROM (
+        SELECT sent_at, direction,
+               max(CASE WHEN direction = 'inbound' THEN sent_at END) OVER (
+                   ORDER BY sent_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_inbound
+        FROM messages WHERE conversation_id = ?1 AND stub = 0
+    )
+    WHERE direction = 'outbound' AND (last_inbound IS NULL OR sent_at - last_inbound >= ?2)
+    GROUP BY sent_at";
 
 /// One conversation's waits, recomputed from its messages (the rule is the migration's).
 const CONVERSATION_WAITS_SQL: &str = "
@@ -78,22 +93,54 @@ impl BatchFigures {
 /// The first message time and the waits of one conversation that gained `added` (sorted).
 fn update_conversation(tx: &Transaction<'_>, conversation_id: i64, added: &[(i64, Direction)]) -> Result<()> {
     let earliest = added[0].0;
-    let previous_last: Option<i64> = tx
+    let (previous_last, previous_inbound): (Option<i64>, Option<i64>) = tx
         .prepare_cached(
             "UPDATE conversations SET first_message_at = min(coalesce(first_message_at, ?2), ?2) WHERE id = ?1
-             RETURNING last_message_at",
+             RETURNING last_message_at, last_inbound_at",
         )
-        .and_then(|mut s| s.query_row(params![conversation_id, earliest], |r| r.get(0)))
+        .and_then(|mut s| s.query_row(params![conversation_id, earliest], |r| Ok((r.get(0)?, r.get(1)?))))
         .optional()
         .ctx("recording a conversation's first message")?
-        .flatten();
+        .unwrap_or_default();
     match previous_last {
-        // Everything new comes after what was there (live traffic): extend the waits.
-        Some(last) if earliest >= last => extend_waits(tx, conversation_id, Some(last), added),
-        None if waits_of(tx, conversation_id)? == 0 => extend_waits(tx, conversation_id, None, added),
-        // History older than what was there: the waits are recomputed.
+        // Everything new comes after what was there (live traffic): extend the figures.
+        Some(last) if earliest >= last => {
+            extend_waits(tx, conversation_id, Some(last), added)?;
+            extend_late_replies(tx, conversation_id, previous_inbound, added)
+        }
+        None if waits_of(tx, conversation_id)? == 0 => {
+            extend_waits(tx, conversation_id, None, added)?;
+            extend_late_replies(tx, conversation_id, None, added)
+        }
+        // History older than what was there: the figures are recomputed.
         _ => refresh_waits(tx, conversation_id),
     }
+}
+
+/// Counts the business messages among `added` (all after what was there) sent when the
+/// customer's latest message, `last_inbound` before them, was 24 hours old or more.
+fn extend_late_replies(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    mut last_inbound: Option<i64>,
+    added: &[(i64, Direction)],
+) -> Result<()> {
+    for &(at, direction) in added {
+        match direction {
+            Direction::Inbound => last_inbound = Some(at),
+            Direction::Outbound if last_inbound.is_none_or(|last| at - last >= REPLY_WINDOW_MS) => {
+                tx.prepare_cached(
+                    "INSERT INTO late_replies (conversation_id, sent_at, account_id)
+                     SELECT ?1, ?2, account_id FROM conversations WHERE id = ?1
+                     ON CONFLICT (conversation_id, sent_at) DO UPDATE SET count = count + 1",
+                )
+                .and_then(|mut s| s.execute(params![conversation_id, at]))
+                .ctx("counting a late reply")?;
+            }
+            Direction::Outbound => {}
+        }
+    }
+    Ok(())
 }
 
 fn waits_of(tx: &Transaction<'_>, conversation_id: i64) -> Result<i64> {
@@ -102,7 +149,7 @@ fn waits_of(tx: &Transaction<'_>, conversation_id: i64) -> Result<i64> {
         .ctx("reading a conversation's waits")
 }
 
-/// Recomputes a conversation's waits from all its messages.
+/// Recomputes a conversation's waits and late replies from all its messages.
 pub(super) fn refresh_waits(tx: &Transaction<'_>, conversation_id: i64) -> Result<()> {
     tx.prepare_cached("DELETE FROM customer_waits WHERE conversation_id = ?1")
         .and_then(|mut s| s.execute([conversation_id]))
@@ -110,6 +157,12 @@ pub(super) fn refresh_waits(tx: &Transaction<'_>, conversation_id: i64) -> Resul
     tx.prepare_cached(CONVERSATION_WAITS_SQL)
         .and_then(|mut s| s.execute(params![conversation_id, QUIET_MS]))
         .ctx("computing a conversation's waits")?;
+    tx.prepare_cached("DELETE FROM late_replies WHERE conversation_id = ?1")
+        .and_then(|mut s| s.execute([conversation_id]))
+        .ctx("clearing a conversation's late replies")?;
+    tx.prepare_cached(CONVERSATION_LATE_SQL)
+        .and_then(|mut s| s.execute(params![conversation_id, REPLY_WINDOW_MS]))
+        .ctx("computing a conversation's late replies")?;
     Ok(())
 }
 

@@ -44,7 +44,24 @@ pub fn range_facts(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) ->
         conversation_starts: conversation_starts(conn, start, end, scope)?,
         waits: waits(conn, start, end, &accounts)?,
         resolutions: resolutions(conn, start, end, scope)?,
+        late_replies: late_replies(conn, start, end, &accounts)?,
     })
+}
+
+fn late_replies(conn: &Connection, start: i64, end: i64, accounts: &[(i64, Platform)]) -> Result<Vec<(Platform, u32)>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(count), 0) FROM late_replies INDEXED BY late_replies_by_time
+             WHERE account_id = ?1 AND sent_at >= ?2 AND sent_at < ?3",
+        )
+        .ctx("preparing late replies")?;
+    accounts
+        .iter()
+        .map(|&(account, platform)| {
+            let n = stmt.query_row(params![account, start, end], |r| r.get(0)).ctx("counting late replies")?;
+            Ok((platform, n))
+        })
+        .collect()
 }
 
 /// Today's slots and waits, for the live counters.

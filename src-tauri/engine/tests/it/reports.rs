@@ -119,6 +119,9 @@ fn figures_follow_local_days_the_quiet_rule_and_first_answers() {
         "Alice asked twice (the 10:05 follow-up is not an ask), Bob and Cara once"
     );
     assert_eq!(t.response_rate(), Some(0.75));
+    assert_eq!(t.late_replies, 1, "Bob was answered 54 hours after he wrote: outside the 24-hour window");
+    let late: Vec<(Platform, u32)> = f.by_platform.iter().map(|p| (p.platform, p.late_replies)).collect();
+    assert_eq!(late, [(Platform::Messenger, 0), (Platform::Instagram, 0), (Platform::Whatsapp, 1)]);
     assert_eq!(t.first_response.median_ms, Some(2 * HOUR));
     assert_eq!(t.first_response.p90_ms, Some(54 * HOUR));
     assert_eq!(t.first_response.fastest_90_average_ms, Some((30 * MINUTE + 2 * HOUR + 54 * HOUR) / 3));

@@ -30,6 +30,9 @@ CREATE INDEX conversations_done ON conversations (last_message_at DESC, id DESC)
 -- index customer_waits_by_time
 CREATE INDEX customer_waits_by_time ON customer_waits (account_id, asked_at, answered_at, conversation_id);
 
+-- index late_replies_by_time
+CREATE INDEX late_replies_by_time ON late_replies (account_id, sent_at, count);
+
 -- index messages_by_send_metadata
 CREATE INDEX messages_by_send_metadata ON messages (json_extract(extras, '$.sendMetadata'))
     WHERE json_extract(extras, '$.sendMetadata') IS NOT NULL;
@@ -148,6 +151,16 @@ CREATE TABLE customer_waits (
     answered_at     INTEGER,
     account_id      INTEGER NOT NULL,
     PRIMARY KEY (conversation_id, asked_at)
+) WITHOUT ROWID;
+
+-- table late_replies
+CREATE TABLE late_replies (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    sent_at         INTEGER NOT NULL,
+    account_id      INTEGER NOT NULL,
+    -- Messages sent in the same millisecond.
+    count           INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (conversation_id, sent_at)
 ) WITHOUT ROWID;
 
 -- table message_slots

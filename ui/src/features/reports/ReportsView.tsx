@@ -187,7 +187,7 @@ function ReportBody({
 
 function Cards({ totals, previous, unanswered }: { totals: Totals; previous: Totals; unanswered: number }) {
   const rate = (t: Totals) => (t.waits > 0 ? Math.round((t.answered / t.waits) * 100) : null);
-  const cards: { label: string; value: string; delta: number | null; lowerIsBetter?: boolean; testId: string }[] = [
+  const cards: { label: string; value: string; delta: number | null; lowerIsBetter?: boolean; testId: string; hint?: string }[] = [
     { label: "Messages in", value: String(totals.inbound), delta: change(totals.inbound, previous.inbound), testId: "card-in" },
     { label: "Messages out", value: String(totals.outbound), delta: change(totals.outbound, previous.outbound), testId: "card-out" },
     {
@@ -205,13 +205,21 @@ function Cards({ totals, previous, unanswered }: { totals: Totals; previous: Tot
     },
     { label: "Response rate", value: rate(totals) === null ? "—" : `${rate(totals)}%`, delta: null, testId: "card-rate" },
     { label: "Unanswered now", value: String(unanswered), delta: null, testId: "card-unanswered" },
+    {
+      label: "Replies after 24 h",
+      value: String(totals.lateReplies),
+      delta: change(totals.lateReplies, previous.lateReplies),
+      lowerIsBetter: true,
+      testId: "card-late",
+      hint: "Sent when Meta's 24-hour window had closed: templates and tagged messages",
+    },
   ];
   return (
     <ul className="report-cards">
       {cards.map((c) => {
         const good = c.delta === null || c.delta === 0 ? null : c.lowerIsBetter ? c.delta < 0 : c.delta > 0;
         return (
-          <li key={c.label} className="report-card" data-testid={c.testId}>
+          <li key={c.label} className="report-card" data-testid={c.testId} title={c.hint}>
             <span className="report-card__label">{c.label}</span>
             <span className="report-card__value">{c.value}</span>
             {c.delta !== null ? (

@@ -185,46 +185,44 @@ fn draw_card(frame: &mut Frame<'_, '_>, card: &Card, x: f32, y: f32, w: f32) {
     frame.ts.draw(frame.surface, &detail, x + 10.0, y + CARD_HEIGHT - 16.0);
 }
 
-const CHANNEL_COLUMNS: [Column; 8] = [
-    Column::left("Channel", 1.1),
+const CHANNEL_COLUMNS: [Column; 9] = [
+    Column::left("Channel", 1.0),
     Column::right("In", 0.7),
     Column::right("Out", 0.7),
-    Column::right("New conversations", 1.6),
-    Column::right("Customers asked", 1.2),
-    Column::right("Answered", 0.9),
+    Column::right("New conversations", 1.4),
+    Column::right("Asked", 0.7),
+    Column::right("Answered", 0.8),
     Column::right("First response", 1.1),
-    Column::right("p90", 0.8),
+    Column::right("p90", 0.9),
+    Column::right("After 24 h", 0.8),
 ];
 
 fn by_channel(report: &Report) -> Section {
     let f = &report.figures;
-    let row = |name: String, i: u32, o: u32, n: u32, w: u32, a: u32, d: &Durations| {
+    let row = |name: String, counts: [u32; 5], d: &Durations, late: u32| {
         let c = words::count;
-        vec![name, c(i), c(o), c(n), c(w), c(a), words::duration(d.median_ms), words::duration(d.p90_ms)]
+        let [i, o, n, w, a] = counts;
+        vec![name, c(i), c(o), c(n), c(w), c(a), words::duration(d.median_ms), words::duration(d.p90_ms), c(late)]
     };
     let mut rows: Vec<Vec<String>> = f
         .by_platform
         .iter()
         .map(|p| {
             let name = p.platform.display_name().to_string();
-            row(name, p.inbound, p.outbound, p.new_conversations, p.waits, p.answered, &p.first_response)
+            let counts = [p.inbound, p.outbound, p.new_conversations, p.waits, p.answered];
+            row(name, counts, &p.first_response, p.late_replies)
         })
         .collect();
     let several = rows.len() > 1;
     if several {
         let t = &f.totals;
-        rows.push(row(
-            "All".into(),
-            t.inbound,
-            t.outbound,
-            t.new_conversations,
-            t.waits,
-            t.answered,
-            &t.first_response,
-        ));
+        let counts = [t.inbound, t.outbound, t.new_conversations, t.waits, t.answered];
+        rows.push(row("All".into(), counts, &t.first_response, t.late_replies));
     }
     let body = table::section(&CHANNEL_COLUMNS, rows, several);
-    with_heading("By channel", body)
+    let note =
+        "Asked: customers who wrote after 24 hours of quiet. After 24 h: replies sent once Meta's window had closed.";
+    with_heading("By channel", with_note(body, note))
 }
 
 fn volume(report: &Report) -> Section {
@@ -299,6 +297,18 @@ fn conversations(
         return titled(heading, 0.0, None::<fn(&mut Frame<'_, '_>)>, none);
     }
     with_heading(heading, table::section(columns, rows, false))
+}
+
+/// A line of small print under `body`.
+fn with_note(body: Section, note: &str) -> Section {
+    let note = note.to_string();
+    let draw_body = body.draw;
+    let body_height = body.height;
+    Section::new(body_height + 16.0, move |frame| {
+        draw_body(frame);
+        let block = frame.ts.line(&note, NOTE, frame.width, Align::Left);
+        frame.ts.draw(frame.surface, &block, frame.x, frame.y + body_height + 5.0);
+    })
 }
 
 /// A heading over `body`, kept on one page with it.
