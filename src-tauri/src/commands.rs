@@ -209,3 +209,15 @@ pub async fn save_report_pdf(engine: Engine_<'_>, request: ReportPdfRequest) -> 
 pub async fn set_business_hours(engine: Engine_<'_>, request: SetBusinessHoursRequest) -> Reply<()> {
     Ok(engine.set_business_hours(request.hours).await?)
 }
+
+#[tauri::command]
+pub async fn export_progress(engine: Engine_<'_>, request: ExportRef) -> Reply<Option<ExportProgress>> {
+    Ok(engine.export_progress(&request))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(engine))]
+pub async fn cancel_export(engine: Engine_<'_>, request: ExportRef) -> Reply<()> {
+    engine.cancel_export(&request);
+    Ok(())
+}

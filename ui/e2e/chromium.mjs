@@ -673,6 +673,19 @@ async function run(page) {
       pdf.request.paper === "a4" && pdf.request.path.endsWith(".pdf") && pdf.request.report.from === saved.request.report.from,
       `the PDF covers the range shown, on A4: ${JSON.stringify(pdf.request)}`,
     );
+    // A long CSV shows its progress and can be cancelled; nothing is reported saved.
+    await page.click(tid("export-menu"));
+    await page.click(tid("export-messages-text"));
+    await waitUntil(
+      page,
+      (sel) => /[1-9][\d,]* of 10,000 rows/.test(document.querySelector(sel)?.textContent ?? ""),
+      tid("export-progress"),
+      "the rows written so far show",
+    );
+    await shot(page, "reports-export-progress.png");
+    await page.click(tid("export-cancel"));
+    await page.waitForSelector(tid("export-cancelled"));
+    assert((await page.textContent(tid("export-cancelled"))).includes("nothing was saved"), "a cancelled export says so");
     // Business hours: a refusal names what is wrong; saved hours are what the report counts in.
     assert((await page.textContent(tid("hours-summary"))).includes("by the clock"), "no hours set at first");
     await page.click(tid("open-hours"));

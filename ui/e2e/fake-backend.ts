@@ -27,7 +27,7 @@ import type {
 } from "../src/ipc/bindings";
 import { NO_EXTRAS, demoConversations, type FakeConversation } from "./fixtures";
 
-type Handlers = { [K in keyof Commands]: (request: Commands[K]["request"]) => Commands[K]["response"] };
+type Handlers = { [K in keyof Commands]: (request: Commands[K]["request"]) => Commands[K]["response"] | Promise<Commands[K]["response"]> };
 
 export type Call = { cmd: string; request: unknown };
 
@@ -87,6 +87,7 @@ function localDays(from: string, to: string): { label: string; start: number; en
 }
 
 let businessHours: BusinessHours | null = null;
+const exports = new Map<string, { rows: number; total: number; cancelled: boolean }>();
 
 /** The engine's daily volumes over the fixtures (the rest of a report is left empty here). */
 function fakeReport(conversations: FakeConversation[], request: ReportRequest): Report {
@@ -351,11 +352,37 @@ export function createFakeBackend(now: number) {
       const unanswered = store().filter((c) => c.state === "open" && c.messages[c.messages.length - 1]?.direction === "inbound");
       return { date, inboundToday: today.figures.totals.inbound, unansweredNow: unanswered.length, medianResponseTodayMs: null };
     },
-    // Rows as the engine would write them; the file itself is the real window test's.
-    save_report_csv: ({ report, kind, path }) => {
+    // Rows as the engine would write them; the file itself is the real window test's. A
+    // messages file with texts is written slowly, a row per tick, so the window shows its
+    // progress and can cancel it.
+    save_report_csv: async ({ report, kind, withText, path, exportId }) => {
       const r = fakeReport(store(), report);
       const rows = kind === "daily" ? r.figures.days.length : kind === "messages" ? r.figures.totals.inbound + r.figures.totals.outbound : store().length;
+      if (kind === "messages" && withText && exportId) {
+        const total = 10_000;
+        exports.set(exportId, { rows: 0, total, cancelled: false });
+        for (let i = 0; i < total; i += 25) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const e = exports.get(exportId);
+          if (!e) break;
+          if (e.cancelled) {
+            exports.delete(exportId);
+            throw { code: "Cancelled", message: "Cancelled; nothing was saved.", action: null } satisfies UiError;
+          }
+          e.rows = i;
+        }
+        exports.delete(exportId);
+        return { rows: total, path };
+      }
       return { rows, path };
+    },
+    export_progress: ({ exportId }) => {
+      const e = exports.get(exportId);
+      return e ? { rows: e.rows, total: e.total } : null;
+    },
+    cancel_export: ({ exportId }) => {
+      const e = exports.get(exportId);
+      if (e) e.cancelled = true;
     },
     // The engine's own PDF is read back by the engine's and the real window's tests.
     save_report_pdf: ({ path }) => ({ pages: 3, bytes: 48_213, path }),
@@ -364,7 +391,6 @@ export function createFakeBackend(now: number) {
         throw { code: "Validation", message: "Closing time must come after opening time, on the same day.", action: null } satisfies UiError;
       }
       businessHours = hours;
-      return null;
     },
     disconnect_account: ({ accountId, deleteData }) => {
       accounts = deleteData ? accounts.filter((a) => a.id !== accountId) : accounts.map((a) => (a.id === accountId ? { ...a, status: "disconnected" } : a));
@@ -525,7 +551,8 @@ export function createFakeBackend(now: number) {
       const handler = handlers[cmd as keyof Commands] as (r: unknown) => unknown;
       const result = handler(request);
       // Results cross a process boundary in the real app: never share objects.
-      return result === undefined ? null : structuredClone(result);
+      const copy = (r: unknown) => (r === undefined ? null : structuredClone(r));
+      return result instanceof Promise ? result.then(copy) : copy(result);
     },
   };
 }

@@ -437,10 +437,11 @@ try {
   // WebDriver cannot drive the OS's file dialog, so the page calls the command the Export
   // menu calls once the dialog returns a path, through the real IPC into the real engine.
   const pdfPath = join(dataDir, "report.pdf");
-  const written = await browser.execute(
-    (request) => window.__TAURI_INTERNALS__.invoke("save_report_pdf", { request }),
-    { report: { from, to: day(today), platform: null, accountId: null }, paper: "letter", path: pdfPath },
-  );
+  const written = await browser.execute((request) => window.__TAURI_INTERNALS__.invoke("save_report_pdf", { request }), {
+    report: { from, to: day(today), platform: null, accountId: null },
+    paper: "letter",
+    path: pdfPath,
+  });
   if (!(written.pages >= 1) || written.path !== pdfPath) throw new Error(`save_report_pdf answered ${JSON.stringify(written)}`);
   const info = execFileSync("pdfinfo", [pdfPath]).toString();
   if (!info.includes("612 x 792 pts (letter)")) throw new Error(`the PDF is not on Letter paper:\n${info}`);

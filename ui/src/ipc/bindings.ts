@@ -235,7 +235,7 @@ conversationIds: Array<string>,
  */
 everything: boolean, };
 
-export type ErrorCode = "Validation" | "NotFound" | "StoreUnavailable" | "RelayUnavailable" | "RelayRefused" | "KeyringUnavailable" | "MetaRefused" | "MetaUnavailable" | "Internal";
+export type ErrorCode = "Validation" | "Cancelled" | "NotFound" | "StoreUnavailable" | "RelayUnavailable" | "RelayRefused" | "KeyringUnavailable" | "MetaRefused" | "MetaUnavailable" | "Internal";
 
 export type UiError = { code: ErrorCode, 
 /**
@@ -440,9 +440,21 @@ export type ReportCsvRequest = { report: ReportRequest, kind: ReportCsv,
 /**
  * Message texts in the messages file.
  */
-withText: boolean, path: string, };
+withText: boolean, path: string, 
+/**
+ * Set by the window to follow the export's progress and cancel it.
+ */
+exportId: string | null, };
 
 export type ReportCsvWritten = { rows: number, path: string, };
+
+export type ExportRef = { exportId: string, };
+
+export type ExportProgress = { rows: number, 
+/**
+ * How many rows the file will have, when known before it is written.
+ */
+total: number | null, };
 
 export type Paper = "a4" | "letter";
 
@@ -538,6 +550,8 @@ export interface Commands {
   save_report_csv: { request: ReportCsvRequest; response: ReportCsvWritten };
   save_report_pdf: { request: ReportPdfRequest; response: ReportPdfWritten };
   set_business_hours: { request: SetBusinessHoursRequest; response: void };
+  export_progress: { request: ExportRef; response: ExportProgress | null };
+  cancel_export: { request: ExportRef; response: void };
 }
 
 export const STORE_CHANGED_EVENT = "store://changed";

@@ -39,6 +39,7 @@ const ERROR_CODE_SET = {
   MetaRefused: true,
   MetaUnavailable: true,
   Internal: true,
+  Cancelled: true,
 } as const satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(ERROR_CODE_SET) as ErrorCode[];
 

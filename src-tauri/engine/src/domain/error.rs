@@ -37,6 +37,10 @@ pub enum Error {
     #[error("the store has shut down")]
     StoreClosed,
 
+    /// The owner stopped it (a long export); nothing was written.
+    #[error("cancelled")]
+    Cancelled,
+
     #[error(transparent)]
     Webhook(#[from] WebhookError),
 

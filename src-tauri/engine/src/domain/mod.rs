@@ -7,6 +7,7 @@ pub mod business_hours;
 pub mod clock;
 pub mod error;
 pub mod events;
+pub mod export_progress;
 pub mod outbox;
 pub mod reply_window;
 pub mod report;

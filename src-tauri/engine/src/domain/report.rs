@@ -30,6 +30,7 @@ text_enum! {
 
 /// The width of a count slot: every UTC offset in use is a multiple of it.
 pub const SLOT_MS: i64 = 15 * 60 * 1000;
+const HOUR_MS: i64 = 3600 * 1000;
 /// A customer message after this long without any message asks anew (Meta's responsiveness).
 pub const QUIET_MS: i64 = 24 * 3600 * 1000;
 /// Meta's standard messaging window after the customer's latest message; a reply later is
@@ -261,6 +262,30 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The totals of `facts` alone (the previous period's, compared with): no days, weeks
+    /// or heat map.
+    pub fn of(facts: &RangeFacts, watch: &Stopwatch<'_>) -> Totals {
+        Totals::with_responses(facts, watch).0
+    }
+
+    /// The totals, and the first-response times they were computed from.
+    fn with_responses(facts: &RangeFacts, watch: &Stopwatch<'_>) -> (Totals, Vec<i64>) {
+        let first_responses: Vec<i64> = facts.waits.iter().filter_map(|w| w.response_ms(watch)).collect();
+        let totals = Totals {
+            inbound: facts.slots.iter().map(|s| s.inbound).sum(),
+            outbound: facts.slots.iter().map(|s| s.outbound).sum(),
+            new_conversations: facts.conversation_starts.len() as u32,
+            waits: facts.waits.len() as u32,
+            answered: first_responses.len() as u32,
+            first_response: Durations::of(first_responses.clone()),
+            resolution: Durations::of(
+                facts.resolutions.iter().map(|(asked, done)| watch.elapsed(*asked, *done)).collect(),
+            ),
+            late_replies: facts.late_replies.iter().map(|(_, n)| n).sum(),
+        };
+        (totals, first_responses)
+    }
+
     /// Answered ÷ asked, when anyone asked.
     pub fn response_rate(&self) -> Option<f64> {
         (self.waits > 0).then(|| f64::from(self.answered) / f64::from(self.waits))
@@ -399,35 +424,33 @@ impl Figures {
     pub fn arrange(range: DayRange, calendar: &Calendar, facts: &RangeFacts, watch: &Stopwatch<'_>) -> Figures {
         let dates: Vec<Date> = range.dates().collect();
         let starts: Vec<i64> = dates.iter().map(|d| calendar.day_start_ms(*d)).collect();
+        let end = calendar.bounds_ms(range).1;
         // Which day an instant falls on: the last day starting at or before it.
         let day_index = |ms: i64| starts.partition_point(|&s| s <= ms).checked_sub(1);
         let mut days: Vec<Period> =
             dates.iter().map(|d| Period { label: d.to_string(), ..Period::default() }).collect();
         let mut heat_map = vec![vec![0u32; 24]; 7];
-        let mut totals = Totals::default();
         for s in &facts.slots {
             let at = s.slot * SLOT_MS;
             let Some(i) = day_index(at) else { continue };
             days[i].inbound.add(s.platform, s.inbound);
             days[i].outbound.add(s.platform, s.outbound);
-            let (weekday, hour) = calendar.weekday_hour(at);
-            heat_map[weekday][hour] += s.inbound;
-            totals.inbound += s.inbound;
-            totals.outbound += s.outbound;
+            // A day of 24 hours has no clock change: its hours follow from its start, and
+            // only the days DST shortens or lengthens ask the time zone.
+            let day_end = starts.get(i + 1).copied().unwrap_or(end);
+            let (weekday, hour) = if day_end - starts[i] == 24 * HOUR_MS {
+                (dates[i].weekday().to_monday_zero_offset() as usize, ((at - starts[i]) / HOUR_MS) as usize)
+            } else {
+                calendar.weekday_hour(at)
+            };
+            heat_map[weekday][hour.min(23)] += s.inbound;
         }
         for &(at, platform) in &facts.conversation_starts {
             if let Some(i) = day_index(at) {
                 days[i].new_conversations.add(platform, 1);
-                totals.new_conversations += 1;
             }
         }
-        let first_responses: Vec<i64> = facts.waits.iter().filter_map(|w| w.response_ms(watch)).collect();
-        totals.waits = facts.waits.len() as u32;
-        totals.answered = first_responses.len() as u32;
-        totals.first_response = Durations::of(first_responses.clone());
-        totals.resolution =
-            Durations::of(facts.resolutions.iter().map(|(asked, done)| watch.elapsed(*asked, *done)).collect());
-        totals.late_replies = facts.late_replies.iter().map(|(_, n)| n).sum();
+        let (totals, first_responses) = Totals::with_responses(facts, watch);
         let weeks = weeks_of(&dates, &days);
         let response_times = ResponseBucket::bands_of(&first_responses);
         let by_platform = platform_totals(&days, facts, watch);
@@ -523,6 +546,9 @@ pub struct ReportCsvRequest {
     #[serde(default)]
     pub with_text: bool,
     pub path: String,
+    /// Set by the window to follow the export's progress and cancel it.
+    #[serde(default)]
+    pub export_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]

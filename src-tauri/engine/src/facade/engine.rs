@@ -18,6 +18,7 @@ use crate::domain::account::HistoryProgress;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::error::{Error, Result};
 use crate::domain::events::DomainEvent;
+use crate::domain::export_progress::ExportTicket;
 use crate::facade::ipc::*;
 use crate::platform::graph::{GraphClient, GraphConfig};
 use crate::platform::webhook::{ParsedWebhook, parse_webhook};
@@ -110,6 +111,8 @@ pub struct Engine {
     pub(super) wake_outbox: Notify,
     /// History loads started in this run, by account id.
     pub(super) history: Arc<std::sync::Mutex<HashMap<i64, HistoryProgress>>>,
+    /// CSV exports the window follows, by the id it gave them.
+    exports: std::sync::Mutex<HashMap<String, Arc<ExportTicket>>>,
 }
 
 impl Engine {
@@ -129,7 +132,13 @@ impl Engine {
             graph,
             wake_outbox: Notify::new(),
             history: Default::default(),
+            exports: Default::default(),
         }))
+    }
+
+    pub(super) fn exports_in_progress(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExportTicket>>> {
+        // A panic while holding it left only counters behind: still usable.
+        self.exports.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The active store. A clone: a switch to or from demo mode does not disturb a query

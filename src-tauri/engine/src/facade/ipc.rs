@@ -12,6 +12,7 @@ use ts_rs::TS;
 pub use crate::domain::account::{AccountView, HistoryProgress, PageChoice};
 pub use crate::domain::business_hours::BusinessHours;
 use crate::domain::events::{Actor, Attachment, DeliveryStatus, Direction, MessageExtras, MessageKind, Platform};
+pub use crate::domain::export_progress::{ExportProgress, ExportRef};
 pub use crate::domain::report::{
     Durations, LiveCounters, Period, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
     SlowConversation, Totals, Volume,
@@ -217,6 +218,8 @@ pub struct PairRelayRequest {
 pub enum ErrorCode {
     /// The request itself is wrong (bad cursor, unknown conversation id).
     Validation,
+    /// The owner stopped it (a long export).
+    Cancelled,
     NotFound,
     /// The store file cannot be opened or is newer than this build.
     StoreUnavailable,
@@ -250,6 +253,9 @@ impl From<crate::domain::Error> for UiError {
         use crate::domain::Error as E;
         match &e {
             E::Invalid(m) => UiError { code: ErrorCode::Validation, message: m.clone(), action: None },
+            E::Cancelled => {
+                UiError { code: ErrorCode::Cancelled, message: "Cancelled; nothing was saved.".into(), action: None }
+            }
             E::NotFound { .. } => {
                 UiError { code: ErrorCode::NotFound, message: e.to_string(), action: Some("Refresh the inbox.".into()) }
             }
@@ -423,6 +429,8 @@ macro_rules! with_commands {
             save_report_csv(ReportCsvRequest) -> ReportCsvWritten;
             save_report_pdf(ReportPdfRequest) -> ReportPdfWritten;
             set_business_hours(SetBusinessHoursRequest) -> ();
+            export_progress(ExportRef) -> Option<ExportProgress>;
+            cancel_export(ExportRef) -> ();
         }
     };
 }
@@ -511,6 +519,8 @@ pub fn typescript_bindings() -> String {
         ReportCsv,
         ReportCsvRequest,
         ReportCsvWritten,
+        ExportRef,
+        ExportProgress,
         Paper,
         ReportPdfRequest,
         ReportPdfWritten,
@@ -533,7 +543,8 @@ pub fn typescript_bindings() -> String {
                     "  {}: {{ request: {}; response: {} }};\n",
                     stringify!($name),
                     request.unwrap_or_else(|| "undefined".into()),
-                    <$res as TS>::name(&cfg).replace("null", "void"),
+                    // `()` answers nothing (void); an `Option` answers a value or null.
+                    match <$res as TS>::name(&cfg) { n if n == "null" => "void".to_string(), n => n },
                 ));
             )*
             out.push_str("}\n");

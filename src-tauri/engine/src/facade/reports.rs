@@ -3,11 +3,13 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
 use super::engine::Engine;
 use crate::domain::business_hours::BusinessHours;
+use crate::domain::export_progress::{ExportProgress, ExportRef, ExportTicket};
 use crate::domain::report::{
     Calendar, LiveCounters, Report, ReportCsv, ReportCsvRequest, ReportCsvWritten, ReportRequest,
 };
@@ -45,11 +47,34 @@ impl Engine {
         store.read(move |c| reports::live_counters(c, &calendar, now)).await
     }
 
-    /// The window's save dialog chose `path`.
+    /// The window's save dialog chose `path`. With an export id, the window can follow
+    /// the rows written ([`Engine::export_progress`]) and cancel ([`Engine::cancel_export`]).
     pub async fn save_report_csv(&self, request: ReportCsvRequest) -> Result<ReportCsvWritten> {
         let path = PathBuf::from(&request.path);
-        let rows = self.export_report_csv(request.report, request.kind, request.with_text, path).await?;
-        Ok(ReportCsvWritten { rows: rows as u32, path: request.path })
+        let ticket = Arc::new(ExportTicket::default());
+        let id = request.export_id.clone();
+        if let Some(id) = &id {
+            self.exports_in_progress().insert(id.clone(), ticket.clone());
+        }
+        let tz = TimeZone::system();
+        let written =
+            self.export_report_csv_with(request.report, request.kind, request.with_text, path, tz, ticket).await;
+        if let Some(id) = &id {
+            self.exports_in_progress().remove(id);
+        }
+        Ok(ReportCsvWritten { rows: written? as u32, path: request.path })
+    }
+
+    /// How far an export the window started has got; `None` once it ended.
+    pub fn export_progress(&self, export: &ExportRef) -> Option<ExportProgress> {
+        self.exports_in_progress().get(&export.export_id).map(|t| t.progress())
+    }
+
+    /// Stops an export: it ends with [`Error::Cancelled`] and leaves no file.
+    pub fn cancel_export(&self, export: &ExportRef) {
+        if let Some(ticket) = self.exports_in_progress().get(&export.export_id) {
+            ticket.cancel();
+        }
     }
 
     /// Writes one of the report's CSV files to `path` (whole or not at all); returns the
@@ -73,9 +98,25 @@ impl Engine {
         path: PathBuf,
         tz: TimeZone,
     ) -> Result<usize> {
+        let ticket = Arc::new(ExportTicket::default());
+        self.export_report_csv_with(request, kind, with_text, path, tz, ticket).await
+    }
+
+    /// As [`Engine::export_report_csv_in`], counting rows on `ticket` (which can cancel it).
+    pub async fn export_report_csv_with(
+        &self,
+        request: ReportRequest,
+        kind: ReportCsv,
+        with_text: bool,
+        path: PathBuf,
+        tz: TimeZone,
+        ticket: Arc<ExportTicket>,
+    ) -> Result<usize> {
         let calendar = Calendar::new(tz);
         self.store()
-            .read(move |c| write_whole(&path, |file| report_csv::write(c, kind, &request, &calendar, with_text, file)))
+            .read(move |c| {
+                write_whole(&path, |file| report_csv::write(c, kind, &request, &calendar, with_text, &ticket, file))
+            })
             .await
     }
 }

@@ -11,10 +11,11 @@ use serde::Serialize;
 use crate::domain::business_hours::Stopwatch;
 use crate::domain::error::{Error, Result};
 use crate::domain::events::{Direction, Platform};
+use crate::domain::export_progress::ExportTicket;
 use crate::domain::report::{Calendar, DayRange, Period, ReportCsv, ReportRequest};
 use crate::services::reports;
 use crate::store::report_rows;
-use crate::store::reports::Scope;
+use crate::store::reports::{self as store_reports, Scope};
 
 /// What spreadsheet programs look for to read a CSV file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -27,6 +28,7 @@ pub fn write(
     request: &ReportRequest,
     calendar: &Calendar,
     with_text: bool,
+    ticket: &ExportTicket,
     out: impl Write,
 ) -> Result<usize> {
     let range = DayRange::parse(&request.from, &request.to).map_err(Error::Invalid)?;
@@ -39,9 +41,15 @@ pub fn write(
     out.write_all(BOM).map_err(|source| Error::Io { context: "writing the CSV file".into(), source })?;
     let mut csv = csv::Writer::from_writer(out);
     let rows = match kind {
-        ReportCsv::Daily => daily(&mut csv, &reports::figures_of(conn, range, calendar, scope, &watch)?.days)?,
-        ReportCsv::Conversations => conversations(conn, &mut csv, &watch, calendar, (start, end), scope)?,
-        ReportCsv::Messages => messages(conn, &mut csv, calendar, (start, end), scope, with_text)?,
+        ReportCsv::Daily => {
+            ticket.set_total(range.days() as u32);
+            daily(&mut csv, &reports::figures_of(conn, range, calendar, scope, &watch)?.days, ticket)?
+        }
+        ReportCsv::Conversations => conversations(conn, &mut csv, &watch, calendar, (start, end), scope, ticket)?,
+        ReportCsv::Messages => {
+            ticket.set_total(store_reports::message_count(conn, start, end, scope)?);
+            messages(conn, &mut csv, calendar, (start, end), scope, with_text, ticket)?
+        }
     };
     if rows == 0 {
         // The header comes with the first record; an empty range still gets one.
@@ -103,8 +111,9 @@ struct DailyRecord<'a> {
     new_conversations: u32,
 }
 
-fn daily(csv: &mut csv::Writer<impl Write>, days: &[Period]) -> Result<usize> {
+fn daily(csv: &mut csv::Writer<impl Write>, days: &[Period], ticket: &ExportTicket) -> Result<usize> {
     for d in days {
+        ticket.row()?;
         csv.serialize(DailyRecord {
             date: &d.label,
             messages_in: d.inbound.total(),
@@ -146,9 +155,11 @@ fn conversations(
     calendar: &Calendar,
     (start, end): (i64, i64),
     scope: Scope<'_>,
+    ticket: &ExportTicket,
 ) -> Result<usize> {
     let mut rows = 0;
     report_rows::conversations(conn, start, end, scope, |c| {
+        ticket.row()?;
         rows += 1;
         csv.serialize(ConversationRecord {
             platform: c.platform.as_str(),
@@ -187,9 +198,11 @@ fn messages(
     (start, end): (i64, i64),
     scope: Scope<'_>,
     with_text: bool,
+    ticket: &ExportTicket,
 ) -> Result<usize> {
     let mut rows = 0;
     report_rows::messages(conn, start, end, scope, |m| {
+        ticket.row()?;
         rows += 1;
         csv.serialize(MessageRecord {
             time: calendar.iso(m.sent_at),

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Transaction};
 
 use crate::domain::business_hours::{BusinessHours, Stopwatch};
 use crate::domain::error::{Error, Result};
-use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, Report, ReportRequest, Wait};
+use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, Report, ReportRequest, Totals, Wait};
 use crate::store::reports::{self, Scope};
 use crate::store::settings;
 
@@ -23,7 +23,7 @@ pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, z
     let (start, end) = calendar.bounds_ms(range);
     let facts = reports::range_facts(conn, start, end, scope)?;
     let figures = Figures::arrange(range, calendar, &facts, &watch);
-    let previous = figures_of(conn, range.previous(), calendar, scope, &watch)?.totals;
+    let previous = totals_of(conn, range.previous(), calendar, scope, &watch)?;
     let slowest = reports::named(conn, &Wait::slowest(&facts.waits, LISTED, &watch))?;
     let (unanswered_now, waiting_longest) = reports::unanswered(conn, scope, LISTED)?;
     Ok(Report {
@@ -66,6 +66,18 @@ pub fn figures_of(
     let (start, end) = calendar.bounds_ms(range);
     let facts = reports::range_facts(conn, start, end, scope)?;
     Ok(Figures::arrange(range, calendar, &facts, watch))
+}
+
+/// A range's totals only (the previous period's).
+fn totals_of(
+    conn: &Connection,
+    range: DayRange,
+    calendar: &Calendar,
+    scope: Scope<'_>,
+    watch: &Stopwatch<'_>,
+) -> Result<Totals> {
+    let (start, end) = calendar.bounds_ms(range);
+    Ok(Totals::of(&reports::range_facts(conn, start, end, scope)?, watch))
 }
 
 /// The business hours the owner set, if any. A value this build cannot read (written by

@@ -48,6 +48,13 @@ pub fn range_facts(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) ->
     })
 }
 
+/// Messages in [start, end), from the slot counts (a messages file's row count, known
+/// before it is written).
+pub fn message_count(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<u32> {
+    let accounts = accounts(conn, scope)?;
+    Ok(slots(conn, start, end, &accounts)?.iter().map(|s| s.inbound + s.outbound).sum())
+}
+
 fn late_replies(conn: &Connection, start: i64, end: i64, accounts: &[(i64, Platform)]) -> Result<Vec<(Platform, u32)>> {
     let mut stmt = conn
         .prepare_cached(

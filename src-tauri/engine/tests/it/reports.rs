@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use cahts_engine::domain::business_hours::BusinessHours;
 use cahts_engine::domain::clock::ManualClock;
-use cahts_engine::domain::report::{Report, ReportCsv, ReportRequest, Volume};
+use cahts_engine::domain::export_progress::{ExportProgress, ExportRef, ExportTicket};
+use cahts_engine::domain::report::{Report, ReportCsv, ReportCsvRequest, ReportRequest, Volume};
 use cahts_engine::events::*;
 use cahts_engine::ipc::*;
 use cahts_engine::{Engine, EngineConfig};
@@ -338,4 +339,60 @@ fn business_hours_count_only_open_time_in_every_figure_and_can_be_cleared() {
     let report = march_report(&engine);
     assert_eq!(report.business_hours, None);
     assert_eq!(report.figures.totals.first_response.p90_ms, Some(54 * HOUR), "back to the clock");
+}
+
+#[test]
+fn a_long_export_counts_its_rows_and_a_cancelled_one_leaves_no_file() {
+    let (dir, engine) = store_with(events(), 100);
+    let rt = crate::runtime();
+    let london = || TimeZone::get("Europe/London").expect("tz database");
+    let request =
+        || ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
+    let export = |path: &std::path::Path, ticket: &Arc<ExportTicket>| {
+        rt.block_on(engine.export_report_csv_with(
+            request(),
+            ReportCsv::Messages,
+            true,
+            path.to_path_buf(),
+            london(),
+            ticket.clone(),
+        ))
+    };
+
+    let ticket = Arc::new(ExportTicket::default());
+    let rows = export(&dir.path().join("messages.csv"), &ticket).expect("export");
+    assert_eq!(rows, 8);
+    assert_eq!(ticket.progress(), ExportProgress { rows: 8, total: Some(8) }, "the total was known before writing");
+
+    // Cancelled: an error, and the file that was there before is untouched.
+    let path = dir.path().join("kept.csv");
+    std::fs::write(&path, "an earlier export").unwrap();
+    let cancelled = Arc::new(ExportTicket::default());
+    cancelled.cancel();
+    let err = export(&path, &cancelled).expect_err("cancelled");
+    assert!(matches!(err, cahts_engine::domain::Error::Cancelled), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "an earlier export");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "csv"))
+            .count(),
+        2,
+        "no half file beside them"
+    );
+
+    // The window's way: an export id to follow it by, forgotten once it ended.
+    let id = ExportRef { export_id: "export-1".into() };
+    let saved = rt
+        .block_on(engine.save_report_csv(ReportCsvRequest {
+            report: request(),
+            kind: ReportCsv::Daily,
+            with_text: false,
+            path: dir.path().join("daily.csv").to_string_lossy().into_owned(),
+            export_id: Some(id.export_id.clone()),
+        }))
+        .expect("save");
+    assert_eq!(saved.rows, 4);
+    assert_eq!(engine.export_progress(&id), None);
+    engine.cancel_export(&id);
 }

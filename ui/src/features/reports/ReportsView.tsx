@@ -12,7 +12,7 @@ import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
-import { useLiveCounters, useReport, useSaveCsv, useSavePdf } from "./api";
+import { cancelExport, useExportProgress, useLiveCounters, useReport, useSaveCsv, useSavePdf } from "./api";
 import { BusinessHoursDialog } from "./BusinessHoursDialog";
 import { describeHours } from "./hours";
 import { papersFor } from "./paper";
@@ -360,6 +360,22 @@ const CSV_FILES: { kind: ReportCsv; label: string; withText?: boolean }[] = [
   { kind: "messages", label: "Messages with texts", withText: true },
 ];
 
+/** Rows written so far (of how many, when known), with a way to stop. */
+function ExportProgressLine({ exportId }: { exportId: string }) {
+  const progress = useExportProgress(exportId).data;
+  const rows = progress?.rows ?? 0;
+  const total = progress?.total ?? null;
+  return (
+    <span className="reports__saved reports__progress" data-testid="export-progress" role="status">
+      <progress max={total ?? undefined} value={total === null ? undefined : rows} aria-label="Export progress" />
+      {total === null ? `${rows.toLocaleString()} rows` : `${rows.toLocaleString()} of ${total.toLocaleString()} rows`}
+      <button type="button" className="link-button" onClick={() => void cancelExport(exportId)} data-testid="export-cancel">
+        Cancel
+      </button>
+    </span>
+  );
+}
+
 const PAPER_LABEL: Record<Paper, string> = { a4: "PDF report (A4)", letter: "PDF report (US Letter)" };
 
 function ExportMenu({ request }: { request: ReportRequest }) {
@@ -368,11 +384,14 @@ function ExportMenu({ request }: { request: ReportRequest }) {
   const pending = csv.isPending || pdf.isPending;
   // The last export's outcome is the one shown.
   const [last, setLast] = useState<"csv" | "pdf" | null>(null);
+  const [exportId, setExportId] = useState<string | null>(null);
   const exportCsv = async (kind: ReportCsv, withText: boolean) => {
     const path = await pickSavePath("Save the report as CSV", `cahts-${kind}-${request.from}-${request.to}.csv`, "csv");
     if (path === null) return;
     setLast("csv");
-    csv.mutate({ report: request, kind, withText, path });
+    const id = crypto.randomUUID();
+    setExportId(id);
+    csv.mutate({ report: request, kind, withText, path, exportId: id }, { onSettled: () => setExportId(null) });
   };
   const exportPdf = async (paper: Paper) => {
     const path = await pickSavePath("Save the report as PDF", `cahts-report-${request.from}-${request.to}.pdf`, "pdf");
@@ -411,13 +430,19 @@ function ExportMenu({ request }: { request: ReportRequest }) {
           </DropdownMenu.Content>
         </DropdownMenu.Portal>
       </DropdownMenu.Root>
-      {last === "csv" && csv.isSuccess ? (
+      {exportId !== null ? (
+        <ExportProgressLine exportId={exportId} />
+      ) : last === "csv" && csv.isSuccess ? (
         <span className="reports__saved" data-testid="export-saved" role="status">
           Saved {csv.data.rows} rows
         </span>
       ) : last === "pdf" && pdf.isSuccess ? (
         <span className="reports__saved" data-testid="export-saved" role="status">
           Saved the PDF ({pdf.data.pages} {pdf.data.pages === 1 ? "page" : "pages"})
+        </span>
+      ) : outcome?.isError && outcome.error.code === "Cancelled" ? (
+        <span className="reports__saved" data-testid="export-cancelled" role="status">
+          {outcome.error.message}
         </span>
       ) : outcome?.isError ? (
         <span className="reports__saved reports__saved--error" data-testid="export-error" role="alert">

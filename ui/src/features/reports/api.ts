@@ -1,6 +1,7 @@
 /** Reports: figures for a range, today's live counters, and CSV and PDF files saved where the owner chooses. */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type {
+  ExportProgress,
   LiveCounters,
   Report,
   ReportCsvRequest,
@@ -33,11 +34,12 @@ export function useLiveCounters() {
 }
 
 export function useSaveCsv() {
-  return useMutation<ReportCsvWritten, UiError, ReportCsvRequest>({ mutationFn: (r) => call("save_report_csv", r) });
+  // The Reports view shows the outcome beside the Export button.
+  return useMutation<ReportCsvWritten, UiError, ReportCsvRequest>({ mutationFn: (r) => call("save_report_csv", r), meta: { inlineError: true } });
 }
 
 export function useSavePdf() {
-  return useMutation<ReportPdfWritten, UiError, ReportPdfRequest>({ mutationFn: (r) => call("save_report_pdf", r) });
+  return useMutation<ReportPdfWritten, UiError, ReportPdfRequest>({ mutationFn: (r) => call("save_report_pdf", r), meta: { inlineError: true } });
 }
 
 /** New hours change every duration: all report figures are asked again. */
@@ -45,6 +47,22 @@ export function useSetBusinessHours() {
   const client = useQueryClient();
   return useMutation<void, UiError, SetBusinessHoursRequest>({
     mutationFn: (r) => call("set_business_hours", r),
+    // The dialog shows the engine's reason under its fields.
+    meta: { inlineError: true },
     onSuccess: () => void client.invalidateQueries({ queryKey: reportKeys.all }),
   });
+}
+
+/** How far a CSV export has got, asked a few times a second while it runs. */
+export function useExportProgress(exportId: string | null) {
+  return useQuery<ExportProgress | null, UiError>({
+    queryKey: [...reportKeys.all, "export", exportId],
+    queryFn: () => call("export_progress", { exportId: exportId ?? "" }),
+    enabled: exportId !== null,
+    refetchInterval: 300,
+  });
+}
+
+export function cancelExport(exportId: string): Promise<void> {
+  return call("cancel_export", { exportId });
 }
