@@ -173,6 +173,9 @@ fn extend_waits(
     mut last: Option<i64>,
     added: &[(i64, Direction)],
 ) -> Result<()> {
+    // Whether the newest wait may still be open: only the first business message after
+    // an ask can answer it, so the rest of a reply burst costs no statement.
+    let mut may_be_open = true;
     for &(at, direction) in added {
         match direction {
             Direction::Inbound if last.is_none_or(|last| at - last >= QUIET_MS) => {
@@ -183,10 +186,13 @@ fn extend_waits(
                 )
                 .and_then(|mut s| s.execute(params![conversation_id, at]))
                 .ctx("opening a customer's wait")?;
+                may_be_open = true;
             }
             Direction::Inbound => {}
+            Direction::Outbound if !may_be_open => {}
             // The newest wait, if nobody answered it yet, is answered now.
             Direction::Outbound => {
+                may_be_open = false;
                 tx.prepare_cached(
                     "UPDATE customer_waits SET answered_at = ?2
                      WHERE conversation_id = ?1 AND answered_at IS NULL AND asked_at <= ?2
