@@ -600,7 +600,11 @@ mod tests {
             let fastest = ((0.9 * n as f64).ceil() as usize).max(1);
             let average = sorted[..fastest].iter().sum::<i64>() / fastest as i64;
             let d = Durations::of(values);
-            assert_eq!((d.median_ms, d.p90_ms, d.fastest_90_average_ms), (Some(rank(0.5)), Some(rank(0.9)), Some(average)), "n = {n}");
+            assert_eq!(
+                (d.median_ms, d.p90_ms, d.fastest_90_average_ms),
+                (Some(rank(0.5)), Some(rank(0.9)), Some(average)),
+                "n = {n}"
+            );
         }
     }
 
