@@ -651,6 +651,18 @@ async function run(page) {
     );
     const month = await value("card-in");
     assert(month >= week, `30 days hold at least what 7 days do (${month} vs ${week})`);
+    // One account of the business's several: the engine is asked for that account only.
+    const accountOption = await page.$(`${tid("report-scope")} optgroup[label="Account"] option`);
+    assert(accountOption !== null, "with several accounts connected, each can be chosen");
+    const accountValue = await accountOption.getAttribute("value");
+    await page.selectOption(tid("report-scope"), accountValue);
+    await waitUntil(
+      page,
+      (id) => window.__cahtsFake.calls.filter((c) => c.cmd === "get_report").some((c) => c.request.accountId === id && c.request.platform === null),
+      Number(accountValue.slice(2)),
+      "choosing an account asks for that account's figures",
+    );
+    await page.selectOption(tid("report-scope"), "");
     await shot(page, "reports.png");
     await page.click(tid("export-menu"));
     await page.click(tid("export-daily"));

@@ -12,6 +12,7 @@ import { PLATFORMS, PLATFORM_LABEL } from "../../lib/platform";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
 import { ErrorState } from "../../ui/states";
+import { useAccounts } from "../accounts/api";
 import { cancelExport, useExportProgress, useLiveCounters, useReport, useSaveCsv, useSavePdf } from "./api";
 import { BusinessHoursDialog } from "./BusinessHoursDialog";
 import { describeHours } from "./hours";
@@ -36,10 +37,14 @@ const PLATFORM_COLOR: Record<Platform, string> = { messenger: "var(--messenger)"
 export function ReportsView({ now, onOpenConversation }: Props) {
   const [preset, setPreset] = useState<Preset>("7d");
   const [custom, setCustom] = useState(() => presetRange("30d", new Date(now)));
-  const [platform, setPlatform] = useState<Platform | null>(null);
+  // Which conversations: all, one channel (`p:whatsapp`) or one account (`a:3`).
+  const [scope, setScope] = useState("");
+  const accounts = useAccounts().data ?? [];
   const [grain, setGrain] = useState<"days" | "weeks">("days");
   const range = preset === "custom" ? custom : presetRange(preset, new Date(now));
-  const request: ReportRequest = { from: range.from, to: range.to, platform, accountId: null };
+  const platform = scope.startsWith("p:") ? (scope.slice(2) as Platform) : null;
+  const accountId = scope.startsWith("a:") ? Number(scope.slice(2)) : null;
+  const request: ReportRequest = { from: range.from, to: range.to, platform, accountId };
   const report = useReport(request);
 
   return (
@@ -72,18 +77,24 @@ export function ReportsView({ now, onOpenConversation }: Props) {
               </label>
             </span>
           ) : null}
-          <select
-            aria-label="Channel"
-            value={platform ?? ""}
-            onChange={(e) => setPlatform(e.target.value === "" ? null : (e.target.value as Platform))}
-            data-testid="report-platform"
-          >
+          <select aria-label="Channel or account" value={scope} onChange={(e) => setScope(e.target.value)} data-testid="report-scope">
             <option value="">All channels</option>
-            {PLATFORMS.map((p) => (
-              <option key={p} value={p}>
-                {PLATFORM_LABEL[p]}
-              </option>
-            ))}
+            <optgroup label="Channel">
+              {PLATFORMS.map((p) => (
+                <option key={p} value={`p:${p}`}>
+                  {PLATFORM_LABEL[p]}
+                </option>
+              ))}
+            </optgroup>
+            {accounts.length > 1 ? (
+              <optgroup label="Account">
+                {accounts.map((a) => (
+                  <option key={a.id} value={`a:${a.id}`}>
+                    {a.displayName ?? a.assetId} ({PLATFORM_LABEL[a.platform]})
+                  </option>
+                ))}
+              </optgroup>
+            ) : null}
           </select>
           <ExportMenu request={request} />
         </div>
