@@ -402,7 +402,23 @@ export type ResponseBucket = { label: string,
  */
 upToMs: number | null, count: number, };
 
-export type PlatformTotals = { platform: Platform, inbound: number, outbound: number, newConversations: number, waits: number, answered: number, firstResponse: Durations, lateReplies: number, };
+export type PlatformTotals = { platform: Platform, inbound: number, outbound: number, newConversations: number, 
+/**
+ * Customers who asked (after 24 h of quiet) in the range.
+ */
+waits: number, 
+/**
+ * Of those, answered at all.
+ */
+answered: number, firstResponse: Durations, 
+/**
+ * From the customer's ask to Done, for conversations marked done in the range.
+ */
+resolution: Durations, 
+/**
+ * Business messages sent 24 hours or more after the customer's latest message.
+ */
+lateReplies: number, };
 
 export type SlowConversation = { conversationId: string, platform: Platform, contactName: string | null, askedAt: number, 
 /**

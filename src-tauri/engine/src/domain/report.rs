@@ -284,7 +284,7 @@ impl Totals {
             answered: first_responses.len() as u32,
             first_response: Durations::of(first_responses.clone()),
             resolution: Durations::of(
-                facts.resolutions.iter().map(|(asked, done)| watch.elapsed(*asked, *done)).collect(),
+                facts.resolutions.iter().map(|(asked, done, _)| watch.elapsed(*asked, *done)).collect(),
             ),
             late_replies: facts.late_replies.iter().map(|(_, n)| n).sum(),
         };
@@ -357,10 +357,23 @@ pub struct RangeFacts {
     /// (first message time, platform) of conversations that began in the range.
     pub conversation_starts: Vec<(i64, Platform)>,
     pub waits: Vec<Wait>,
-    /// (asked, done) of conversations marked done in the range.
-    pub resolutions: Vec<(i64, i64)>,
+    /// (asked, done, platform) of conversations marked done in the range.
+    pub resolutions: Vec<(i64, i64, Platform)>,
     /// Late replies sent in the range, per platform.
     pub late_replies: Vec<(Platform, u32)>,
+}
+
+impl RangeFacts {
+    /// Only what happened on `platform`.
+    pub fn of_platform(&self, platform: Platform) -> RangeFacts {
+        RangeFacts {
+            slots: self.slots.iter().filter(|s| s.platform == platform).copied().collect(),
+            conversation_starts: self.conversation_starts.iter().filter(|(_, p)| *p == platform).copied().collect(),
+            waits: self.waits.iter().filter(|w| w.platform == platform).cloned().collect(),
+            resolutions: self.resolutions.iter().filter(|(_, _, p)| *p == platform).copied().collect(),
+            late_replies: self.late_replies.iter().filter(|(p, _)| *p == platform).copied().collect(),
+        }
+    }
 }
 
 /// The figures of one range, arranged.
@@ -414,18 +427,14 @@ impl ResponseBucket {
     }
 }
 
-/// One platform's share of a range.
+/// One platform's share of a range: the same totals as the cards, of its conversations.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformTotals {
     pub platform: Platform,
-    pub inbound: u32,
-    pub outbound: u32,
-    pub new_conversations: u32,
-    pub waits: u32,
-    pub answered: u32,
-    pub first_response: Durations,
-    pub late_replies: u32,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub totals: Totals,
 }
 
 impl Figures {
@@ -463,33 +472,18 @@ impl Figures {
         let (totals, first_responses) = Totals::with_responses(facts, watch);
         let weeks = weeks_of(&dates, &days);
         let response_times = ResponseBucket::bands_of(&first_responses);
-        let by_platform = platform_totals(&days, facts, watch);
+        let by_platform = platform_totals(facts, watch);
         Figures { totals, days, weeks, heat_map, response_times, by_platform }
     }
 }
 
 /// Each platform's totals, in the order platforms are listed everywhere; a platform with
 /// no messages and no waits in the range is left out.
-fn platform_totals(days: &[Period], facts: &RangeFacts, watch: &Stopwatch<'_>) -> Vec<PlatformTotals> {
+fn platform_totals(facts: &RangeFacts, watch: &Stopwatch<'_>) -> Vec<PlatformTotals> {
     Platform::ALL
         .iter()
-        .map(|&platform| {
-            let sum = |f: fn(&Period) -> &Volume| days.iter().map(|d| f(d).of(platform)).sum::<u32>();
-            let mine = facts.waits.iter().filter(|w| w.platform == platform);
-            let late = facts.late_replies.iter().filter(|(p, _)| *p == platform).map(|(_, n)| n).sum();
-            let responses: Vec<i64> = mine.clone().filter_map(|w| w.response_ms(watch)).collect();
-            PlatformTotals {
-                platform,
-                inbound: sum(|d| &d.inbound),
-                outbound: sum(|d| &d.outbound),
-                new_conversations: sum(|d| &d.new_conversations),
-                waits: mine.count() as u32,
-                answered: responses.len() as u32,
-                first_response: Durations::of(responses),
-                late_replies: late,
-            }
-        })
-        .filter(|t| t.inbound + t.outbound + t.waits > 0)
+        .map(|&platform| PlatformTotals { platform, totals: Totals::of(&facts.of_platform(platform), watch) })
+        .filter(|p| p.totals.inbound + p.totals.outbound + p.totals.waits > 0)
         .collect()
 }
 

@@ -6,7 +6,9 @@ use rusqlite::{Connection, Transaction};
 
 use crate::domain::business_hours::{BusinessHours, Stopwatch};
 use crate::domain::error::{Error, Result};
-use crate::domain::report::{Calendar, DayRange, Figures, LiveCounters, Report, ReportRequest, Totals, Wait};
+use crate::domain::report::{
+    Calendar, DayRange, Figures, LiveCounters, RangeFacts, Report, ReportRequest, Totals, Wait,
+};
 use crate::store::reports::{self, Scope};
 use crate::store::settings;
 
@@ -20,10 +22,10 @@ pub fn report(conn: &Connection, request: &ReportRequest, calendar: &Calendar, z
     let scope = Scope::of(request);
     let hours = business_hours(conn)?;
     let watch = Stopwatch::new(calendar, hours.as_ref());
-    let (start, end) = calendar.bounds_ms(range);
-    let facts = reports::range_facts(conn, start, end, scope)?;
+    let facts = facts_of(conn, range, calendar, scope)?;
     let figures = Figures::arrange(range, calendar, &facts, &watch);
-    let previous = totals_of(conn, range.previous(), calendar, scope, &watch)?;
+    // The previous period is compared by its totals only.
+    let previous = Totals::of(&facts_of(conn, range.previous(), calendar, scope)?, &watch);
     let slowest = reports::named(conn, &Wait::slowest(&facts.waits, LISTED, &watch))?;
     let (unanswered_now, waiting_longest) = reports::unanswered(conn, scope, LISTED)?;
     Ok(Report {
@@ -63,21 +65,12 @@ pub fn figures_of(
     scope: Scope<'_>,
     watch: &Stopwatch<'_>,
 ) -> Result<Figures> {
-    let (start, end) = calendar.bounds_ms(range);
-    let facts = reports::range_facts(conn, start, end, scope)?;
-    Ok(Figures::arrange(range, calendar, &facts, watch))
+    Ok(Figures::arrange(range, calendar, &facts_of(conn, range, calendar, scope)?, watch))
 }
 
-/// A range's totals only (the previous period's).
-fn totals_of(
-    conn: &Connection,
-    range: DayRange,
-    calendar: &Calendar,
-    scope: Scope<'_>,
-    watch: &Stopwatch<'_>,
-) -> Result<Totals> {
+fn facts_of(conn: &Connection, range: DayRange, calendar: &Calendar, scope: Scope<'_>) -> Result<RangeFacts> {
     let (start, end) = calendar.bounds_ms(range);
-    Ok(Totals::of(&reports::range_facts(conn, start, end, scope)?, watch))
+    reports::range_facts(conn, start, end, scope)
 }
 
 /// The business hours the owner set, if any. A value this build cannot read (written by

@@ -143,19 +143,21 @@ fn waits(conn: &Connection, start: i64, end: i64, accounts: &[(i64, Platform)]) 
 
 /// (asked, done) for conversations marked done in the range: from the customer's latest
 /// ask before Done (the conversation's first message when nobody asked).
-fn resolutions(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<(i64, i64)>> {
+fn resolutions(conn: &Connection, start: i64, end: i64, scope: Scope<'_>) -> Result<Vec<(i64, i64, Platform)>> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT coalesce((SELECT max(w.asked_at) FROM customer_waits w
                               WHERE w.conversation_id = c.id AND w.asked_at <= c.done_at), c.first_message_at),
-                    c.done_at
+                    c.done_at, a.platform
              FROM conversations c JOIN accounts a ON a.id = c.account_id
              WHERE c.done_at >= ?1 AND c.done_at < ?2 AND c.first_message_at IS NOT NULL
                AND (?3 IS NULL OR a.platform = ?3) AND (?4 IS NULL OR a.id = ?4)",
         )
         .ctx("preparing resolutions")?;
     let rows = stmt
-        .query_map(params![start, end, scope.platform, scope.account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map(params![start, end, scope.platform, scope.account_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, platform_of(&r.get::<_, String>(2)?)))
+        })
         .ctx("reading resolutions")?;
     rows.collect::<rusqlite::Result<_>>().ctx("reading resolutions")
 }

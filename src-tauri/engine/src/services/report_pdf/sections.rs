@@ -209,8 +209,9 @@ fn by_channel(report: &Report) -> Section {
         .iter()
         .map(|p| {
             let name = p.platform.display_name().to_string();
-            let counts = [p.inbound, p.outbound, p.new_conversations, p.waits, p.answered];
-            row(name, counts, &p.first_response, p.late_replies)
+            let t = &p.totals;
+            let counts = [t.inbound, t.outbound, t.new_conversations, t.waits, t.answered];
+            row(name, counts, &t.first_response, t.late_replies)
         })
         .collect();
     let several = rows.len() > 1;
