@@ -70,6 +70,10 @@ pub struct ExportConversation {
     pub account_asset_id: String,
     pub contact_platform_user_id: String,
     pub state: String,
+    /// When the owner marked it done (its resolution time in reports); absent in
+    /// documents written before reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<i64>,
     pub marked_unread: bool,
     pub read_up_to: i64,
     pub delivered_watermark: i64,
@@ -157,7 +161,7 @@ fn exported_conversations(tx: &Connection) -> Result<Vec<ExportConversation>> {
     let mut conversations: Vec<(i64, ExportConversation)> = collect(
         tx,
         "SELECT c.id, c.platform, a.asset_id, ct.platform_user_id, c.state, c.marked_unread, c.read_up_to,
-                c.delivered_watermark, c.read_watermark
+                c.delivered_watermark, c.read_watermark, c.done_at
          FROM conversations c JOIN accounts a ON a.id = c.account_id JOIN contacts ct ON ct.id = c.contact_id
          ORDER BY c.platform, a.asset_id, ct.platform_user_id",
         |r| {
@@ -172,6 +176,7 @@ fn exported_conversations(tx: &Connection) -> Result<Vec<ExportConversation>> {
                     read_up_to: r.get(6)?,
                     delivered_watermark: r.get(7)?,
                     read_watermark: r.get(8)?,
+                    done_at: r.get(9)?,
                     messages: Vec::new(),
                 },
             ))
@@ -409,8 +414,8 @@ fn import_conversation(
     let conversation_id: i64 = tx
         .prepare_cached(
             "INSERT INTO conversations (account_id, contact_id, platform, state, marked_unread, read_up_to,
-                 delivered_watermark, read_watermark, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 delivered_watermark, read_watermark, created_at, done_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (account_id, contact_id) DO UPDATE SET
                  marked_unread = MAX(conversations.marked_unread, excluded.marked_unread),
                  read_up_to = MAX(conversations.read_up_to, excluded.read_up_to),
@@ -429,7 +434,8 @@ fn import_conversation(
                     c.read_up_to,
                     c.delivered_watermark,
                     c.read_watermark,
-                    now
+                    now,
+                    c.done_at
                 ],
                 |r| r.get(0),
             )
