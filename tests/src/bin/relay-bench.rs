@@ -219,8 +219,13 @@ impl Timings {
             return Ok(false);
         };
         let n: usize = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?;
-        if let Some(at) = self.sent_at.lock().unwrap()[n] {
-            self.latencies.lock().unwrap().push(at.elapsed().as_secs_f64() * 1000.0);
+        // A number the bench never sent is not one of its events.
+        let sent = self.sent_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(n).copied().flatten();
+        if let Some(at) = sent {
+            self.latencies
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(at.elapsed().as_secs_f64() * 1000.0);
         }
         Ok(true)
     }
@@ -251,7 +256,7 @@ async fn measure_latency(
     tokio::time::timeout(Duration::from_secs(60), reader)
         .await
         .context("device did not receive every webhook")???;
-    let mut latencies = timings.latencies.lock().unwrap().clone();
+    let mut latencies = timings.latencies.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
     latencies.sort_by(f64::total_cmp);
     Ok(Latency { drain_secs, latencies })
 }
@@ -299,7 +304,7 @@ async fn post_paced(args: &Args, client: &reqwest::Client, url: &Arc<String>, ti
         ticker.tick().await;
         let body = paced_body(n);
         let signature = cahts_protocol::signature::sign(APP_SECRET.as_bytes(), body.as_bytes());
-        timings.sent_at.lock().unwrap()[n] = Some(Instant::now());
+        timings.sent_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[n] = Some(Instant::now());
         let (client, url) = (client.clone(), url.clone());
         posts.push(tokio::spawn(async move { post(&client, &url, body.as_bytes(), &signature).await }));
     }

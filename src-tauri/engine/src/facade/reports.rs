@@ -58,7 +58,7 @@ impl Engine {
         }
         let tz = TimeZone::system();
         let written =
-            self.export_report_csv_with(request.report, request.kind, request.with_text, path, tz, ticket).await;
+            self.export_report_csv_in(request.report, request.kind, request.with_text, path, tz, ticket).await;
         if let Some(id) = &id {
             self.exports_in_progress().remove(id);
         }
@@ -86,24 +86,11 @@ impl Engine {
         with_text: bool,
         path: PathBuf,
     ) -> Result<usize> {
-        let tz = TimeZone::system();
-        self.export_report_csv_in(request, kind, with_text, path, tz).await
+        self.export_report_csv_in(request, kind, with_text, path, TimeZone::system(), Default::default()).await
     }
 
+    /// In a named time zone, counting rows on `ticket` (which can cancel it).
     pub async fn export_report_csv_in(
-        &self,
-        request: ReportRequest,
-        kind: ReportCsv,
-        with_text: bool,
-        path: PathBuf,
-        tz: TimeZone,
-    ) -> Result<usize> {
-        let ticket = Arc::new(ExportTicket::default());
-        self.export_report_csv_with(request, kind, with_text, path, tz, ticket).await
-    }
-
-    /// As [`Engine::export_report_csv_in`], counting rows on `ticket` (which can cancel it).
-    pub async fn export_report_csv_with(
         &self,
         request: ReportRequest,
         kind: ReportCsv,

@@ -257,4 +257,19 @@ fn report_prints_figures_and_writes_csv_files_in_the_computers_time_zone() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("missing"), "{}", String::from_utf8_lossy(&bad.stderr));
     assert!(!nowhere.exists() && !dir.path().join("missing").exists());
+
+    // The PDF: written where asked, on the paper asked; a paper it does not know and a
+    // range that ends before it starts are refused and write nothing.
+    let pdf = dir.path().join("report.pdf");
+    let pdf_arg = pdf.to_str().unwrap();
+    let range = ["--db", db, "report", "--from", "2025-12-31", "--to", "2026-01-02", "--pdf", pdf_arg];
+    let out: serde_json::Value = serde_json::from_str(&ok(&[&range[..], &["--paper", "letter"]].concat())).unwrap();
+    assert_eq!((out["paper"].as_str(), out["pages"].as_u64().is_some_and(|p| p >= 1)), (Some("letter"), true), "{out}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    std::fs::remove_file(&pdf).unwrap();
+    let bad = run(&[&range[..], &["--paper", "a5"]].concat());
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("a4 or letter"));
+    let bad = run(&["--db", db, "report", "--from", "2026-01-02", "--to", "2025-12-31", "--pdf", pdf_arg]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("ends before it starts"));
+    assert!(!pdf.exists(), "a refused PDF writes nothing");
 }

@@ -252,7 +252,14 @@ fn csv_files_hold_the_charted_figures_and_survive_commas_quotes_newlines_and_emo
     let export = |kind, with_text, name: &str| {
         let path = out.path().join(name);
         let rows = rt
-            .block_on(engine.export_report_csv_in(request.clone(), kind, with_text, path.clone(), london.clone()))
+            .block_on(engine.export_report_csv_in(
+                request.clone(),
+                kind,
+                with_text,
+                path.clone(),
+                london.clone(),
+                Default::default(),
+            ))
             .unwrap();
         (rows, path)
     };
@@ -297,7 +304,15 @@ fn csv_files_hold_the_charted_figures_and_survive_commas_quotes_newlines_and_emo
     // An empty range still has its header.
     let empty = ReportRequest { from: "2025-01-01".into(), to: "2025-01-02".into(), ..request.clone() };
     let path = out.path().join("empty.csv");
-    rt.block_on(engine.export_report_csv_in(empty, ReportCsv::Messages, true, path.clone(), london.clone())).unwrap();
+    rt.block_on(engine.export_report_csv_in(
+        empty,
+        ReportCsv::Messages,
+        true,
+        path.clone(),
+        london.clone(),
+        Default::default(),
+    ))
+    .unwrap();
     let (header, rows) = read_csv(&path);
     assert_eq!((header.len(), rows.len()), (8, 0));
 }
@@ -324,8 +339,15 @@ fn business_hours_count_only_open_time_in_every_figure_and_can_be_cleared() {
     let london = TimeZone::get("Europe/London").expect("tz database");
     let request =
         ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
-    rt.block_on(engine.export_report_csv_in(request, ReportCsv::Conversations, false, path.clone(), london))
-        .expect("csv");
+    rt.block_on(engine.export_report_csv_in(
+        request,
+        ReportCsv::Conversations,
+        false,
+        path.clone(),
+        london,
+        Default::default(),
+    ))
+    .expect("csv");
     let (_, rows) = read_csv(&path);
     let bob = rows.iter().find(|r| r["platform"] == "whatsapp").expect("Bob's row");
     assert_eq!(bob["first_response_minutes"], "480.0", "the CSV counts as the report does");
@@ -348,7 +370,7 @@ fn a_long_export_counts_its_rows_and_a_cancelled_one_leaves_no_file() {
     let request =
         || ReportRequest { from: "2026-03-28".into(), to: "2026-03-31".into(), platform: None, account_id: None };
     let export = |path: &std::path::Path, ticket: &Arc<ExportTicket>| {
-        rt.block_on(engine.export_report_csv_with(
+        rt.block_on(engine.export_report_csv_in(
             request(),
             ReportCsv::Messages,
             true,

@@ -2,15 +2,14 @@
  * Accounts: what is connected and in what state; connect WhatsApp, Facebook Pages (with
  * their Instagram accounts) or an Instagram account on its own; disconnect.
  */
-import "../../ui/dialog.css";
 import "../../ui/forms.css";
 import "./accounts.css";
-import * as Dialog from "@radix-ui/react-dialog";
 import { useEffect, useState, type FormEvent } from "react";
 import type { AccountView, UiError } from "../../ipc/bindings";
 import { openInBrowser } from "../../ipc/transport";
 import { PLATFORM_LABEL } from "../../lib/platform";
 import { useNow } from "../../lib/useNow";
+import { DialogFrame } from "../../ui/DialogFrame";
 import { FormError } from "../../ui/FormError";
 import { Icon } from "../../ui/Icon";
 import { PlatformGlyph } from "../../ui/PlatformGlyph";
@@ -65,26 +64,12 @@ export function AccountsDialog({ open, onOpenChange }: { open: boolean; onOpenCh
     onOpenChange(next);
   };
   return (
-    <Dialog.Root open={open} onOpenChange={change}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog dialog--wide" data-testid="accounts-dialog" aria-describedby={undefined}>
-          <Dialog.Title className="dialog__title">
-            <Icon name="plug" size={16} />
-            Accounts
-          </Dialog.Title>
-          <Dialog.Close asChild>
-            <button type="button" className="icon-btn dialog__close" aria-label="Close">
-              <Icon name="x" size={15} />
-            </button>
-          </Dialog.Close>
-          {pane === "list" ? <AccountList onConnect={setPane} /> : null}
-          {pane === "whatsapp" ? <ConnectWhatsapp onDone={() => setPane("list")} /> : null}
-          {pane === "facebook" ? <ConnectFacebook onDone={() => setPane("list")} /> : null}
-          {pane === "instagram" ? <ConnectInstagram onDone={() => setPane("list")} /> : null}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <DialogFrame open={open} onOpenChange={change} icon="plug" title="Accounts" testId="accounts-dialog" wide closeButton>
+      {pane === "list" ? <AccountList onConnect={setPane} /> : null}
+      {pane === "whatsapp" ? <ConnectWhatsapp onDone={() => setPane("list")} /> : null}
+      {pane === "facebook" ? <ConnectFacebook onDone={() => setPane("list")} /> : null}
+      {pane === "instagram" ? <ConnectInstagram onDone={() => setPane("list")} /> : null}
+    </DialogFrame>
   );
 }
 

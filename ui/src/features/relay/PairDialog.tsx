@@ -1,39 +1,37 @@
 /** Pairing this computer with the owner's relay: its address and a one-time code. */
-import "../../ui/dialog.css";
 import "../../ui/forms.css";
 import "./relay.css";
 import * as Dialog from "@radix-ui/react-dialog";
 import { useState, type FormEvent } from "react";
 import type { RelayStatus } from "../../ipc/bindings";
+import { DialogFrame } from "../../ui/DialogFrame";
 import { FormError } from "../../ui/FormError";
-import { Icon } from "../../ui/Icon";
 import { describeLink, usePairRelay } from "./api";
 
 export function PairDialog({ open, onOpenChange, status }: { open: boolean; onOpenChange: (open: boolean) => void; status: RelayStatus }) {
   const { label, detail, tone } = describeLink(status.link);
   return (
-    <Dialog.Root open={open} onOpenChange={onOpenChange}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog" data-testid="pair-dialog" aria-describedby="pair-dialog-desc">
-          <Dialog.Title className="dialog__title">
-            <Icon name="server" size={16} />
-            Your relay
-          </Dialog.Title>
-          <p id="pair-dialog-desc" className="dialog__lead">
-            The relay receives your messages from Meta and keeps them, sealed for this computer, until it picks them up. Run <code>cahts-relay pair</code> on
-            the relay to get a code.
-          </p>
-          {status.relayUrl ? (
-            <p className={`dialog__status dialog__status--${tone}`} data-testid="relay-status-line">
-              <span className="relay-indicator__dot" aria-hidden />
-              <strong>{label}</strong> {detail}
-            </p>
-          ) : null}
-          <PairForm status={status} onPaired={() => onOpenChange(false)} />
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <DialogFrame
+      open={open}
+      onOpenChange={onOpenChange}
+      icon="server"
+      title="Your relay"
+      testId="pair-dialog"
+      lead={
+        <>
+          The relay receives your messages from Meta and keeps them, sealed for this computer, until it picks them up. Run <code>cahts-relay pair</code> on the
+          relay to get a code.
+        </>
+      }
+    >
+      {status.relayUrl ? (
+        <p className={`dialog__status dialog__status--${tone}`} data-testid="relay-status-line">
+          <span className="relay-indicator__dot" aria-hidden />
+          <strong>{label}</strong> {detail}
+        </p>
+      ) : null}
+      <PairForm status={status} onPaired={() => onOpenChange(false)} />
+    </DialogFrame>
   );
 }
 

@@ -1,11 +1,10 @@
 /** Business hours: when set, response and resolution times count only the hours the business is open. */
-import "../../ui/dialog.css";
 import "../../ui/forms.css";
 import * as Dialog from "@radix-ui/react-dialog";
 import { useState, type FormEvent } from "react";
 import type { BusinessHours } from "../../ipc/bindings";
+import { DialogFrame } from "../../ui/DialogFrame";
 import { FormError } from "../../ui/FormError";
-import { Icon } from "../../ui/Icon";
 import { useSetBusinessHours } from "./api";
 import { WEEKDAY_NAMES, clockTime, minutesOf } from "./hours";
 
@@ -13,22 +12,16 @@ const WEEKDAYS_9_TO_5: BusinessHours = { days: [0, 1, 2, 3, 4], opensAt: 9 * 60,
 
 export function BusinessHoursDialog({ open, onOpenChange, hours }: { open: boolean; onOpenChange: (open: boolean) => void; hours: BusinessHours | null }) {
   return (
-    <Dialog.Root open={open} onOpenChange={onOpenChange}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog" data-testid="hours-dialog" aria-describedby="hours-dialog-desc">
-          <Dialog.Title className="dialog__title">
-            <Icon name="clock" size={16} />
-            Business hours
-          </Dialog.Title>
-          <p id="hours-dialog-desc" className="dialog__lead">
-            A customer who writes at night and is answered when you open was answered in minutes, not hours. With business hours set, reports count response and
-            resolution times only while you are open.
-          </p>
-          <HoursForm hours={hours} onSaved={() => onOpenChange(false)} />
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <DialogFrame
+      open={open}
+      onOpenChange={onOpenChange}
+      icon="clock"
+      title="Business hours"
+      testId="hours-dialog"
+      lead="A customer who writes at night and is answered when you open was answered in minutes, not hours. With business hours set, reports count response and resolution times only while you are open."
+    >
+      <HoursForm hours={hours} onSaved={() => onOpenChange(false)} />
+    </DialogFrame>
   );
 }
 

@@ -53,18 +53,20 @@ pub fn write(
 ) -> Result<(Vec<u8>, u32)> {
     let (width, height) = paper.size_pt();
     let bottom = height - MARGIN - FOOTER;
-    let mut pages: Vec<Vec<(f32, Section)>> = vec![Vec::new()];
+    let mut pages: Vec<Vec<(f32, Section)>> = Vec::new();
+    let mut page: Vec<(f32, Section)> = Vec::new();
     let mut y = MARGIN;
     for section in sections {
-        let placed_any = pages.last().is_some_and(|p| !p.is_empty());
-        if placed_any && y + section.height > bottom {
-            pages.push(Vec::new());
+        // A section taller than a page still gets one of its own.
+        if !page.is_empty() && y + section.height > bottom {
+            pages.push(std::mem::take(&mut page));
             y = MARGIN;
         }
-        let top = y;
-        y += section.height + GAP;
-        pages.last_mut().expect("pages starts with one page").push((top, section));
+        let height = section.height;
+        page.push((y, section));
+        y += height + GAP;
     }
+    pages.push(page);
     let total = pages.len();
     let settings = PageSettings::from_wh(width, height)
         .ok_or_else(|| Error::Invalid(format!("a page cannot be {width} × {height} points")))?;
